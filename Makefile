@@ -1,0 +1,50 @@
+# make run   — start microblog on SQLite (development) with a working admin
+# make test  — every test: pytest, then the Postman collection with newman against gunicorn
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+ADMIN_USERNAME ?= admin
+ADMIN_PASSWORD_FILE := instance/admin-password
+
+.PHONY: run test pytest contract-test install clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+node_modules/.bin/newman: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ADMIN_PASSWORD_FILE):
+	mkdir -p instance
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(18))' > $@
+
+run: install $(ADMIN_PASSWORD_FILE)
+	MICROBLOG_ENV=development ADMIN_USERNAME=$(ADMIN_USERNAME) \
+	  ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" $(BIN)/flask --app microblog init-db
+	@echo
+	@echo "microblog is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
+	@echo "Admin login: username '$(ADMIN_USERNAME)', password in $(ADMIN_PASSWORD_FILE): $$(cat $(ADMIN_PASSWORD_FILE))"
+	@echo "  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"username\": \"$(ADMIN_USERNAME)\", \"password\": \"'$$(cat $(ADMIN_PASSWORD_FILE))'\"}'"
+	@echo
+	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
+
+test: pytest contract-test
+
+pytest: install
+	$(BIN)/python -m pytest
+
+contract-test: install node_modules/.bin/newman
+	BIN=$(BIN) scripts/contract-test.sh
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,37 @@
+"""microblog: a small, correct, fast blog API."""
+from flask import Flask
+
+from . import cli, config, db, errors, openapi
+from .api import admin, auth, health, public
+from .tokens import jwt
+
+
+def create_app(test_config=None):
+    """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        config.load_environment(app.config)
+    else:
+        app.config.from_mapping(test_config)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or config.default_database_url(
+        app.instance_path
+    )
+    config.apply_secret_policy(app.config, app.instance_path)
+
+    db.init_app(app)
+    jwt.init_app(app)
+    openapi.init_app(app, [public.blp, admin.blp, auth.blp, health.blp])
+    errors.init_app(app)
+    cli.init_app(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response):
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

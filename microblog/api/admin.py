@@ -1,0 +1,96 @@
+"""Admin API: every post, hidden, scheduled and deleted included; Bearer access token required."""
+from flask import url_for
+from flask_jwt_extended import verify_jwt_in_request
+
+from .. import schemas
+from ..pagination import page_response
+from ..service import posts
+from . import BEARER_SECURITY, Blueprint, no_store, require_json_body
+from .filters import post_filter
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
+
+
+@blp.before_request
+def require_access_token():
+    verify_jwt_in_request()
+    require_json_body()
+
+
+blp.after_request(no_store)
+
+
+@blp.route("/posts", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.AdminListQuery, location="query")
+@blp.response(200, schemas.AdminPostPage)
+def list_posts(args):
+    """Every post, newest first; filter by visibility and deletion."""
+    return page_response(posts.list_admin(post_filter(args)))
+
+
+@blp.route("/posts", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.PostInput)
+@blp.response(201, schemas.AdminPost)
+def create_post(_args, data):
+    post = posts.create_post(data)
+    return post, {"Location": url_for("admin.get_post", post_id=post.id)}
+
+
+@blp.route("/posts/<int:post_id>", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.AdminPost)
+@blp.alt_response(404, schema=schemas.Problem)
+def get_post(_args, post_id):
+    return posts.get_admin(post_id)
+
+
+@blp.route("/posts/<int:post_id>", methods=["PATCH"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.PostPatch)
+@blp.response(200, schemas.AdminPost)
+@blp.alt_response(404, schema=schemas.Problem)
+@blp.alt_response(409, schema=schemas.Problem, description="Deleted post, or slug taken.")
+def patch_post(_args, changes, post_id):
+    """Change some fields; the others are kept."""
+    return posts.update_post(post_id, changes)
+
+
+@blp.route("/posts/<int:post_id>", methods=["PUT"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.PostInput)
+@blp.response(200, schemas.AdminPost)
+@blp.alt_response(404, schema=schemas.Problem)
+@blp.alt_response(409, schema=schemas.Problem, description="Deleted post, or slug taken.")
+def replace_post(_args, data, post_id):
+    """Replace the post: omitted fields return to their defaults (the slug is kept)."""
+    return posts.update_post(post_id, data, replace=True)
+
+
+@blp.route("/posts/<int:post_id>", methods=["DELETE"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.DeleteQuery, location="query")
+@blp.response(204)
+@blp.alt_response(404, schema=schemas.Problem)
+@blp.alt_response(409, schema=schemas.Problem, description="Purge of a post not deleted.")
+def delete_post(args, post_id):
+    """Soft delete (idempotent); with purge=true, remove a deleted post for good."""
+    if args["purge"]:
+        posts.purge_post(post_id)
+    else:
+        posts.delete_post(post_id)
+
+
+@blp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.AdminPost)
+@blp.alt_response(404, schema=schemas.Problem)
+def restore_post(_args, post_id):
+    """Undo a soft delete."""
+    return posts.restore_post(post_id)

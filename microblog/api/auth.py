@@ -1,0 +1,91 @@
+"""Auth API: log in, refresh, log out, who am I, change the password."""
+from flask import current_app
+from flask_jwt_extended import get_jwt, jwt_required
+
+from .. import schemas
+from ..models import utcnow
+from ..service import auth as auth_service
+from ..tokens import issue_tokens, reissue_access_token
+from . import BEARER_SECURITY, Blueprint, no_store, require_json_body
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and the admin.")
+blp.before_request(require_json_body)
+blp.after_request(no_store)
+
+
+def _access_lifetime_seconds():
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.Login)
+@blp.response(200, schemas.Tokens)
+@blp.alt_response(401, schema=schemas.Problem, description="Wrong username or password.")
+def login(_args, credentials):
+    """Exchange the admin's username and password for access and refresh tokens."""
+    user = auth_service.authenticate(
+        credentials["username"], credentials["password"], current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    access, refresh = issue_tokens(user, auth_service.new_session_id())
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": _access_lifetime_seconds(),
+    }
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.AccessToken)
+@blp.alt_response(401, schema=schemas.Problem)
+@jwt_required(refresh=True)
+def refresh(_args):
+    """A new access token (not fresh) for the refresh token's login."""
+    return {
+        "access_token": reissue_access_token(get_jwt()),
+        "token_type": "Bearer",
+        "expires_in": _access_lifetime_seconds(),
+    }
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(204)
+@blp.alt_response(401, schema=schemas.Problem)
+@jwt_required()
+def logout(_args):
+    """Revoke this login: its access and refresh tokens stop working everywhere."""
+    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    auth_service.revoke_session(get_jwt()["sid"], expires=utcnow() + lifetime)
+
+
+@blp.route("/me", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.User)
+@blp.alt_response(401, schema=schemas.Problem)
+@jwt_required()
+def me(_args):
+    return auth_service.get_user(int(get_jwt()["sub"]))
+
+
+@blp.route("/password", methods=["PUT"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.PasswordChange)
+@blp.response(204)
+@blp.alt_response(401, schema=schemas.Problem, description="Missing, stale or not fresh token.")
+@blp.alt_response(403, schema=schemas.Problem, description="The current password is wrong.")
+@jwt_required(fresh=True)
+def change_password(_args, change):
+    """Set a new password; every token issued before stops working."""
+    auth_service.change_password(
+        int(get_jwt()["sub"]),
+        change["current_password"],
+        change["new_password"],
+        current_app.config["PASSWORD_HASH_METHOD"],
+    )

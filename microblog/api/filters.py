@@ -1,0 +1,10 @@
+"""Query arguments of the list endpoints as the service's PostFilter."""
+from ..pagination import decode_cursor
+from ..service.posts import PostFilter
+
+
+def post_filter(args):
+    """Turn validated list arguments into a PostFilter (the cursor decoded)."""
+    fields = dict(args)
+    cursor = fields.pop("cursor", None)
+    return PostFilter(after=decode_cursor(cursor) if cursor else None, **fields)

@@ -1,0 +1,21 @@
+"""Liveness with a real database round trip."""
+from peewee import PeeweeException
+
+from .. import schemas
+from ..db import database
+from ..errors import problem_response
+from . import Blueprint
+
+blp = Blueprint("health", __name__, description="Service health.")
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.response(200, schemas.Health)
+@blp.alt_response(503, schema=schemas.Problem, description="The database is not answering.")
+def healthz():
+    """200 when the database answers a query, else 503."""
+    try:
+        database.execute_sql("SELECT 1").fetchone()
+    except PeeweeException:
+        return problem_response(503, "The database is not answering.")
+    return {"status": "ok", "database": "ok"}, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,43 @@
+"""Public reading API: anonymous, cacheable, and never showing a post that is not public."""
+from .. import schemas
+from ..pagination import page_response
+from ..service import posts
+from . import Blueprint, public_caching
+from .filters import post_filter
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Public posts and tags.")
+blp.after_request(public_caching)
+
+
+@blp.route("/posts", methods=["GET"])
+@blp.arguments(schemas.ListQuery, location="query")
+@blp.response(200, schemas.PostPage)
+def list_posts(args):
+    """Public posts, newest first, a page at a time."""
+    return page_response(posts.list_public(post_filter(args)))
+
+
+@blp.route("/posts/<int:post_id>", methods=["GET"])
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.Post)
+@blp.alt_response(404, schema=schemas.Problem, description="No public post has this id.")
+@blp.alt_response(410, schema=schemas.Problem, description="The post was deleted.")
+def get_post(_args, post_id):
+    return posts.get_public(post_id)
+
+
+@blp.route("/posts/by-slug/<slug>", methods=["GET"])
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.Post)
+@blp.alt_response(404, schema=schemas.Problem, description="No public post has this slug.")
+@blp.alt_response(410, schema=schemas.Problem, description="The post was deleted.")
+def get_post_by_slug(_args, slug):
+    return posts.get_public_by_slug(slug)
+
+
+@blp.route("/tags", methods=["GET"])
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.TagCounts)
+def list_tags(_args):
+    """Tags of public posts with how many public posts carry each."""
+    return {"items": posts.public_tags()}

@@ -1,0 +1,96 @@
+"""Command line: init-db, create-admin, seed."""
+import random
+import sys
+from datetime import timedelta
+
+import click
+from flask import current_app
+
+from .models import create_tables, utcnow
+from .schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .service import auth as auth_service
+from .service import errors as service_errors
+from .service import posts
+
+
+def _set_admin(username, password):
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"The password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters."
+        )
+    try:
+        _user, created = auth_service.set_admin(
+            username, password, current_app.config["PASSWORD_HASH_METHOD"]
+        )
+    except service_errors.Conflict as exc:
+        raise click.ClickException(exc.detail) from None
+    return created
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create missing tables; with ADMIN_USERNAME and ADMIN_PASSWORD set and no admin yet,
+    create that admin."""
+    create_tables()
+    click.echo("Database ready.")
+    username = current_app.config["ADMIN_USERNAME"]
+    password = current_app.config["ADMIN_PASSWORD"]
+    if username and password and not auth_service.admin_exists():
+        _set_admin(username, password)
+        click.echo(f"Admin '{username}' created.")
+
+
+@click.command("create-admin")
+@click.option("--username", required=True, help="The admin's login name.")
+def create_admin_command(username):
+    """Create the admin, or set its password. The password is read from standard input
+    when it is not a terminal, else prompted for."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    created = _set_admin(username, password)
+    click.echo(f"Admin '{username}' {'created' if created else 'password set'}.")
+
+
+SEED_TAGS = ["python", "flask", "sqlite", "postgresql", "notes", "release", "howto", "web"]
+SEED_WORDS = (
+    "the quick service keeps every post small correct and fast while readers follow feeds "
+    "and caches revalidate pages without asking twice"
+).split()
+
+
+@click.command("seed")
+@click.option("--count", default=20, show_default=True, help="How many demo posts.")
+@click.option("--random-seed", default=1, show_default=True, help="Seed for repeatable content.")
+def seed_command(count, random_seed):
+    """Add demo posts: mostly public, one hidden and one scheduled for tomorrow."""
+    rng = random.Random(random_seed)
+    now = utcnow()
+    for number in range(1, count + 1):
+        words = " ".join(rng.choice(SEED_WORDS) for _ in range(rng.randint(8, 40)))
+        posts.create_post(
+            {
+                "title": f"Demo post {number}",
+                "content": f"**Demo {number}.** {words.capitalize()}.",
+                "tags": rng.sample(SEED_TAGS, rng.randint(0, 3)),
+                "visible": number != 2,
+                "publish_at": now + timedelta(days=1) if number == 3 else None,
+            },
+            now=now - timedelta(minutes=count - number),
+        )
+    click.echo(f"Added {count} demo posts (the 2nd hidden, the 3rd scheduled for tomorrow).")
+
+
+def main():
+    """The `microblog` console script: Flask's CLI bound to this app."""
+    from flask.cli import FlaskGroup
+
+    from . import create_app
+
+    FlaskGroup(create_app=create_app)()
+
+
+def init_app(app):
+    for command in (init_db_command, create_admin_command, seed_command):
+        app.cli.add_command(command)

@@ -1,0 +1,107 @@
+"""Configuration: defaults < instance/config.py < environment; the secret policy."""
+import os
+import secrets
+from datetime import timedelta
+
+MIN_SECRET_BYTES = 32
+SECRET_FILE = "secret_key"
+
+
+class Defaults:
+    """Values used when neither instance/config.py nor the environment sets them."""
+
+    MICROBLOG_ENV = "production"
+    DATABASE_URL = None  # sqlite:///<instance>/microblog.sqlite3
+    SQLITE_SYNCHRONOUS = "NORMAL"
+    SECRET_KEY = None
+    JWT_SECRET_KEY = None
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ALGORITHM = "HS256"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_POST_LENGTH = 5000
+    CACHE_MAX_AGE = 60
+    PUBLIC_PAGE_SIZE = 20
+    CORS_ORIGINS = ""
+    ADMIN_USERNAME = None
+    ADMIN_PASSWORD = None
+    JSON_SORT_KEYS = False
+    API_TITLE = "microblog"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+
+
+ENV_SETTINGS = {
+    "MICROBLOG_ENV": str,
+    "DATABASE_URL": str,
+    "SQLITE_SYNCHRONOUS": str,
+    "SECRET_KEY": str,
+    "JWT_SECRET_KEY": str,
+    "JWT_ACCESS_TOKEN_EXPIRES": lambda v: timedelta(seconds=int(v)),
+    "JWT_REFRESH_TOKEN_EXPIRES": lambda v: timedelta(seconds=int(v)),
+    "PASSWORD_HASH_METHOD": str,
+    "MAX_CONTENT_LENGTH": int,
+    "MAX_POST_LENGTH": int,
+    "CACHE_MAX_AGE": int,
+    "CORS_ORIGINS": str,
+    "ADMIN_USERNAME": str,
+    "ADMIN_PASSWORD": str,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the service must not start."""
+
+
+def load_environment(config, environ=os.environ):
+    """Copy every known setting present in the environment into the config."""
+    for name, convert in ENV_SETTINGS.items():
+        if environ.get(name):
+            try:
+                config[name] = convert(environ[name])
+            except ValueError as exc:
+                raise ConfigurationError(f"{name}: {exc}") from None
+
+
+def apply_secret_policy(config, instance_path):
+    """Require strong secrets in production; generate and keep one in development."""
+    if config["MICROBLOG_ENV"] == "development" and not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _development_secret(instance_path)
+    if not config["JWT_SECRET_KEY"]:
+        config["JWT_SECRET_KEY"] = config["SECRET_KEY"]
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = config[name] or ""
+        if len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"{name} must be set to at least {MIN_SECRET_BYTES} bytes "
+                f"(MICROBLOG_ENV={config['MICROBLOG_ENV']}). Generate one with: "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+
+
+def default_database_url(instance_path):
+    return "sqlite:///" + os.path.join(instance_path, "microblog.sqlite3")
+
+
+def _development_secret(instance_path):
+    """Read the instance folder's secret, creating it once (atomic across processes)."""
+    path = os.path.join(instance_path, SECRET_FILE)
+    os.makedirs(instance_path, exist_ok=True)
+    if not os.path.exists(path):
+        draft = f"{path}.{os.getpid()}"
+        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path) as handle:
+        return handle.read().strip()

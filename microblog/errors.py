@@ -1,0 +1,89 @@
+"""Every error, domain or HTTP, as one RFC 9457 problem+json response."""
+from http import HTTPStatus
+
+from flask import current_app, json
+from werkzeug.exceptions import HTTPException
+
+from .service import errors as service_errors
+
+PROBLEM_MIMETYPE = "application/problem+json"
+BEARER_CHALLENGE = 'Bearer realm="microblog"'
+
+SERVICE_ERROR_STATUS = {
+    service_errors.NotFound: 404,
+    service_errors.Gone: 410,
+    service_errors.Conflict: 409,
+    service_errors.AuthenticationFailed: 401,
+    service_errors.Forbidden: 403,
+}
+
+DETAILS = {
+    400: "The request body is not valid JSON.",
+    413: "The request body is larger than this endpoint accepts.",
+    415: "This endpoint accepts only application/json request bodies.",
+    422: "The request has invalid values; see errors.",
+    500: "The server failed to handle this request. It has been logged.",
+}
+
+
+def problem_response(status, detail=None, errors=None, headers=()):
+    """A problem+json response; 401s carry the Bearer challenge."""
+    phrase = HTTPStatus(status).phrase
+    body = {"type": "about:blank", "title": phrase, "status": status, "detail": detail or phrase}
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.extend(headers)
+    if status == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    return response
+
+
+def error_list(messages):
+    """webargs' {location: {field: [message]}} as RFC 9457 `errors` members."""
+    found = []
+    for location, tree in messages.items():
+        for path, message in _walk(tree, ()):
+            if location == "json":
+                found.append({"pointer": "".join("/" + _escape(p) for p in path), "detail": message})
+            else:
+                found.append({"parameter": ".".join(path) or location, "detail": message})
+    return found
+
+
+def _escape(name):
+    """A JSON Pointer reference token (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _walk(tree, path):
+    if isinstance(tree, dict):
+        for name, subtree in tree.items():
+            inner = path if name == "_schema" else path + (str(name),)
+            yield from _walk(subtree, inner)
+    elif isinstance(tree, (list, tuple)):
+        for message in tree:
+            yield from _walk(message, path)
+    else:
+        yield path, str(tree)
+
+
+def handle_http_exception(error):
+    data = getattr(error, "data", None) or {}
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    headers.extend((data.get("headers") or {}).items())
+    detail = DETAILS.get(error.code) or error.description
+    return problem_response(error.code, detail, error_list(data.get("messages", {})), headers)
+
+
+def handle_service_error(error):
+    status = SERVICE_ERROR_STATUS[type(error)]
+    errors = [{"pointer": f"/{error.field}", "detail": error.detail}] if error.field else None
+    return problem_response(status, error.detail, errors)
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(service_errors.ServiceError, handle_service_error)

@@ -1,0 +1,1 @@
+"""The rules of microblog: plain functions over the models, knowing nothing of HTTP."""

@@ -1,0 +1,30 @@
+"""Domain errors raised by the service; the web layer maps each kind to a response."""
+
+
+class ServiceError(Exception):
+    """Base of every domain error; `field` names the input member at fault, if any."""
+
+    def __init__(self, detail, field=None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFound(ServiceError):
+    """The thing does not exist, or the caller may not know that it does."""
+
+
+class Gone(ServiceError):
+    """The thing was public once and has been deleted."""
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state (a taken slug, a post not yet deleted)."""
+
+
+class AuthenticationFailed(ServiceError):
+    """Credentials or a token were not accepted."""
+
+
+class Forbidden(ServiceError):
+    """The caller is known but the action is refused."""

@@ -1,0 +1,251 @@
+"""Posts: reading (public and admin views), writing, soft delete, restore and purge."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import SQL, NodeList, Value, fn
+
+from ..content import render_markdown
+from ..db import is_sqlite, write_transaction
+from ..models import Post, PostTag, Tag, utcnow
+from . import errors
+from .slugs import first_free, slugify
+
+TEXT_FIELDS = ("content", "title", "tags")
+DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    """What a list asks for; `after` is the (publication_time, id) key of the last item seen."""
+
+    limit: int
+    after: tuple[datetime, int] | None = None
+    tag: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    visible: bool | None = None
+    deleted: str = "exclude"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    has_more: bool
+
+
+def sort_key(post):
+    """The keyset position of a post in the newest-first order."""
+    return post.publication_time, post.id
+
+
+def list_public(post_filter, now=None):
+    return _page(Post.public(now or utcnow()), post_filter)
+
+
+def list_admin(post_filter):
+    query = Post.admin_view(post_filter.deleted)
+    if post_filter.visible is not None:
+        query = query.where(Post.visible == post_filter.visible)
+    return _page(query, post_filter)
+
+
+def get_public(post_id, now=None):
+    return _public_or_raise(Post.get_or_none(Post.id == post_id), now or utcnow())
+
+
+def get_public_by_slug(slug, now=None):
+    return _public_or_raise(Post.get_or_none(Post.slug == slug), now or utcnow())
+
+
+def get_admin(post_id):
+    post = _get(post_id)
+    _attach_tags([post])
+    return post
+
+
+def public_tags(now=None):
+    """Tags of public posts with the number of public posts carrying each, most used first."""
+    count = fn.COUNT(PostTag.post).alias("count")
+    public_ids = Post.public(now or utcnow()).select(Post.id)
+    return list(
+        Tag.select(Tag.name, count)
+        .join(PostTag)
+        .where(PostTag.post.in_(public_ids))
+        .group_by(Tag.name)
+        .order_by(count.desc(), Tag.name)
+        .dicts()
+    )
+
+
+def create_post(data, now=None):
+    """Create a post from validated input (content required; the rest optional)."""
+    now = now or utcnow()
+    with write_transaction():
+        slug = data.get("slug")
+        if slug:
+            _ensure_slug_free(slug)
+        else:
+            slug = _derived_slug(data.get("title") or data["content"])
+        publish_at = data.get("publish_at")
+        post = Post.create(
+            content=data["content"],
+            content_html=render_markdown(data["content"]),
+            title=data.get("title"),
+            slug=slug,
+            visible=data.get("visible", True),
+            publish_at=publish_at,
+            publication_time=publish_at or now,
+            created=now,
+        )
+        _set_tags(post, data.get("tags", []))
+    post.tags = data.get("tags", [])
+    return post
+
+
+def update_post(post_id, changes, replace=False, now=None):
+    """Apply a partial (PATCH) or full (PUT) change; a change of text marks the post edited."""
+    now = now or utcnow()
+    if replace:
+        changes = {**DEFAULTS_ON_REPLACE, **changes}
+    with write_transaction():
+        post = _get(post_id)
+        if post.deleted is not None:
+            raise errors.Conflict("The post is deleted; restore it before editing.")
+        _attach_tags([post])
+        changed = {name for name, value in changes.items() if getattr(post, name) != value}
+        if "slug" in changed:
+            _ensure_slug_free(changes["slug"])
+        for name in changed - {"tags"}:
+            setattr(post, name, changes[name])
+        if "content" in changed:
+            post.content_html = render_markdown(post.content)
+        if "publish_at" in changed:
+            post.publication_time = post.publish_at or post.created
+        if changed & set(TEXT_FIELDS):
+            post.edited = now
+        if changed:
+            post.save()
+        if "tags" in changed:
+            _set_tags(post, changes["tags"])
+            post.tags = changes["tags"]
+    return post
+
+
+def delete_post(post_id, now=None):
+    """Soft delete (idempotent), remembering whether readers could see the post."""
+    now = now or utcnow()
+    with write_transaction():
+        post = _get(post_id)
+        if post.deleted is None:
+            post.public_when_deleted = post.is_public(now)
+            post.deleted = now
+            post.save()
+
+
+def restore_post(post_id):
+    """Undo a soft delete (idempotent)."""
+    with write_transaction():
+        post = _get(post_id)
+        if post.deleted is not None:
+            post.deleted = None
+            post.public_when_deleted = False
+            post.save()
+    _attach_tags([post])
+    return post
+
+
+def purge_post(post_id):
+    """Remove a soft-deleted post for good."""
+    with write_transaction():
+        post = _get(post_id)
+        if post.deleted is None:
+            raise errors.Conflict("Only a deleted post can be purged; delete it first.")
+        post.delete_instance()
+
+
+def _get(post_id):
+    post = Post.get_or_none(Post.id == post_id)
+    if post is None:
+        raise errors.NotFound("No post has this id.")
+    return post
+
+
+def _public_or_raise(post, now):
+    if post is not None and post.is_public(now):
+        _attach_tags([post])
+        return post
+    if post is not None and post.deleted is not None and post.public_when_deleted:
+        raise errors.Gone("This post has been deleted.")
+    raise errors.NotFound("No public post matches.")
+
+
+def _page(query, post_filter):
+    if post_filter.after is not None:
+        time, post_id = post_filter.after
+        query = query.where(
+            (Post.publication_time < time)
+            | ((Post.publication_time == time) & (Post.id < post_id))
+        )
+    if post_filter.since is not None:
+        query = query.where(Post.publication_time >= post_filter.since)
+    if post_filter.until is not None:
+        query = query.where(Post.publication_time < post_filter.until)
+    if post_filter.tag is not None:
+        tagged = PostTag.select(PostTag.post).join(Tag).where(Tag.name == post_filter.tag)
+        query = query.where(Post.id.in_(tagged))
+    if post_filter.q:
+        query = query.where(_contains(Post.title, post_filter.q) | _contains(Post.content, post_filter.q))
+    rows = list(
+        query.order_by(Post.publication_time.desc(), Post.id.desc()).limit(post_filter.limit + 1)
+    )
+    items = rows[: post_filter.limit]
+    _attach_tags(items)
+    return Page(items=items, has_more=len(rows) > post_filter.limit)
+
+
+def _contains(field, text):
+    """Case-insensitive substring match with LIKE wildcards in `text` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    operator = "LIKE" if is_sqlite() else "ILIKE"
+    return NodeList((field, SQL(operator), Value(f"%{escaped}%"), SQL("ESCAPE '\\'")))
+
+
+def _attach_tags(posts):
+    """Load the tags of many posts in one query (no N+1), in the order they were given."""
+    names = defaultdict(list)
+    if posts:
+        rows = (
+            PostTag.select(PostTag.post, Tag.name)
+            .join(Tag)
+            .where(PostTag.post.in_([post.id for post in posts]))
+            .order_by(PostTag.post, PostTag.position)
+            .tuples()
+        )
+        for post_id, name in rows:
+            names[post_id].append(name)
+    for post in posts:
+        post.tags = names[post.id]
+
+
+def _set_tags(post, names):
+    PostTag.delete().where(PostTag.post == post).execute()
+    if not names:
+        return
+    Tag.insert_many([{"name": name} for name in names]).on_conflict_ignore().execute()
+    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
+    PostTag.insert_many(
+        [{"post": post.id, "tag": tag_ids[name], "position": i} for i, name in enumerate(names)]
+    ).execute()
+
+
+def _ensure_slug_free(slug):
+    if Post.select().where(Post.slug == slug).exists():
+        raise errors.Conflict("Another post already has this slug.", field="slug")
+
+
+def _derived_slug(text):
+    base = slugify(text)
+    similar = Post.select(Post.slug).where((Post.slug == base) | Post.slug.startswith(base + "-"))
+    return first_free(base, {slug for (slug,) in similar.tuples()})

@@ -1,0 +1,72 @@
+"""JWT set-up: claims of a login session, revocation checks and auth failures as problems."""
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
+
+from .errors import problem_response
+from .service import auth as auth_service
+
+jwt = JWTManager()
+
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="microblog", error="invalid_token"'
+
+
+def issue_tokens(user, session_id):
+    """Access (fresh) and refresh tokens of one login, sharing its session id."""
+    claims = {"sid": session_id, "gen": user.token_generation}
+    return (
+        create_access_token(identity=str(user.id), fresh=True, additional_claims=claims),
+        create_refresh_token(identity=str(user.id), additional_claims=claims),
+    )
+
+
+def reissue_access_token(refresh_claims):
+    """A new, not fresh, access token of the same login session."""
+    claims = {"sid": refresh_claims["sid"], "gen": refresh_claims["gen"]}
+    return create_access_token(identity=refresh_claims["sub"], fresh=False, additional_claims=claims)
+
+
+@jwt.token_in_blocklist_loader
+def _is_revoked(_header, payload):
+    try:
+        user_id, session_id, generation = int(payload["sub"]), payload["sid"], payload["gen"]
+    except (KeyError, TypeError, ValueError):
+        return True
+    return auth_service.is_revoked(user_id, session_id, generation)
+
+
+def _invalid(detail):
+    return problem_response(401, detail, headers={"WWW-Authenticate": INVALID_TOKEN_CHALLENGE})
+
+
+@jwt.unauthorized_loader
+def _missing(_reason):
+    return problem_response(401, "This endpoint needs an 'Authorization: Bearer <token>' header.")
+
+
+@jwt.invalid_token_loader
+def _malformed(reason):
+    return _invalid(f"The token is not valid: {reason}.")
+
+
+@jwt.expired_token_loader
+def _expired(_header, _payload):
+    return _invalid("The token has expired.")
+
+
+@jwt.revoked_token_loader
+def _revoked(_header, _payload):
+    return _invalid("The token has been revoked.")
+
+
+@jwt.needs_fresh_token_loader
+def _not_fresh(_header, _payload):
+    return _invalid("This action needs a fresh token: log in again with the password.")
+
+
+@jwt.token_verification_failed_loader
+def _verification_failed(_header, _payload):
+    return _invalid("The token was not accepted.")
+
+
+@jwt.user_lookup_error_loader
+def _unknown_user(_header, _payload):
+    return _invalid("The token's user no longer exists.")

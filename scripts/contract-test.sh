@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Start microblog under gunicorn (2 workers, production settings) on a fresh SQLite file,
+# run postman_collection.json against it with newman, and stop it again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+WORKDIR=$(mktemp -d)
+PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+export MICROBLOG_ENV=production
+export DATABASE_URL=${CONTRACT_DATABASE_URL:-sqlite:///$WORKDIR/microblog.sqlite3}
+export SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(32))')
+export ADMIN_USERNAME=admin
+export ADMIN_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
+
+cleanup() {
+  [[ -n ${GUNICORN_PID:-} ]] && kill "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null
+  rm -rf "$WORKDIR"
+}
+trap cleanup EXIT
+
+"$BIN/flask" --app microblog init-db
+"$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
+  --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &
+GUNICORN_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+  sleep 0.1
+done
+
+status=0
+npx --no-install newman run postman_collection.json \
+  --env-var "baseUrl=http://127.0.0.1:$PORT" \
+  --env-var "adminUsername=$ADMIN_USERNAME" \
+  --env-var "adminPassword=$ADMIN_PASSWORD" || status=$?
+if ((status)); then
+  echo "--- gunicorn error log ---"; cat "$WORKDIR/error.log"
+fi
+exit "$status"

@@ -1,0 +1,4 @@
+"""WSGI entry point: gunicorn wsgi:app"""
+from microblog import create_app
+
+app = create_app()
