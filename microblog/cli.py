@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .models import create_tables, utcnow
 from .schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -28,6 +29,7 @@ def _set_admin(username, password):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create missing tables; with ADMIN_USERNAME and ADMIN_PASSWORD set and no admin yet,
     create that admin."""
@@ -41,6 +43,7 @@ def init_db_command():
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", required=True, help="The admin's login name.")
 def create_admin_command(username):
     """Create the admin, or set its password. The password is read from standard input
@@ -61,6 +64,7 @@ SEED_WORDS = (
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--count", default=20, show_default=True, help="How many demo posts.")
 @click.option("--random-seed", default=1, show_default=True, help="Seed for repeatable content.")
 def seed_command(count, random_seed):

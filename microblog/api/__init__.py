@@ -3,6 +3,9 @@ import flask_smorest
 from flask import abort, current_app, request
 from webargs.flaskparser import FlaskParser
 
+from .. import schemas
+from ..errors import PROBLEM_MIMETYPE
+
 BEARER_SECURITY = [{"bearerAuth": []}]
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -19,6 +22,12 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def problem(self, status, description=None):
+        """Document an error response of this endpoint as an RFC 9457 problem."""
+        return self.alt_response(
+            status, schema=schemas.Problem, description=description, content_type=PROBLEM_MIMETYPE
+        )
 
 
 def require_json_body():

@@ -43,7 +43,7 @@ def create_post(_args, data):
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
-@blp.alt_response(404, schema=schemas.Problem)
+@blp.problem(404)
 def get_post(_args, post_id):
     return posts.get_admin(post_id)
 
@@ -53,8 +53,8 @@ def get_post(_args, post_id):
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostPatch)
 @blp.response(200, schemas.AdminPost)
-@blp.alt_response(404, schema=schemas.Problem)
-@blp.alt_response(409, schema=schemas.Problem, description="Deleted post, or slug taken.")
+@blp.problem(404)
+@blp.problem(409, "Deleted post, or slug taken.")
 def patch_post(_args, changes, post_id):
     """Change some fields; the others are kept."""
     return posts.update_post(post_id, changes)
@@ -65,8 +65,8 @@ def patch_post(_args, changes, post_id):
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostInput)
 @blp.response(200, schemas.AdminPost)
-@blp.alt_response(404, schema=schemas.Problem)
-@blp.alt_response(409, schema=schemas.Problem, description="Deleted post, or slug taken.")
+@blp.problem(404)
+@blp.problem(409, "Deleted post, or slug taken.")
 def replace_post(_args, data, post_id):
     """Replace the post: omitted fields return to their defaults (the slug is kept)."""
     return posts.update_post(post_id, data, replace=True)
@@ -76,8 +76,8 @@ def replace_post(_args, data, post_id):
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.DeleteQuery, location="query")
 @blp.response(204)
-@blp.alt_response(404, schema=schemas.Problem)
-@blp.alt_response(409, schema=schemas.Problem, description="Purge of a post not deleted.")
+@blp.problem(404)
+@blp.problem(409, "Purge of a post not deleted.")
 def delete_post(args, post_id):
     """Soft delete (idempotent); with purge=true, remove a deleted post for good."""
     if args["purge"]:
@@ -90,7 +90,7 @@ def delete_post(args, post_id):
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
-@blp.alt_response(404, schema=schemas.Problem)
+@blp.problem(404)
 def restore_post(_args, post_id):
     """Undo a soft delete."""
     return posts.restore_post(post_id)

@@ -21,7 +21,7 @@ def _access_lifetime_seconds():
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.Login)
 @blp.response(200, schemas.Tokens)
-@blp.alt_response(401, schema=schemas.Problem, description="Wrong username or password.")
+@blp.problem(401, "Wrong username or password.")
 def login(_args, credentials):
     """Exchange the admin's username and password for access and refresh tokens."""
     user = auth_service.authenticate(
@@ -37,11 +37,11 @@ def login(_args, credentials):
 
 
 @blp.route("/refresh", methods=["POST"])
+@jwt_required(refresh=True)
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AccessToken)
-@blp.alt_response(401, schema=schemas.Problem)
-@jwt_required(refresh=True)
+@blp.problem(401)
 def refresh(_args):
     """A new access token (not fresh) for the refresh token's login."""
     return {
@@ -52,11 +52,11 @@ def refresh(_args):
 
 
 @blp.route("/logout", methods=["POST"])
+@jwt_required()
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(204)
-@blp.alt_response(401, schema=schemas.Problem)
-@jwt_required()
+@blp.problem(401)
 def logout(_args):
     """Revoke this login: its access and refresh tokens stop working everywhere."""
     lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
@@ -64,23 +64,23 @@ def logout(_args):
 
 
 @blp.route("/me", methods=["GET"])
+@jwt_required()
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.User)
-@blp.alt_response(401, schema=schemas.Problem)
-@jwt_required()
+@blp.problem(401)
 def me(_args):
     return auth_service.get_user(int(get_jwt()["sub"]))
 
 
 @blp.route("/password", methods=["PUT"])
+@jwt_required(fresh=True)
 @blp.doc(security=BEARER_SECURITY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PasswordChange)
 @blp.response(204)
-@blp.alt_response(401, schema=schemas.Problem, description="Missing, stale or not fresh token.")
-@blp.alt_response(403, schema=schemas.Problem, description="The current password is wrong.")
-@jwt_required(fresh=True)
+@blp.problem(401, "Missing, stale or not fresh token.")
+@blp.problem(403, "The current password is wrong.")
 def change_password(_args, change):
     """Set a new password; every token issued before stops working."""
     auth_service.change_password(

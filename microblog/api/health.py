@@ -11,7 +11,7 @@ blp = Blueprint("health", __name__, description="Service health.")
 
 @blp.route("/healthz", methods=["GET"])
 @blp.response(200, schemas.Health)
-@blp.alt_response(503, schema=schemas.Problem, description="The database is not answering.")
+@blp.problem(503, "The database is not answering.")
 def healthz():
     """200 when the database answers a query, else 503."""
     try:

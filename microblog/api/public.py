@@ -20,8 +20,8 @@ def list_posts(args):
 @blp.route("/posts/<int:post_id>", methods=["GET"])
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.Post)
-@blp.alt_response(404, schema=schemas.Problem, description="No public post has this id.")
-@blp.alt_response(410, schema=schemas.Problem, description="The post was deleted.")
+@blp.problem(404, "No public post has this id.")
+@blp.problem(410, "The post was deleted.")
 def get_post(_args, post_id):
     return posts.get_public(post_id)
 
@@ -29,8 +29,8 @@ def get_post(_args, post_id):
 @blp.route("/posts/by-slug/<slug>", methods=["GET"])
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.Post)
-@blp.alt_response(404, schema=schemas.Problem, description="No public post has this slug.")
-@blp.alt_response(410, schema=schemas.Problem, description="The post was deleted.")
+@blp.problem(404, "No public post has this slug.")
+@blp.problem(410, "The post was deleted.")
 def get_post_by_slug(_args, slug):
     return posts.get_public_by_slug(slug)
 

@@ -1,0 +1,95 @@
+"""Fixtures: app (fresh database per test), client, auth. TEST_DATABASE_URL picks the backend."""
+import os
+
+import pytest
+
+from microblog import create_app
+from microblog.db import database
+from microblog.models import MODELS, create_tables
+from microblog.service import auth as auth_service
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "correct horse battery staple"
+TEST_SECRET = "test-secret-" + "x" * 60
+CHEAP_HASH = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """SQLite in a temporary folder, or the server named by TEST_DATABASE_URL (emptied after)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path}/test.sqlite3"
+        return
+    yield url
+    with database.connection_context():
+        database.drop_tables(MODELS, safe=True, cascade=True)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the test database; keyword arguments override the config."""
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "MICROBLOG_ENV": "testing",
+            "SECRET_KEY": TEST_SECRET,
+            "DATABASE_URL": database_url,
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            **overrides,
+        }
+        return create_app(config)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        create_tables()
+        auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    """Log in as the admin and call the admin API with its token."""
+
+    def __init__(self, client):
+        self.client = client
+        self._tokens = None
+
+    def login(self, username=ADMIN_USERNAME, password=ADMIN_PASSWORD):
+        return self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+
+    @property
+    def tokens(self):
+        if self._tokens is None:
+            response = self.login()
+            assert response.status_code == 200, response.get_json()
+            self._tokens = response.get_json()
+        return self._tokens
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+    def create_post(self, **fields):
+        """Create a post through the API and return its admin JSON."""
+        fields.setdefault("content", "Some content")
+        response = self.client.post("/api/v1/admin/posts", json=fields, headers=self.headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,175 @@
+"""Auth API: login, refresh, logout, me, password change, and every way a token is refused."""
+from datetime import timedelta
+
+import jwt as pyjwt
+import pytest
+from flask_jwt_extended import create_access_token
+
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
+from tests.helpers import assert_problem
+
+ME = "/api/v1/auth/me"
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_login_returns_bearer_tokens(auth):
+    response = auth.login()
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 15 * 60
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_401(auth):
+    wrong_password = auth.login(password="not the password")
+    unknown_user = auth.login(username="nobody")
+    for response in (wrong_password, unknown_user):
+        assert_problem(response, 401)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert wrong_password.get_json() == unknown_user.get_json()
+
+
+@pytest.mark.parametrize("body", [{}, {"username": "admin"}, {"password": "x"},
+                                  {"username": "admin", "password": "x", "remember": True},
+                                  {"username": "", "password": "x"},
+                                  {"username": "admin", "password": "p" * 1025}])
+def test_login_validates_its_body(client, body):
+    assert_problem(client.post("/api/v1/auth/login", json=body), 422)
+
+
+def test_me_returns_the_profile_without_the_hash(client, auth):
+    response = client.get(ME, headers=auth.headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"id", "username", "created"} and body["username"] == ADMIN_USERNAME
+
+
+def test_refresh_gives_a_working_access_token_that_is_not_fresh(client, auth):
+    response = client.post("/api/v1/auth/refresh", headers=bearer(auth.tokens["refresh_token"]))
+    assert response.status_code == 200
+    access = response.get_json()["access_token"]
+    assert client.get(ME, headers=bearer(access)).status_code == 200
+    change = client.put("/api/v1/auth/password", headers=bearer(access),
+                        json={"current_password": ADMIN_PASSWORD, "new_password": "another one!"})
+    assert_problem(change, 401)
+
+
+def test_tokens_of_the_wrong_type_are_401(client, auth):
+    assert_problem(client.get(ME, headers=bearer(auth.tokens["refresh_token"])), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", headers=bearer(auth.tokens["access_token"])), 401)
+
+
+def test_logout_revokes_access_and_refresh_tokens_in_every_process(make_app, client, auth):
+    tokens = auth.tokens
+    assert client.post("/api/v1/auth/logout", headers=auth.headers).status_code == 204
+    other_worker = make_app().test_client()
+    for worker in (client, other_worker):
+        body = assert_problem(worker.get(ME, headers=bearer(tokens["access_token"])), 401)
+        assert "revoked" in body["detail"]
+        assert_problem(worker.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"])), 401)
+
+
+def test_logout_leaves_other_logins_working(client, auth):
+    other = auth.login().get_json()["access_token"]
+    client.post("/api/v1/auth/logout", headers=auth.headers)
+    assert client.get(ME, headers=bearer(other)).status_code == 200
+
+
+def test_password_change_revokes_every_older_token(client, auth):
+    old = auth.tokens
+    other_login = auth.login().get_json()
+    response = client.put("/api/v1/auth/password", headers=auth.headers,
+                          json={"current_password": ADMIN_PASSWORD, "new_password": "a new passphrase"})
+    assert response.status_code == 204
+    for token in (old["access_token"], other_login["access_token"]):
+        assert_problem(client.get(ME, headers=bearer(token)), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", headers=bearer(old["refresh_token"])), 401)
+    assert_problem(auth.login(), 401)
+    fresh = auth.login(password="a new passphrase")
+    assert fresh.status_code == 200
+    assert client.get(ME, headers=bearer(fresh.get_json()["access_token"])).status_code == 200
+
+
+def test_password_change_with_wrong_current_password_is_403_and_changes_nothing(client, auth):
+    response = client.put("/api/v1/auth/password", headers=auth.headers,
+                          json={"current_password": "wrong", "new_password": "a new passphrase"})
+    body = assert_problem(response, 403)
+    assert body["errors"][0]["pointer"] == "/current_password"
+    assert client.get(ME, headers=auth.headers).status_code == 200
+    assert auth.login().status_code == 200
+
+
+def test_password_change_validates_the_new_password(client, auth):
+    response = client.put("/api/v1/auth/password", headers=auth.headers,
+                          json={"current_password": ADMIN_PASSWORD, "new_password": "short"})
+    assert_problem(response, 422)
+
+
+def test_login_rehashes_a_password_stored_with_another_method(make_app, app, auth):
+    from microblog.models import User
+
+    stronger = "pbkdf2:sha256:2000"
+    client = make_app(PASSWORD_HASH_METHOD=stronger).test_client()
+    assert client.post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).status_code == 200
+    with app.app_context():
+        assert User.get().password_hash.startswith(stronger + "$")
+    assert client.post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).status_code == 200
+
+
+def _claims(auth):
+    return pyjwt.decode(auth.tokens["access_token"], TEST_SECRET, algorithms=["HS256"])
+
+
+def test_expired_tampered_unsigned_and_foreign_tokens_are_401(app, client, auth):
+    claims = _claims(auth)
+    with app.app_context():
+        expired = create_access_token(identity=claims["sub"], expires_delta=timedelta(seconds=-1),
+                                      additional_claims={"sid": claims["sid"], "gen": claims["gen"]})
+    header, payload, signature = auth.tokens["access_token"].split(".")
+    tampered = f"{header}.{payload}.{signature[:-2]}AA"
+    unsigned = pyjwt.encode(claims, None, algorithm="none")
+    foreign = pyjwt.encode(claims, "another-secret-of-at-least-32-bytes!!", algorithm="HS256")
+    other_algorithm = pyjwt.encode(claims, TEST_SECRET, algorithm="HS512")
+    no_session = pyjwt.encode({k: v for k, v in claims.items() if k != "sid"}, TEST_SECRET,
+                              algorithm="HS256")
+    for token in (expired, tampered, unsigned, foreign, other_algorithm, no_session, "garbage"):
+        response = client.get(ME, headers=bearer(token))
+        body = assert_problem(response, 401)
+        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"], body
+
+
+@pytest.mark.parametrize("header", ["Token abc", "Bearer", "Basic YWRtaW46eA=="])
+def test_malformed_authorization_headers_are_401(client, header):
+    assert_problem(client.get(ME, headers={"Authorization": header}), 401)
+
+
+def test_missing_token_is_401_with_a_challenge(client):
+    response = client.get(ME)
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="microblog"'
+
+
+def test_every_admin_route_needs_a_token(app, client):
+    routes = [(rule.rule, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}
+              if rule.rule.startswith("/api/v1/admin") or rule.rule.startswith("/api/v1/auth/")
+              and not rule.rule.endswith("/login")]
+    assert len(routes) >= 11
+    for path, method in routes:
+        path = path.replace("<int:post_id>", "1")
+        response = client.open(path, method=method, json={})
+        assert_problem(response, 401)
+
+
+def test_passwords_are_hashed_with_the_configured_method(app):
+    from microblog.models import User
+
+    with app.app_context():
+        stored = User.get().password_hash
+    assert stored.startswith(CHEAP_HASH + "$") and ADMIN_PASSWORD not in stored

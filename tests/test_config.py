@@ -1,0 +1,62 @@
+"""Configuration: secrets policy, instance folder, environment, and no tables made at start-up."""
+import pytest
+
+from microblog import create_app
+from microblog.config import ConfigurationError, load_environment
+from microblog.db import database
+
+
+@pytest.mark.parametrize("secret", [None, "", "too-short"])
+def test_production_refuses_missing_or_short_secrets(tmp_path, secret):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY must be set to at least 32 bytes"):
+        create_app({"MICROBLOG_ENV": "production", "SECRET_KEY": secret,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+def test_production_refuses_a_short_jwt_secret(tmp_path):
+    with pytest.raises(ConfigurationError, match="JWT_SECRET_KEY"):
+        create_app({"MICROBLOG_ENV": "production", "SECRET_KEY": "s" * 32,
+                    "JWT_SECRET_KEY": "short", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+def test_development_generates_a_secret_once_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda _app: str(tmp_path / "instance"))
+    first = create_app({"MICROBLOG_ENV": "development", "DATABASE_URL": "sqlite:///:memory:"})
+    second = create_app({"MICROBLOG_ENV": "development", "DATABASE_URL": "sqlite:///:memory:"})
+    secret_file = tmp_path / "instance" / "secret_key"
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == secret_file.read_text()
+    assert first.config["JWT_SECRET_KEY"] == first.config["SECRET_KEY"]
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_environment_overrides_and_converts():
+    config = {}
+    load_environment(config, {"DATABASE_URL": "sqlite:///x", "MAX_POST_LENGTH": "100",
+                              "JWT_ACCESS_TOKEN_EXPIRES": "60", "UNRELATED": "1"})
+    assert config["DATABASE_URL"] == "sqlite:///x" and config["MAX_POST_LENGTH"] == 100
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+    assert "UNRELATED" not in config
+    with pytest.raises(ConfigurationError, match="MAX_POST_LENGTH"):
+        load_environment({}, {"MAX_POST_LENGTH": "lots"})
+
+
+def test_instance_config_then_environment(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "SECRET_KEY = 'i' * 40\nMAX_POST_LENGTH = 10\nCACHE_MAX_AGE = 7\n")
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda _app: str(instance))
+    monkeypatch.setenv("MICROBLOG_ENV", "production")
+    monkeypatch.setenv("CACHE_MAX_AGE", "9")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["MAX_POST_LENGTH"] == 10
+    assert app.config["CACHE_MAX_AGE"] == 9
+    assert app.config["DATABASE_URL"] == f"sqlite:///{instance}/microblog.sqlite3"
+
+
+def test_create_app_creates_no_tables(make_app):
+    app = make_app()
+    with app.app_context():
+        assert database.get_tables() == []

@@ -1,0 +1,59 @@
+"""Markdown is rendered to HTML that cannot run script, through the API."""
+from html.parser import HTMLParser
+
+import pytest
+
+ALLOWED_SCHEMES = ("http:", "https:", "mailto:")
+
+VECTORS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](vbscript:msgbox(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD4=)",
+    "![img](data:image/svg+xml;base64,PHN2Zz4=)",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "[x](java\tscript:alert(1))",
+    "<iframe src=//evil.example></iframe>",
+    "<svg onload=alert(1)>",
+    "[x](&#106;avascript:alert(1))",
+]
+
+
+class ElementCollector(HTMLParser):
+    """Every start tag with its attributes, as a browser would parse them."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.elements = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("source", VECTORS)
+def test_no_markup_can_run_script(auth, source):
+    html = auth.create_post(content=source)["content_html"]
+    for tag, attributes in ElementCollector(html).elements:
+        assert tag not in {"script", "iframe", "svg", "object", "embed", "style"}
+        assert not [name for name in attributes if name.startswith("on")]
+        for name in ("href", "src"):
+            url = attributes.get(name, "").strip().lower()
+            assert not url or url.startswith(ALLOWED_SCHEMES) or url[0] in "/#?" or ":" not in url
+
+
+def test_markdown_features_survive(auth):
+    html = auth.create_post(
+        content="# Title\n\n*em* **strong** `code` ~~gone~~\n\n- a\n- b\n\n[link](https://example.com)"
+    )["content_html"]
+    for fragment in ("<h1>Title</h1>", "<em>em</em>", "<strong>strong</strong>", "<code>code</code>",
+                     "<s>gone</s>", "<li>a</li>",
+                     '<a href="https://example.com" rel="nofollow noopener noreferrer">link</a>'):
+        assert fragment in html
+
+
+def test_escaped_text_may_mention_dangerous_words(auth):
+    html = auth.create_post(content="Never write javascript: URLs")["content_html"]
+    assert html == "<p>Never write javascript: URLs</p>\n"

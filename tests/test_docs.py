@@ -1,0 +1,54 @@
+"""OpenAPI document, Swagger UI served from local assets, and the health check."""
+from microblog.db import database
+
+
+def test_openapi_lists_every_api_route_with_absolute_paths(app, client):
+    spec = client.get("/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, item in spec["paths"].items()
+                  for method in item if method != "parameters"}
+    routed = {
+        (rule.rule.replace("<int:post_id>", "{post_id}").replace("<slug>", "{slug}"), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") or rule.rule == "/healthz"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert documented == routed
+
+
+def test_openapi_documents_strict_bodies_and_bearer_auth(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["components"]["schemas"]["PostInput"]["additionalProperties"] is False
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/admin/posts"]["get"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in spec["paths"]["/api/v1/posts"]["get"]
+
+
+def test_swagger_ui_is_served_without_outside_network(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in html and "/openapi.json" in html
+    assert "http://" not in html and "https://" not in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
+        response = client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200 and len(response.data) > 1000
+
+
+def test_healthz_queries_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
+    from peewee import OperationalError
+
+    def fail(*_args, **_kwargs):
+        raise OperationalError("unable to open database file")
+
+    monkeypatch.setattr(database.obj, "execute_sql", fail)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "unable" not in response.get_data(as_text=True)

@@ -1,0 +1,83 @@
+"""One error shape everywhere: 400, 404, 405, 413, 415, 422, 500, and JWT errors."""
+import pytest
+
+from tests.helpers import assert_problem
+
+POSTS = "/api/v1/admin/posts"
+
+
+def test_unknown_route_is_a_404_problem(client):
+    assert_problem(client.get("/no/such/page"), 404)
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.delete("/api/v1/posts")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_malformed_json_is_400_and_stores_nothing(client, auth):
+    response = client.post(POSTS, data='{"content": ', content_type="application/json",
+                           headers=auth.headers)
+    body = assert_problem(response, 400)
+    assert body["detail"] == "The request body is not valid JSON."
+    assert client.get(POSTS, headers=auth.headers).get_json()["items"] == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+def test_non_json_bodies_are_415(client, auth, content_type):
+    response = client.post(POSTS, data="content=x", content_type=content_type, headers=auth.headers)
+    assert_problem(response, 415)
+
+
+def test_login_refuses_form_bodies_with_415(client):
+    response = client.post("/api/v1/auth/login", data={"username": "admin", "password": "x"})
+    assert_problem(response, 415)
+
+
+def test_json_with_charset_and_problem_json_types_are_accepted(client, auth):
+    response = client.post(POSTS, data='{"content": "x"}',
+                           content_type="application/json; charset=utf-8", headers=auth.headers)
+    assert response.status_code == 201
+
+
+def test_body_over_the_limit_is_413(make_app, app):
+    client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
+    response = client.post("/api/v1/auth/login", data='{"username": "' + "a" * 2000 + '"}',
+                           content_type="application/json")
+    assert_problem(response, 413)
+
+
+def test_default_body_limit_is_one_mebibyte(client, auth):
+    big = '{"content": "' + "x" * (1024 * 1024) + '"}'
+    assert_problem(client.post(POSTS, data=big, content_type="application/json",
+                               headers=auth.headers), 413)
+
+
+def test_server_errors_are_problems_without_internals(make_app, app):
+    broken = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @broken.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals: SELECT * FROM user")
+
+    response = broken.test_client().get("/boom")
+    body = assert_problem(response, 500)
+    text = response.get_data(as_text=True)
+    assert "secret" not in text and "Traceback" not in text and "SELECT" not in text
+    assert body["detail"] == "The server failed to handle this request. It has been logged."
+
+
+def test_every_response_says_nosniff_and_deny_framing(client):
+    for response in (client.get("/api/v1/posts"), client.get("/nope"), client.get("/healthz")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_validation_problems_list_every_error_with_pointers(client, auth):
+    response = client.post(POSTS, json={"content": "", "tags": ["ok", "no way"], "x/y": 1},
+                           headers=auth.headers)
+    body = assert_problem(response, 422)
+    pointers = sorted(error["pointer"] for error in body["errors"])
+    assert pointers == ["/content", "/tags/1", "/x~1y"]

@@ -1,0 +1,240 @@
+"""Public reading API: order, paging, filters, single posts, tags, caching, and no leaks."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.helpers import assert_problem
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+FUTURE = "2099-01-01T00:00:00Z"
+
+
+@pytest.fixture
+def mixed_posts(auth):
+    """One post of every kind a reader must or must not see."""
+    posts = {
+        "public": auth.create_post(content="Public *one*", title="Public one", tags=["news"]),
+        "hidden": auth.create_post(content="Hidden draft", tags=["news", "secret"], visible=False),
+        "scheduled": auth.create_post(content="Scheduled", tags=["secret"], publish_at=FUTURE),
+        "deleted": auth.create_post(content="Deleted later", tags=["secret"]),
+    }
+    auth.client.delete(f"/api/v1/admin/posts/{posts['deleted']['id']}", headers=auth.headers)
+    return posts
+
+
+def ids(response):
+    return [post["id"] for post in response.get_json()["items"]]
+
+
+def test_list_shows_only_public_posts_without_admin_fields(client, mixed_posts):
+    response = client.get("/api/v1/posts")
+    assert response.status_code == 200
+    assert ids(response) == [mixed_posts["public"]["id"]]
+    post = response.get_json()["items"][0]
+    assert "deleted" not in post
+    assert post["content_html"] == "<p>Public <em>one</em></p>\n"
+    assert response.get_json()["next_cursor"] is None
+    assert "Link" not in response.headers
+
+
+@pytest.mark.parametrize("kind", ["hidden", "scheduled"])
+def test_hidden_and_scheduled_posts_are_not_found(client, mixed_posts, kind):
+    post = mixed_posts[kind]
+    body = assert_problem(client.get(f"/api/v1/posts/{post['id']}"), 404)
+    assert post["content"] not in str(body)
+    assert_problem(client.get(f"/api/v1/posts/by-slug/{post['slug']}"), 404)
+
+
+def test_post_deleted_while_public_is_gone_but_never_public_is_not_found(client, auth):
+    public = auth.create_post(content="Was public")
+    hidden = auth.create_post(content="Never public", visible=False)
+    for post in (public, hidden):
+        client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers)
+    assert_problem(client.get(f"/api/v1/posts/{public['id']}"), 410)
+    assert_problem(client.get(f"/api/v1/posts/by-slug/{public['slug']}"), 410)
+    assert_problem(client.get(f"/api/v1/posts/{hidden['id']}"), 404)
+
+
+def test_purged_post_is_not_found(client, auth):
+    post = auth.create_post(content="Soon gone")
+    client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers)
+    client.delete(f"/api/v1/admin/posts/{post['id']}?purge=true", headers=auth.headers)
+    assert_problem(client.get(f"/api/v1/posts/{post['id']}"), 404)
+
+
+def test_tags_count_only_public_posts(client, auth, mixed_posts):
+    auth.create_post(content="Second public", tags=["news", "misc"])
+    response = client.get("/api/v1/tags")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "items": [{"name": "news", "count": 2}, {"name": "misc", "count": 1}]
+    }
+
+
+def test_single_post_by_id_and_slug(client, mixed_posts):
+    post = mixed_posts["public"]
+    by_id = client.get(f"/api/v1/posts/{post['id']}")
+    by_slug = client.get(f"/api/v1/posts/by-slug/{post['slug']}")
+    assert by_id.status_code == by_slug.status_code == 200
+    assert by_id.get_json() == by_slug.get_json()
+    assert by_id.get_json()["slug"] == "public-one"
+    assert by_id.get_json()["tags"] == ["news"]
+
+
+def test_unknown_id_and_slug_are_problems(client):
+    assert_problem(client.get("/api/v1/posts/999999"), 404)
+    assert_problem(client.get("/api/v1/posts/by-slug/nothing-here"), 404)
+
+
+def test_newest_first_by_publication_time_then_id(client, auth):
+    old = auth.create_post(content="Backdated", publish_at="2020-01-01T00:00:00Z")
+    first = auth.create_post(content="First")
+    second = auth.create_post(content="Second")
+    assert ids(client.get("/api/v1/posts")) == [second["id"], first["id"], old["id"]]
+
+
+def test_scheduled_post_appears_once_its_time_has_come(client, auth):
+    soon = auth.create_post(content="Soon", publish_at=iso(datetime.now(timezone.utc) + timedelta(hours=1)))
+    assert soon["id"] not in ids(client.get("/api/v1/posts"))
+    auth.client.patch(
+        f"/api/v1/admin/posts/{soon['id']}",
+        json={"publish_at": iso(datetime.now(timezone.utc) - timedelta(minutes=1))},
+        headers=auth.headers,
+    )
+    assert soon["id"] in ids(client.get("/api/v1/posts"))
+    assert client.get(f"/api/v1/posts/{soon['id']}").status_code == 200
+
+
+def test_keyset_pages_cover_every_post_once_with_link_headers(client, auth):
+    created = [auth.create_post(content=f"Post {n}")["id"] for n in range(7)]
+    seen, url, pages = [], "/api/v1/posts?limit=3", 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages += 1
+        seen += ids(response)
+        cursor = response.get_json()["next_cursor"]
+        if cursor:
+            link = response.headers["Link"]
+            assert link.endswith('>; rel="next"') and f"cursor={cursor}" in link
+            assert "limit=3" in link
+            url = f"/api/v1/posts?limit=3&cursor={cursor}"
+        else:
+            assert "Link" not in response.headers
+            url = None
+    assert pages == 3
+    assert seen == list(reversed(created))
+
+
+def test_pages_stay_correct_while_posts_are_added(client, auth):
+    created = [auth.create_post(content=f"Post {n}")["id"] for n in range(4)]
+    first = client.get("/api/v1/posts?limit=2").get_json()
+    auth.create_post(content="Newer")
+    second = client.get(f"/api/v1/posts?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [p["id"] for p in second["items"]] == [created[1], created[0]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor", "cursor=WzEsMl0", "bogus=1",
+     "since=2026-01-01T00:00:00", "tag=Not%20A%20Tag"],
+)
+def test_bad_list_parameters_are_422(client, query):
+    body = assert_problem(client.get(f"/api/v1/posts?{query}"), 422)
+    assert body["errors"] and all("parameter" in error for error in body["errors"])
+
+
+def test_unknown_query_parameters_are_refused_everywhere(client, mixed_posts):
+    post = mixed_posts["public"]
+    for url in (f"/api/v1/posts/{post['id']}", f"/api/v1/posts/by-slug/{post['slug']}",
+                "/api/v1/tags"):
+        body = assert_problem(client.get(f"{url}?x=1"), 422)
+        assert body["errors"] == [{"parameter": "x", "detail": "Unknown field."}]
+
+
+def test_filter_by_tag(client, auth):
+    python = auth.create_post(content="About Python", tags=["python"])
+    auth.create_post(content="About cats", tags=["cats"])
+    assert ids(client.get("/api/v1/posts?tag=python")) == [python["id"]]
+    assert ids(client.get("/api/v1/posts?tag=PYTHON")) == [python["id"]]
+    assert ids(client.get("/api/v1/posts?tag=nothing")) == []
+
+
+def test_search_matches_title_and_content_case_insensitively(client, auth):
+    by_content = auth.create_post(content="Peewee is a small ORM")
+    by_title = auth.create_post(content="Body", title="All about PEEWEE")
+    auth.create_post(content="Unrelated")
+    auth.create_post(content="Hidden peewee", visible=False)
+    assert sorted(ids(client.get("/api/v1/posts?q=peewee"))) == [by_content["id"], by_title["id"]]
+
+
+def test_search_takes_like_wildcards_literally(client, auth):
+    percent = auth.create_post(content="100% sure")
+    auth.create_post(content="100 sure")
+    assert ids(client.get("/api/v1/posts?q=100%25")) == [percent["id"]]
+    assert ids(client.get("/api/v1/posts?q=_")) == []
+
+
+def test_since_is_inclusive_and_until_exclusive(client, auth):
+    jan = auth.create_post(content="January", publish_at="2026-01-01T00:00:00Z")
+    feb = auth.create_post(content="February", publish_at="2026-02-01T00:00:00Z")
+    mar = auth.create_post(content="March", publish_at="2026-03-01T00:00:00Z")
+    response = client.get(
+        "/api/v1/posts?since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00%2B00:00"
+    )
+    assert ids(response) == [feb["id"], jan["id"]]
+    assert ids(client.get("/api/v1/posts?since=2026-02-01T01:00:00%2B01:00")) == [mar["id"], feb["id"]]
+
+
+def test_public_reads_are_cacheable_and_revalidate(client, auth, mixed_posts):
+    url = f"/api/v1/posts/{mixed_posts['public']['id']}"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    auth.client.patch(url.replace("/api/v1/", "/api/v1/admin/"), json={"content": "Changed"},
+                       headers=auth.headers)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_list_etag_changes_when_a_post_is_hidden(client, auth, mixed_posts):
+    etag = client.get("/api/v1/posts").headers["ETag"]
+    auth.client.patch(f"/api/v1/admin/posts/{mixed_posts['public']['id']}",
+                       json={"visible": False}, headers=auth.headers)
+    response = client.get("/api/v1/posts", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+def test_not_found_is_not_cached_for_long(client):
+    response = client.get("/api/v1/posts/12345")
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_cache_max_age_is_configurable(make_app, app):
+    app = make_app(CACHE_MAX_AGE=5)
+    assert app.test_client().get("/api/v1/tags").headers["Cache-Control"] == "public, max-age=5"
+
+
+def test_no_public_surface_reveals_non_public_posts(client, auth, mixed_posts):
+    """Every public read, with every filter, shows no trace of hidden, scheduled or deleted posts."""
+    secret_posts = [mixed_posts[kind] for kind in ("hidden", "scheduled", "deleted")]
+    urls = ["/api/v1/posts", "/api/v1/posts?limit=1", "/api/v1/tags", "/api/v1/posts?tag=secret",
+            "/api/v1/posts?tag=news", "/api/v1/posts?q=Hidden", "/api/v1/posts?q=Scheduled",
+            "/api/v1/posts?q=Deleted", "/api/v1/posts?since=2000-01-01T00:00:00Z",
+            "/api/v1/posts?until=2100-01-01T00:00:00Z"]
+    for post in secret_posts:
+        urls += [f"/api/v1/posts/{post['id']}", f"/api/v1/posts/by-slug/{post['slug']}"]
+    for url in urls:
+        text = client.get(url).get_data(as_text=True)
+        for post in secret_posts:
+            assert post["content"] not in text and post["slug"] not in text, url
+            assert f'"id": {post["id"]}' not in text and f'"id":{post["id"]}' not in text, url
+        assert "secret" not in text.replace("?tag=secret", ""), url
