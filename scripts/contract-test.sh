@@ -23,10 +23,17 @@ trap cleanup EXIT
 "$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
   --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &
 GUNICORN_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
+"$BIN/python" - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(150):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("gunicorn did not become healthy")
+PY
 
 status=0
 npx --no-install newman run postman_collection.json \
