@@ -2,7 +2,7 @@
 from flask import Flask
 
 from . import cli, config, db, errors, openapi
-from .api import admin, auth, health, public
+from .api import admin, auth, health, private_no_store, public
 from .tokens import jwt
 
 
@@ -25,11 +25,14 @@ def create_app(test_config=None):
     openapi.init_app(app, [public.blp, admin.blp, auth.blp, health.blp])
     errors.init_app(app)
     cli.init_app(app)
+    app.after_request(private_no_store)
     app.after_request(_security_headers)
     return app
 
 
 def _security_headers(response):
+    if response.status_code == 204:
+        del response.headers["Content-Type"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")

@@ -1,4 +1,5 @@
 """Peewee models and the query helpers that define who sees what."""
+import re
 from datetime import datetime, timezone
 
 from peewee import (
@@ -14,6 +15,12 @@ from peewee import (
 )
 
 from .db import database
+from .slugs import SLUG_PATTERN
+
+
+MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
+MAX_SLUG_LENGTH = 200
+SLUG_RE = re.compile(SLUG_PATTERN)
 
 
 def utcnow():
@@ -54,7 +61,7 @@ class Post(BaseModel):
     content = TextField()
     content_html = TextField()
     title = CharField(max_length=200, null=True)
-    slug = CharField(max_length=200, unique=True)
+    slug = CharField(max_length=MAX_SLUG_LENGTH, unique=True)
     visible = BooleanField(default=True)
     publish_at = DateTimeField(null=True)
     publication_time = DateTimeField()  # publish_at when set, else created: the reading order
@@ -65,6 +72,20 @@ class Post(BaseModel):
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
+
+    @classmethod
+    def find(cls, post_id):
+        """The post with this id, or None (an id beyond the column's range finds nothing)."""
+        if not 1 <= post_id <= MAX_ID:
+            return None
+        return cls.get_or_none(cls.id == post_id)
+
+    @classmethod
+    def find_by_slug(cls, slug):
+        """The post with this slug, or None (a string that cannot be a slug finds nothing)."""
+        if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.match(slug):
+            return None
+        return cls.get_or_none(cls.slug == slug)
 
     @classmethod
     def public(cls, now):

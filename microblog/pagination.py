@@ -8,14 +8,12 @@ from urllib.parse import urlencode
 from flask import request
 from werkzeug.exceptions import UnprocessableEntity
 
+from .models import MAX_ID
 from .service.posts import sort_key
-
-CURSOR_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
-
 
 def encode_cursor(key):
     time, post_id = key
-    raw = json.dumps([time.strftime(CURSOR_TIME_FORMAT), post_id], separators=(",", ":"))
+    raw = json.dumps([time.isoformat(timespec="microseconds"), post_id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -24,9 +22,12 @@ def decode_cursor(cursor):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         time, post_id = json.loads(raw)
-        if not isinstance(post_id, int) or isinstance(post_id, bool):
-            raise TypeError(post_id)
-        return datetime.strptime(time, CURSOR_TIME_FORMAT), post_id
+        if not isinstance(post_id, int) or isinstance(post_id, bool) or not 0 <= post_id <= MAX_ID:
+            raise ValueError(post_id)
+        moment = datetime.fromisoformat(time)
+        if moment.tzinfo is not None:
+            raise ValueError(time)
+        return moment, post_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         error = UnprocessableEntity("The cursor is not valid; use next_cursor of a page.")
         error.data = {"messages": {"query": {"cursor": ["Not a valid cursor."]}}}

@@ -5,7 +5,7 @@ from datetime import timezone
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .service.slugs import SLUG_PATTERN
+from .slugs import SLUG_PATTERN
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
@@ -62,12 +62,15 @@ class UTCDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = self._aware._deserialize(value, attr, data, **kwargs)
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationError("The time is out of range once converted to UTC.") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.isoformat(timespec="microseconds") + "Z"
 
 
 def post_length(content):

@@ -81,3 +81,56 @@ def test_validation_problems_list_every_error_with_pointers(client, auth):
     body = assert_problem(response, 422)
     pointers = sorted(error["pointer"] for error in body["errors"])
     assert pointers == ["/content", "/tags/1", "/x~1y"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/posts/9223372036854775808", "/api/v1/posts/2147483648",
+                                  "/api/v1/posts/0", "/api/v1/posts/-1"])
+def test_ids_out_of_range_are_404_not_500(client, path):
+    assert_problem(client.get(path), 404)
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "put", "delete"])
+def test_admin_ids_out_of_range_are_404(client, auth, method):
+    response = getattr(client, method)(f"{POSTS}/99999999999999999999", json={"content": "x"},
+                                       headers=auth.headers)
+    assert_problem(response, 404)
+    assert_problem(client.post(f"{POSTS}/99999999999999999999/restore", headers=auth.headers), 404)
+
+
+def test_times_out_of_range_in_utc_are_422(client, auth):
+    body = assert_problem(client.post(POSTS, json={"content": "x", "publish_at": "0001-01-01T00:00:00+01:00"},
+                                      headers=auth.headers), 422)
+    assert body["errors"][0]["pointer"] == "/publish_at"
+    for query in ("since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00"):
+        assert assert_problem(client.get(f"/api/v1/posts?{query}"), 422)["errors"][0]["parameter"] in query
+
+
+def test_cursor_with_an_impossible_id_is_422(client):
+    import base64
+    import json
+
+    for key in (["2026-01-01T00:00:00.000000", 10**23], ["2026-01-01T00:00:00+00:00", 1],
+                ["2026-01-01T00:00:00", True], "not a list"):
+        cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+        assert_problem(client.get(f"/api/v1/posts?cursor={cursor}"), 422)
+
+
+def test_posts_at_the_edges_of_time_page_correctly(client, auth):
+    early = auth.create_post(content="Early", publish_at="0001-01-01T00:00:00Z")
+    auth.create_post(content="Now")
+    first = client.get("/api/v1/posts?limit=1").get_json()
+    second = client.get(f"/api/v1/posts?limit=1&cursor={first['next_cursor']}").get_json()
+    assert [p["id"] for p in second["items"]] == [early["id"]]
+    assert second["items"][0]["publish_at"] == "0001-01-01T00:00:00.000000Z"
+
+
+def test_no_content_responses_have_no_content_type(client, auth):
+    post = auth.create_post(content="x")
+    response = client.delete(f"{POSTS}/{post['id']}", headers=auth.headers)
+    assert response.status_code == 204 and "Content-Type" not in response.headers
+
+
+def test_routing_errors_on_private_paths_are_not_cached(client):
+    for response in (client.patch(POSTS), client.get("/api/v1/admin/nothing")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Authorization" in response.headers["Vary"]

@@ -238,3 +238,8 @@ def test_no_public_surface_reveals_non_public_posts(client, auth, mixed_posts):
             assert post["content"] not in text and post["slug"] not in text, url
             assert f'"id": {post["id"]}' not in text and f'"id":{post["id"]}' not in text, url
         assert "secret" not in text.replace("?tag=secret", ""), url
+
+
+@pytest.mark.parametrize("slug", ["a%00b", "UPPER", "x" * 300, "sp%20ace", "%E2%9C%93"])
+def test_impossible_slugs_are_404(client, slug):
+    assert_problem(client.get(f"/api/v1/posts/by-slug/{slug}"), 404)

@@ -8,6 +8,7 @@ from ..errors import PROBLEM_MIMETYPE
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+PRIVATE_PATHS = ("/api/v1/admin/", "/api/v1/auth/")
 
 
 class StrictParser(FlaskParser):
@@ -37,10 +38,11 @@ def require_json_body():
         abort(415)
 
 
-def no_store(response):
-    """Admin and auth responses: never cached, and they differ by Authorization."""
-    response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Authorization")
+def private_no_store(response):
+    """Admin and auth responses, errors included: never cached; they differ by Authorization."""
+    if request.path.startswith(PRIVATE_PATHS):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Authorization")
     return response
 
 

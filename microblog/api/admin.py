@@ -5,7 +5,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from .. import schemas
 from ..pagination import page_response
 from ..service import posts
-from . import BEARER_SECURITY, Blueprint, no_store, require_json_body
+from . import BEARER_SECURITY, Blueprint, require_json_body
 from .filters import post_filter
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
@@ -16,8 +16,6 @@ def require_access_token():
     verify_jwt_in_request()
     require_json_body()
 
-
-blp.after_request(no_store)
 
 
 @blp.route("/posts", methods=["GET"])

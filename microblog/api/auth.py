@@ -6,11 +6,10 @@ from .. import schemas
 from ..models import utcnow
 from ..service import auth as auth_service
 from ..tokens import issue_tokens, reissue_access_token
-from . import BEARER_SECURITY, Blueprint, no_store, require_json_body
+from . import BEARER_SECURITY, Blueprint, require_json_body
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and the admin.")
 blp.before_request(require_json_body)
-blp.after_request(no_store)
 
 
 def _access_lifetime_seconds():

@@ -9,7 +9,7 @@ from ..content import render_markdown
 from ..db import is_sqlite, write_transaction
 from ..models import Post, PostTag, Tag, utcnow
 from . import errors
-from .slugs import first_free, slugify
+from ..slugs import first_free, slugify
 
 TEXT_FIELDS = ("content", "title", "tags")
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
@@ -52,11 +52,11 @@ def list_admin(post_filter):
 
 
 def get_public(post_id, now=None):
-    return _public_or_raise(Post.get_or_none(Post.id == post_id), now or utcnow())
+    return _public_or_raise(Post.find(post_id), now or utcnow())
 
 
 def get_public_by_slug(slug, now=None):
-    return _public_or_raise(Post.get_or_none(Post.slug == slug), now or utcnow())
+    return _public_or_raise(Post.find_by_slug(slug), now or utcnow())
 
 
 def get_admin(post_id):
@@ -166,7 +166,7 @@ def purge_post(post_id):
 
 
 def _get(post_id):
-    post = Post.get_or_none(Post.id == post_id)
+    post = Post.find(post_id)
     if post is None:
         raise errors.NotFound("No post has this id.")
     return post
