@@ -30,12 +30,13 @@ $(ADMIN_PASSWORD_FILE):
 run: install $(ADMIN_PASSWORD_FILE)
 	MICROBLOG_ENV=development ADMIN_USERNAME=$(ADMIN_USERNAME) \
 	  ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" $(BIN)/flask --app microblog init-db
-	@echo
-	@echo "microblog is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
-	@echo "Admin login: username '$(ADMIN_USERNAME)', password in $(ADMIN_PASSWORD_FILE): $$(cat $(ADMIN_PASSWORD_FILE))"
-	@echo "  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"
-	@echo "       -d '{\"username\": \"$(ADMIN_USERNAME)\", \"password\": \"'$$(cat $(ADMIN_PASSWORD_FILE))'\"}'"
-	@echo
+	@pw=$$(cat $(ADMIN_PASSWORD_FILE)); \
+	  echo; \
+	  echo "microblog is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"; \
+	  echo "Admin login: username '$(ADMIN_USERNAME)', password '$$pw' (kept in $(ADMIN_PASSWORD_FILE)):"; \
+	  echo "  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"; \
+	  echo "       -d '{\"username\": \"$(ADMIN_USERNAME)\", \"password\": \"$$pw\"}'"; \
+	  echo
 	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
 test: pytest contract-test
