@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .models import create_tables, utcnow
+from . import migrations
+from .models import utcnow
 from .schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .service import auth as auth_service
 from .service import errors as service_errors
@@ -31,10 +32,14 @@ def _set_admin(username, password):
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create missing tables; with ADMIN_USERNAME and ADMIN_PASSWORD set and no admin yet,
-    create that admin."""
-    create_tables()
-    click.echo("Database ready.")
+    """Create the database, or upgrade it in place, to the newest schema version; with
+    ADMIN_USERNAME and ADMIN_PASSWORD set and no admin yet, create that admin."""
+    database = current_app.extensions["database"]
+    before = migrations.current_version(database)
+    applied = migrations.upgrade(database)
+    if applied:
+        click.echo(f"Schema upgraded from version {before} to {applied[-1]}.")
+    click.echo(f"Database ready (schema version {migrations.current_version(database)}).")
     username = current_app.config["ADMIN_USERNAME"]
     password = current_app.config["ADMIN_PASSWORD"]
     if username and password and not auth_service.admin_exists():

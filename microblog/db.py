@@ -1,4 +1,5 @@
-"""The database: one proxy chosen from DATABASE_URL, per-request connections, write transactions."""
+"""The database: a proxy bound to the app's database, per-request connections, write transactions."""
+from flask import appcontext_pushed
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -37,7 +38,18 @@ def close_connection(_exc=None):
         database.close()
 
 
+def _bind(app, **_extra):
+    database.initialize(app.extensions["database"])
+
+
 def init_app(app):
-    """Point the proxy at the configured database and close the connection after each request."""
-    database.initialize(open_database(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"]))
+    """Give the app its database; every app context (request or CLI) binds the proxy to it.
+
+    Connections open lazily on first use and close when the app context ends, so no
+    connection is ever shared across a fork (gunicorn workers) or between requests.
+    """
+    app.extensions["database"] = open_database(
+        app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"]
+    )
+    appcontext_pushed.connect(_bind, app, weak=False)
     app.teardown_appcontext(close_connection)

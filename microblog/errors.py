@@ -2,6 +2,7 @@
 from http import HTTPStatus
 
 from flask import current_app, json
+from peewee import DataError, IntegrityError, InterfaceError, OperationalError, PeeweeException
 from werkzeug.exceptions import HTTPException
 
 from .service import errors as service_errors
@@ -84,6 +85,26 @@ def handle_service_error(error):
     return problem_response(status, error.detail, errors)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def handle_database_error(error):
+    """Driver errors as problems that say what happened, never what the driver said."""
+    current_app.logger.error("Database error: %r", error)
+    if isinstance(error, IntegrityError):
+        return problem_response(409, "The change conflicts with data already stored.")
+    if isinstance(error, DataError):
+        return problem_response(422, "A value does not fit what the database can store.")
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return problem_response(
+            503,
+            "The database is not available right now; try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    return problem_response(500, DETAILS[500])
+
+
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(service_errors.ServiceError, handle_service_error)
+    app.register_error_handler(PeeweeException, handle_database_error)

@@ -69,6 +69,7 @@ class Post(BaseModel):
     edited = DateTimeField(null=True)
     deleted = DateTimeField(null=True)
     public_when_deleted = BooleanField(default=False)
+    updated = DateTimeField(default=utcnow)  # the last change of any kind
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
@@ -125,9 +126,3 @@ class PostTag(BaseModel):
 
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag]
-
-
-def create_tables():
-    """Create every missing table and index (idempotent)."""
-    with database.atomic():
-        database.create_tables(MODELS, safe=True)

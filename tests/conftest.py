@@ -4,8 +4,9 @@ import os
 import pytest
 
 from microblog import create_app
-from microblog.db import database
-from microblog.models import MODELS, create_tables
+from microblog.db import open_database
+from microblog import migrations
+from microblog.models import MODELS
 from microblog.service import auth as auth_service
 
 ADMIN_USERNAME = "admin"
@@ -22,8 +23,10 @@ def database_url(tmp_path):
         yield f"sqlite:///{tmp_path}/test.sqlite3"
         return
     yield url
-    with database.connection_context():
-        database.drop_tables(MODELS, safe=True, cascade=True)
+    server = open_database(url)
+    with server.bind_ctx(MODELS), server.connection_context():
+        server.drop_tables(MODELS, safe=True, cascade=True)
+        server.execute_sql("DROP TABLE IF EXISTS schema_version")
 
 
 @pytest.fixture
@@ -48,7 +51,7 @@ def make_app(database_url, tmp_path):
 def app(make_app):
     app = make_app()
     with app.app_context():
-        create_tables()
+        migrations.upgrade(app.extensions["database"])
         auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
     yield app
 

@@ -16,8 +16,10 @@ def run(app, *args, input=None, env=None):
 
 def test_init_db_creates_tables_and_is_idempotent(cli_app):
     first = run(cli_app, "init-db")
-    assert first.exit_code == 0 and "Database ready." in first.output
-    assert run(cli_app, "init-db").exit_code == 0
+    assert first.exit_code == 0 and "Schema upgraded from version 0 to" in first.output
+    again = run(cli_app, "init-db")
+    assert again.exit_code == 0 and "upgraded" not in again.output
+    assert "Database ready (schema version" in again.output
     with cli_app.app_context():
         assert {"post", "tag", "post_tag", "user", "revoked_token"} <= set(database.get_tables())
 

@@ -243,3 +243,15 @@ def test_no_public_surface_reveals_non_public_posts(client, auth, mixed_posts):
 @pytest.mark.parametrize("slug", ["a%00b", "UPPER", "x" * 300, "sp%20ace", "%E2%9C%93"])
 def test_impossible_slugs_are_404(client, slug):
     assert_problem(client.get(f"/api/v1/posts/by-slug/{slug}"), 404)
+
+
+def test_single_posts_carry_last_modified_and_honour_if_modified_since(client, auth):
+    post = auth.create_post(content="Dated")
+    url = f"/api/v1/posts/{post['id']}"
+    first = client.get(url)
+    last_modified = first.headers["Last-Modified"]
+    assert last_modified.endswith(" GMT")
+    assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
+    assert client.get(f"/api/v1/posts/by-slug/{post['slug']}",
+                      headers={"If-Modified-Since": last_modified}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"}).status_code == 200

@@ -3,7 +3,7 @@ from peewee import PeeweeException
 
 from .. import schemas
 from ..db import database
-from ..errors import problem_response
+from ..errors import handle_database_error
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")
@@ -16,6 +16,6 @@ def healthz():
     """200 when the database answers a query, else 503."""
     try:
         database.execute_sql("SELECT 1").fetchone()
-    except PeeweeException:
-        return problem_response(503, "The database is not answering.")
+    except PeeweeException as error:
+        return handle_database_error(error)
     return {"status": "ok", "database": "ok"}, 200, {"Cache-Control": "no-store"}

@@ -1,4 +1,6 @@
 """Public reading API: anonymous, cacheable, and never showing a post that is not public."""
+from werkzeug.http import http_date
+
 from .. import schemas
 from ..pagination import page_response
 from ..service import posts
@@ -23,7 +25,7 @@ def list_posts(args):
 @blp.problem(404, "No public post has this id.")
 @blp.problem(410, "The post was deleted.")
 def get_post(_args, post_id):
-    return posts.get_public(post_id)
+    return _with_last_modified(posts.get_public(post_id))
 
 
 @blp.route("/posts/by-slug/<slug>", methods=["GET"])
@@ -32,7 +34,12 @@ def get_post(_args, post_id):
 @blp.problem(404, "No public post has this slug.")
 @blp.problem(410, "The post was deleted.")
 def get_post_by_slug(_args, slug):
-    return posts.get_public_by_slug(slug)
+    return _with_last_modified(posts.get_public_by_slug(slug))
+
+
+def _with_last_modified(post):
+    """The post and its Last-Modified: its last change, or its publication if later."""
+    return post, {"Last-Modified": http_date(max(post.updated, post.publication_time))}
 
 
 @blp.route("/tags", methods=["GET"])

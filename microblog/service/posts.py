@@ -98,6 +98,7 @@ def create_post(data, now=None):
             publish_at=publish_at,
             publication_time=publish_at or now,
             created=now,
+            updated=now,
         )
         _set_tags(post, data.get("tags", []))
     post.tags = data.get("tags", [])
@@ -126,6 +127,7 @@ def update_post(post_id, changes, replace=False, now=None):
         if changed & set(TEXT_FIELDS):
             post.edited = now
         if changed:
+            post.updated = now
             post.save()
         if "tags" in changed:
             _set_tags(post, changes["tags"])
@@ -140,17 +142,18 @@ def delete_post(post_id, now=None):
         post = _get(post_id)
         if post.deleted is None:
             post.public_when_deleted = post.is_public(now)
-            post.deleted = now
+            post.deleted = post.updated = now
             post.save()
 
 
-def restore_post(post_id):
+def restore_post(post_id, now=None):
     """Undo a soft delete (idempotent)."""
     with write_transaction():
         post = _get(post_id)
         if post.deleted is not None:
             post.deleted = None
             post.public_when_deleted = False
+            post.updated = now or utcnow()
             post.save()
     _attach_tags([post])
     return post
