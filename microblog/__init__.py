@@ -2,7 +2,7 @@
 from flask import Flask
 
 from . import cli, config, db, errors, openapi
-from .api import admin, auth, health, private_no_store, public
+from .api import admin, auth, health, private_no_store, public, transfer
 from .tokens import jwt
 
 
@@ -22,7 +22,7 @@ def create_app(test_config=None):
 
     db.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, admin.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     errors.init_app(app)
     cli.init_app(app)
     app.after_request(private_no_store)

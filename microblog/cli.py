@@ -7,12 +7,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import migrations
+from . import export_format, migrations
 from .models import utcnow
 from .schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .service import auth as auth_service
 from .service import errors as service_errors
-from .service import posts
+from .service import posts, transfer
 
 
 def _set_admin(username, password):
@@ -91,6 +91,29 @@ def seed_command(count, random_seed):
     click.echo(f"Added {count} demo posts (the 2nd hidden, the 3rd scheduled for tomorrow).")
 
 
+@click.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="Where to write the NDJSON (default: standard output).")
+@with_appcontext
+def export_command(output):
+    """Write everything (admin, revoked tokens, posts with every field) as NDJSON."""
+    for line in export_format.export_lines(transfer.export_records()):
+        output.write(line)
+
+
+@click.command("import")
+@click.argument("source", type=click.File("rb"))
+@with_appcontext
+def import_command(source):
+    """Upsert an NDJSON export (a file, or - for standard input): all records or none."""
+    try:
+        counts = transfer.import_records(export_format.import_records(source))
+    except (export_format.ImportFormatError, service_errors.ServiceError) as exc:
+        raise click.ClickException(f"Nothing imported: {exc}") from None
+    for kind, outcome in counts.items():
+        click.echo(f"{kind}: " + ", ".join(f"{n} {what}" for what, n in outcome.items()))
+
+
 def main():
     """The `microblog` console script: Flask's CLI bound to this app."""
     from flask.cli import FlaskGroup
@@ -101,5 +124,6 @@ def main():
 
 
 def init_app(app):
-    for command in (init_db_command, create_admin_command, seed_command):
+    for command in (init_db_command, create_admin_command, seed_command, export_command,
+                    import_command):
         app.cli.add_command(command)

@@ -21,6 +21,7 @@ class Defaults:
     JWT_ALGORITHM = "HS256"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
     PUBLIC_PAGE_SIZE = 20
@@ -47,6 +48,7 @@ ENV_SETTINGS = {
     "JWT_REFRESH_TOKEN_EXPIRES": lambda v: timedelta(seconds=int(v)),
     "PASSWORD_HASH_METHOD": str,
     "MAX_CONTENT_LENGTH": int,
+    "IMPORT_MAX_CONTENT_LENGTH": int,
     "MAX_POST_LENGTH": int,
     "CACHE_MAX_AGE": int,
     "CORS_ORIGINS": str,

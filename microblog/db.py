@@ -33,6 +33,21 @@ def write_transaction():
     return database.atomic()
 
 
+def read_snapshot():
+    """A transaction that reads one consistent state without taking SQLite's write lock."""
+    return database.atomic("DEFERRED" if is_sqlite() else "REPEATABLE READ")
+
+
+def reset_id_sequence(model):
+    """After rows were inserted with explicit ids: new ids continue above them (PostgreSQL)."""
+    if not is_sqlite():
+        table = model._meta.table_name
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+        )
+
+
 def close_connection(_exc=None):
     if not database.is_closed():
         database.close()

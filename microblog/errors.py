@@ -5,6 +5,7 @@ from flask import current_app, json
 from peewee import DataError, IntegrityError, InterfaceError, OperationalError, PeeweeException
 from werkzeug.exceptions import HTTPException
 
+from .export_format import ImportFormatError
 from .service import errors as service_errors
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -85,6 +86,11 @@ def handle_service_error(error):
     return problem_response(status, error.detail, errors)
 
 
+def handle_import_format_error(error):
+    errors = [{"line": error.line, "pointer": error.pointer, "detail": error.detail}]
+    return problem_response(422, "The import has an invalid line; nothing was imported.", errors)
+
+
 DATABASE_RETRY_AFTER_SECONDS = 5
 
 
@@ -108,3 +114,4 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(service_errors.ServiceError, handle_service_error)
     app.register_error_handler(PeeweeException, handle_database_error)
+    app.register_error_handler(ImportFormatError, handle_import_format_error)

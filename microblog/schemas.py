@@ -177,6 +177,20 @@ class TagCounts(Schema):
     items = fields.List(fields.Nested(TagCount))
 
 
+class ImportOutcome(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class ImportCounts(Schema):
+    """What an import did, per kind of record."""
+
+    admin = fields.Nested(ImportOutcome)
+    revoked_token = fields.Nested(ImportOutcome)
+    post = fields.Nested(ImportOutcome)
+
+
 class Login(Schema):
     username = Text(required=True, validate=validate.Length(min=1, max=50))
     password = Text(strip=False, required=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))

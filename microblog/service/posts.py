@@ -61,7 +61,7 @@ def get_public_by_slug(slug, now=None):
 
 def get_admin(post_id):
     post = _get(post_id)
-    _attach_tags([post])
+    attach_tags([post])
     return post
 
 
@@ -100,7 +100,7 @@ def create_post(data, now=None):
             created=now,
             updated=now,
         )
-        _set_tags(post, data.get("tags", []))
+        set_tags(post, data.get("tags", []))
     post.tags = data.get("tags", [])
     return post
 
@@ -114,7 +114,7 @@ def update_post(post_id, changes, replace=False, now=None):
         post = _get(post_id)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
-        _attach_tags([post])
+        attach_tags([post])
         changed = {name for name, value in changes.items() if getattr(post, name) != value}
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
@@ -130,7 +130,7 @@ def update_post(post_id, changes, replace=False, now=None):
             post.updated = now
             post.save()
         if "tags" in changed:
-            _set_tags(post, changes["tags"])
+            set_tags(post, changes["tags"])
             post.tags = changes["tags"]
     return post
 
@@ -155,7 +155,7 @@ def restore_post(post_id, now=None):
             post.public_when_deleted = False
             post.updated = now or utcnow()
             post.save()
-    _attach_tags([post])
+    attach_tags([post])
     return post
 
 
@@ -177,7 +177,7 @@ def _get(post_id):
 
 def _public_or_raise(post, now):
     if post is not None and post.is_public(now):
-        _attach_tags([post])
+        attach_tags([post])
         return post
     if post is not None and post.deleted is not None and post.public_when_deleted:
         raise errors.Gone("This post has been deleted.")
@@ -204,7 +204,7 @@ def _page(query, post_filter):
         query.order_by(Post.publication_time.desc(), Post.id.desc()).limit(post_filter.limit + 1)
     )
     items = rows[: post_filter.limit]
-    _attach_tags(items)
+    attach_tags(items)
     return Page(items=items, has_more=len(rows) > post_filter.limit)
 
 
@@ -215,7 +215,7 @@ def _contains(field, text):
     return NodeList((field, SQL(operator), Value(f"%{escaped}%"), SQL("ESCAPE '\\'")))
 
 
-def _attach_tags(posts):
+def attach_tags(posts):
     """Load the tags of many posts in one query (no N+1), in the order they were given."""
     names = defaultdict(list)
     if posts:
@@ -232,7 +232,7 @@ def _attach_tags(posts):
         post.tags = names[post.id]
 
 
-def _set_tags(post, names):
+def set_tags(post, names):
     PostTag.delete().where(PostTag.post == post).execute()
     if not names:
         return

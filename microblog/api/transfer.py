@@ -1,0 +1,53 @@
+"""Admin export and import: the whole site as NDJSON, over HTTP."""
+from flask import Response, abort, current_app, request, stream_with_context
+from flask_jwt_extended import verify_jwt_in_request
+
+from .. import export_format, schemas
+from ..models import utcnow
+from ..service import transfer
+from . import BEARER_SECURITY, Blueprint
+
+blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")
+
+NDJSON_BODY = {
+    "required": True,
+    "content": {export_format.MEDIA_TYPE: {"schema": {"type": "string"}}},
+    "description": "An export: a header line, then one record per line.",
+}
+
+
+@blp.before_request
+def require_access_token():
+    verify_jwt_in_request()
+
+
+@blp.route("/export", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, content_type=export_format.MEDIA_TYPE, description="NDJSON, one record a line.")
+@blp.problem(401)
+def export(_args):
+    """Everything (admin, revoked tokens, every post with every field) as NDJSON."""
+    lines = export_format.export_lines(transfer.export_records())
+    filename = f"microblog-export-{utcnow():%Y%m%dT%H%M%SZ}.ndjson"
+    return Response(
+        stream_with_context(lines),
+        mimetype=export_format.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blp.route("/import", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY, requestBody=NDJSON_BODY)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.ImportCounts)
+@blp.problem(401)
+@blp.problem(409, "A record clashes with stored data (slug, admin); nothing was imported.")
+@blp.problem(413, "Larger than IMPORT_MAX_CONTENT_LENGTH.")
+@blp.problem(415, "Not application/x-ndjson.")
+def import_(_args):
+    """Upsert an export (idempotent: the same file twice changes nothing); all or nothing."""
+    if request.mimetype != export_format.MEDIA_TYPE:
+        abort(415)
+    request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
+    return transfer.import_records(export_format.import_records(request.stream))

@@ -1,0 +1,138 @@
+"""The NDJSON export format: records to lines and validated lines back to records.
+
+Line 1 is a header; every other line is one record with a "type" member ("admin",
+"revoked_token" or "post") and that record's fields. Used by the CLI and the admin API alike.
+"""
+import json
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from . import migrations
+from .models import MAX_ID, utcnow
+from .schemas import (
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    OptionalTitle,
+    Text,
+    TagName,
+    UniqueTags,
+    UTCDateTime,
+    post_length,
+)
+from .slugs import SLUG_PATTERN
+
+FORMAT_NAME = "microblog-export"
+FORMAT_VERSION = 1
+MEDIA_TYPE = "application/x-ndjson"
+
+
+class ImportFormatError(Exception):
+    """A line of an import is not a valid record; nothing was imported."""
+
+    def __init__(self, line, detail, pointer=""):
+        super().__init__(f"line {line}: {pointer or '/'}: {detail}")
+        self.line, self.detail, self.pointer = line, detail, pointer
+
+
+class Header(Schema):
+    type = fields.Constant("header")
+    format = fields.String(required=True, validate=validate.Equal(FORMAT_NAME))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=FORMAT_VERSION))
+    schema = fields.Integer(required=True)
+    exported = UTCDateTime(required=True)
+
+
+class AdminRecord(Schema):
+    type = fields.Constant("admin")
+    username = Text(required=True, validate=validate.Length(min=1, max=50))
+    password_hash = Text(strip=False, required=True, validate=validate.Length(min=1, max=255))
+    token_generation = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    created = UTCDateTime(required=True)
+
+
+class RevokedTokenRecord(Schema):
+    type = fields.Constant("revoked_token")
+    session_id = Text(required=True, validate=validate.Length(min=1, max=64))
+    expires = UTCDateTime(required=True)
+
+
+class PostRecord(Schema):
+    type = fields.Constant("post")
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    title = OptionalTitle(required=True, allow_none=True, validate=validate.Length(max=MAX_TITLE_LENGTH))
+    slug = fields.String(required=True, validate=[validate.Length(max=200), validate.Regexp(SLUG_PATTERN)])
+    content = Text(required=True, validate=post_length)
+    content_html = fields.String(load_default=None)
+    tags = UniqueTags(TagName(), required=True, validate=validate.Length(max=MAX_TAGS))
+    visible = fields.Boolean(required=True)
+    publish_at = UTCDateTime(required=True, allow_none=True)
+    created = UTCDateTime(required=True)
+    edited = UTCDateTime(required=True, allow_none=True)
+    updated = UTCDateTime(required=True)
+    deleted = UTCDateTime(required=True, allow_none=True)
+    public_when_deleted = fields.Boolean(required=True)
+
+
+RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord()}
+HEADER = Header()
+
+
+def export_lines(records):
+    """NDJSON lines (with their newline) for a header and then every (kind, fields) record."""
+    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+              "schema": migrations.LATEST_VERSION, "exported": utcnow()}
+    yield _line(HEADER.dump(header))
+    for kind, record in records:
+        yield _line(RECORDS[kind].dump(record))
+
+
+def import_records(lines):
+    """Validated (kind, fields) records from NDJSON lines (bytes or str); ImportFormatError if not."""
+    header_seen = False
+    number = 0
+    for number, raw in enumerate(lines, start=1):
+        data = _parse(number, raw)
+        if data is None:
+            continue
+        if not header_seen:
+            _load(number, HEADER, data)
+            header_seen = True
+            continue
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind not in RECORDS:
+            raise ImportFormatError(number, f"type must be one of {sorted(RECORDS)}", "/type")
+        record = _load(number, RECORDS[kind], data)
+        record.pop("type", None)
+        yield kind, record
+    if not header_seen:
+        raise ImportFormatError(number or 1, "The file is empty; it must start with a header line.")
+
+
+def _line(document):
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _parse(number, raw):
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text) if text.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportFormatError(number, f"not a JSON document ({exc.__class__.__name__})") from None
+
+
+def _load(number, schema, data):
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        pointer, detail = _first_error(exc.messages)
+        raise ImportFormatError(number, detail, pointer) from None
+
+
+def _first_error(messages, path=""):
+    """The first (JSON pointer, message) in marshmallow's nested messages."""
+    if isinstance(messages, dict):
+        name, inner = next(iter(messages.items()))
+        return _first_error(inner, path if name == "_schema" else f"{path}/{name}")
+    if isinstance(messages, list):
+        return _first_error(messages[0], path)
+    return path, str(messages)

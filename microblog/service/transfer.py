@@ -1,0 +1,92 @@
+"""Export every record, and import (upsert) them back: the site's data, backend-neutral."""
+from ..content import render_markdown
+from ..db import read_snapshot, reset_id_sequence, write_transaction
+from ..models import Post, RevokedToken, User
+from . import errors
+from .posts import attach_tags, set_tags
+
+EXPORT_BATCH = 500
+POST_FIELDS = (
+    "id", "title", "slug", "content", "content_html", "tags", "visible", "publish_at", "created",
+    "edited", "updated", "deleted", "public_when_deleted",
+)
+ADMIN_FIELDS = ("username", "password_hash", "token_generation", "created")
+
+
+def export_records():
+    """Every record as (kind, fields), read from one consistent snapshot."""
+    with read_snapshot():
+        for user in User.select().order_by(User.id):
+            yield "admin", {name: getattr(user, name) for name in ADMIN_FIELDS}
+        for token in RevokedToken.select().order_by(RevokedToken.session_id):
+            yield "revoked_token", {"session_id": token.session_id, "expires": token.expires}
+        last_id = 0
+        while True:
+            batch = list(Post.select().where(Post.id > last_id).order_by(Post.id).limit(EXPORT_BATCH))
+            if not batch:
+                break
+            attach_tags(batch)
+            for post in batch:
+                yield "post", {name: getattr(post, name) for name in POST_FIELDS}
+            last_id = batch[-1].id
+
+
+def import_records(records):
+    """Upsert (kind, fields) records in one transaction: all of them or, on any error, none.
+
+    Posts keep their ids; a record equal to what is stored changes nothing, so importing the
+    same export twice is a no-op. content_html is rendered again, never taken from the file.
+    Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
+    """
+    importers = {"admin": _import_admin, "revoked_token": _import_revoked_token, "post": _import_post}
+    counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in importers}
+    with write_transaction():
+        for kind, fields in records:
+            counts[kind][importers[kind](fields)] += 1
+        reset_id_sequence(Post)
+    return counts
+
+
+def _import_admin(fields):
+    existing = User.select().first()
+    if existing is None:
+        User.insert(**fields).execute()
+        return "created"
+    if existing.username != fields["username"]:
+        raise errors.Conflict(
+            f"This site's admin is '{existing.username}', the file's is '{fields['username']}'; "
+            "microblog has exactly one admin."
+        )
+    if all(getattr(existing, name) == value for name, value in fields.items()):
+        return "unchanged"
+    User.update(**fields).where(User.id == existing.id).execute()
+    return "updated"
+
+
+def _import_revoked_token(fields):
+    inserted = RevokedToken.insert(**fields).on_conflict_ignore().execute()
+    return "created" if inserted else "unchanged"
+
+
+def _import_post(fields):
+    fields = dict(fields)
+    tags = fields.pop("tags")
+    fields.pop("content_html", None)
+    fields["content_html"] = render_markdown(fields["content"])
+    fields["publication_time"] = fields["publish_at"] or fields["created"]
+    clash = Post.select(Post.id).where(Post.slug == fields["slug"], Post.id != fields["id"]).first()
+    if clash is not None:
+        raise errors.Conflict(
+            f"Post {fields['id']} has slug '{fields['slug']}', which post {clash.id} already has."
+        )
+    existing = Post.find(fields["id"])
+    if existing is None:
+        Post.insert(**fields).execute()
+        set_tags(Post(id=fields["id"]), tags)
+        return "created"
+    attach_tags([existing])
+    if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()):
+        return "unchanged"
+    Post.update(**fields).where(Post.id == fields["id"]).execute()
+    set_tags(existing, tags)
+    return "updated"

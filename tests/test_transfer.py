@@ -1,0 +1,191 @@
+"""Export and import: NDJSON of everything, idempotent upserts, over HTTP and the CLI."""
+import json
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, AuthActions
+from tests.helpers import assert_problem
+
+NDJSON = "application/x-ndjson"
+
+
+def populate(client, headers):
+    """Every kind of post (edited, tagged, hidden, scheduled, deleted) and a revoked login."""
+    def create(**fields):
+        response = client.post("/api/v1/admin/posts", json=fields, headers=headers)
+        assert response.status_code == 201
+        return response.get_json()
+
+    edited = create(content="First *post*", title="First", tags=["a", "b"])
+    client.patch(f"/api/v1/admin/posts/{edited['id']}", json={"content": "Edited"}, headers=headers)
+    create(content="Hidden", visible=False, tags=["b"])
+    create(content="Later", publish_at="2099-01-02T03:04:05.678901Z")
+    gone = create(content="Gone", slug="gone")
+    client.delete(f"/api/v1/admin/posts/{gone['id']}", headers=headers)
+    other_login = client.post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).get_json()["access_token"]
+    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {other_login}"})
+
+
+@pytest.fixture
+def populated(client, auth):
+    populate(client, auth.headers)
+    return admin_view(client, auth)
+
+
+def admin_view(client, auth):
+    """Every post as the admin API shows it, deleted included."""
+    response = client.get("/api/v1/admin/posts?deleted=include&limit=100", headers=auth.headers)
+    return response.get_json()["items"]
+
+
+def export(client, auth):
+    response = client.get("/api/v1/admin/export", headers=auth.headers)
+    assert response.status_code == 200 and response.mimetype == NDJSON
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="microblog-export-')
+    return response.get_data()
+
+
+def import_(client, auth, body):
+    return client.post("/api/v1/admin/import", data=body, content_type=NDJSON, headers=auth.headers)
+
+
+def test_export_holds_a_header_the_admin_tokens_and_every_post(client, auth, populated):
+    lines = [json.loads(line) for line in export(client, auth).splitlines()]
+    assert lines[0]["format"] == "microblog-export" and lines[0]["version"] == 1
+    kinds = [line["type"] for line in lines[1:]]
+    assert kinds.count("admin") == 1 and kinds.count("revoked_token") == 1
+    posts = [line for line in lines if line["type"] == "post"]
+    assert len(posts) == 4
+    admin = next(line for line in lines if line["type"] == "admin")
+    assert admin["username"] == ADMIN_USERNAME and admin["password_hash"].startswith("pbkdf2:")
+    first = posts[0]
+    assert set(first) == {"type", "id", "title", "slug", "content", "content_html", "tags", "visible",
+                          "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted"}
+    assert first["tags"] == ["a", "b"] and first["edited"] and first["updated"] == first["edited"]
+    assert posts[3]["deleted"] and posts[3]["public_when_deleted"] is True
+
+
+def test_importing_the_same_export_changes_nothing(client, auth, populated):
+    body = export(client, auth)
+    response = import_(client, auth, body)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "admin": {"created": 0, "updated": 0, "unchanged": 1},
+        "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
+        "post": {"created": 0, "updated": 0, "unchanged": 4},
+    }
+    assert admin_view(client, auth) == populated
+
+
+def test_import_restores_changed_and_purged_posts(client, auth, populated):
+    body = export(client, auth)
+    first = populated[-1]
+    client.patch(f"/api/v1/admin/posts/{first['id']}", json={"tags": ["z"]}, headers=auth.headers)
+    gone = next(p for p in populated if p["deleted"])
+    client.delete(f"/api/v1/admin/posts/{gone['id']}?purge=true", headers=auth.headers)
+    counts = import_(client, auth, body).get_json()["post"]
+    assert counts == {"created": 1, "updated": 1, "unchanged": 2}
+    assert admin_view(client, auth) == populated
+    assert client.get(f"/api/v1/posts/{gone['id']}").status_code == 410
+
+
+def test_a_sqlite_site_moves_to_the_test_database_identically(make_app, tmp_path):
+    """With TEST_DATABASE_URL naming PostgreSQL, this is the SQLite to PostgreSQL move."""
+    source = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/source.sqlite3",
+                      ADMIN_USERNAME=ADMIN_USERNAME, ADMIN_PASSWORD=ADMIN_PASSWORD)
+    source.test_cli_runner().invoke(args=["init-db"])
+    source_client = source.test_client()
+    source_auth = AuthActions(source_client)
+    populate(source_client, source_auth.headers)
+    before = admin_view(source_client, source_auth)
+    dump = tmp_path / "site.ndjson"
+    source.test_cli_runner().invoke(args=["export", "--output", str(dump)])
+
+    target = make_app()
+    runner = target.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    result = runner.invoke(args=["import", str(dump)])
+    assert result.exit_code == 0, result.output
+    assert "post: 4 created" in result.output and "admin: 1 created" in result.output
+
+    target_client = target.test_client()
+    target_auth = AuthActions(target_client)
+    assert admin_view(target_client, target_auth) == before
+    again = tmp_path / "again.ndjson"
+    runner.invoke(args=["export", "--output", str(again)])
+    assert again.read_text().splitlines()[1:] == dump.read_text().splitlines()[1:]
+    created = target_auth.create_post(content="Written after the move")
+    assert created["id"] == max(post["id"] for post in before) + 1
+
+
+@pytest.mark.parametrize("body, line, pointer", [
+    (b"", 1, ""),
+    (b'{"format": "something-else", "version": 1, "schema": 2, "exported": "2026-01-01T00:00:00Z"}\n', 1, "/format"),
+    (b"HEADER\n", 1, ""),
+    (None, 2, "/type"),
+    (None, 2, "/content"),
+    (None, 2, "/created"),
+])
+def test_invalid_imports_are_422_and_import_nothing(client, auth, body, line, pointer, populated):
+    header = export(client, auth).splitlines()[0]
+    post = {"type": "post", "id": 999, "title": None, "slug": "new-one", "content": "x", "tags": [],
+            "visible": True, "publish_at": None, "created": "2026-01-01T00:00:00Z", "edited": None,
+            "updated": "2026-01-01T00:00:00Z", "deleted": None, "public_when_deleted": False}
+    if body is None:
+        broken = {"/type": {**post, "type": "user"}, "/content": {**post, "content": "a\u0000"},
+                  "/created": {**post, "created": "2026-01-01T00:00:00"}}[pointer]
+        good = json.dumps({**post, "id": 998, "slug": "fine"}).encode()
+        body = header + b"\n" + json.dumps(broken).encode() + b"\n" + good + b"\n"
+    body_problem = assert_problem(import_(client, auth, body), 422)
+    assert body_problem["errors"][0]["line"] == line
+    assert body_problem["errors"][0]["pointer"] == pointer
+    assert admin_view(client, auth) == populated
+
+
+def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
+    lines = export(client, auth).splitlines()
+    header, posts = lines[0], [json.loads(l) for l in lines if b'"type":"post"' in l]
+    stranger = {**posts[0], "id": 5000, "slug": posts[1]["slug"]}
+    fine = {**posts[0], "id": 5001, "slug": "fine"}
+    body = b"\n".join([header, json.dumps(fine).encode(), json.dumps(stranger).encode()])
+    assert_problem(import_(client, auth, body), 409)
+    assert admin_view(client, auth) == populated
+
+
+def test_import_refuses_another_admin(client, auth, populated):
+    lines = export(client, auth).splitlines()
+    admin = json.loads(next(l for l in lines if b'"type":"admin"' in l))
+    body = lines[0] + b"\n" + json.dumps({**admin, "username": "someone-else"}).encode()
+    assert "exactly one admin" in assert_problem(import_(client, auth, body), 409)["detail"]
+
+
+def test_import_needs_ndjson_and_a_token(client, auth):
+    assert_problem(client.post("/api/v1/admin/import", json={}, headers=auth.headers), 415)
+    assert_problem(client.post("/api/v1/admin/import", data=b"x", content_type=NDJSON), 401)
+    assert_problem(client.get("/api/v1/admin/export"), 401)
+
+
+def test_import_has_its_own_size_limit(make_app, app):
+    small = make_app(IMPORT_MAX_CONTENT_LENGTH=100)
+    client = small.test_client()
+    token = client.post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).get_json()["access_token"]
+    response = client.post("/api/v1/admin/import", data=b"x" * 200, content_type=NDJSON,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 413)
+
+
+def test_cli_export_then_import_round_trips(app, client, auth, populated, tmp_path):
+    runner = app.test_cli_runner()
+    path = tmp_path / "site.ndjson"
+    assert runner.invoke(args=["export", "--output", str(path)]).exit_code == 0
+    assert path.read_bytes().count(b"\n") == 7
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "post: 0 created, 0 updated, 4 unchanged" in result.output
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text("nonsense\n")
+    failed = runner.invoke(args=["import", str(bad)])
+    assert failed.exit_code != 0 and "Nothing imported: line 1" in failed.output
