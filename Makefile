@@ -1,5 +1,6 @@
 # make run   — start microblog on SQLite (development) with a working admin
-# make test  — every test: pytest, then the Postman collection with newman against gunicorn
+# make test  — every test, on SQLite and on a throwaway PostgreSQL server: pytest, then the
+#              Postman collection with newman against gunicorn
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test pytest contract-test install clean
+.PHONY: run test pytest pytest-postgres contract-test contract-test-postgres install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +40,19 @@ run: install $(ADMIN_PASSWORD_FILE)
 	  echo
 	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
-test: pytest contract-test
+test: pytest pytest-postgres contract-test contract-test-postgres
 
 pytest: install
 	$(BIN)/python -m pytest
 
+pytest-postgres: install
+	scripts/with-postgres.sh $(BIN)/python -m pytest
+
 contract-test: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/contract-test.sh
+
+contract-test-postgres: install node_modules/.bin/newman
+	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

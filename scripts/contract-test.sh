@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start microblog under gunicorn (2 workers, production settings) on a fresh SQLite file,
+# Start microblog under gunicorn (2 workers, production settings) on a fresh SQLite file (or
+# the empty database named by TEST_DATABASE_URL),
 # run postman_collection.json against it with newman, and stop it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ WORKDIR=$(mktemp -d)
 PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 export MICROBLOG_ENV=production
-export DATABASE_URL=${CONTRACT_DATABASE_URL:-sqlite:///$WORKDIR/microblog.sqlite3}
+export DATABASE_URL=${TEST_DATABASE_URL:-sqlite:///$WORKDIR/microblog.sqlite3}
 export SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(32))')
 export ADMIN_USERNAME=admin
 export ADMIN_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(18))')

@@ -15,6 +15,11 @@ TEST_SECRET = "test-secret-" + "x" * 60
 CHEAP_HASH = "pbkdf2:sha256:1000"
 
 
+def pytest_report_header():
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"database: {url}" if url else "database: SQLite, a new file for each test"
+
+
 @pytest.fixture
 def database_url(tmp_path):
     """SQLite in a temporary folder, or the server named by TEST_DATABASE_URL (emptied after)."""
