@@ -37,3 +37,20 @@ def test_nul_characters_never_reach_the_database(client, auth):
         assert_problem(client.post("/api/v1/admin/posts", json=fields, headers=auth.headers), 422)
     assert_problem(client.get("/api/v1/posts?q=%00"), 422)
     assert_problem(client.post("/api/v1/auth/login", json={"username": "\u0000", "password": "x"}), 422)
+
+
+@pytest.mark.parametrize("error, status", [("DataError", 422), ("IntegrityError", 409),
+                                           ("OperationalError", 503), ("InterfaceError", 503),
+                                           ("ProgrammingError", 500)])
+def test_each_kind_of_driver_error_has_its_status_and_no_driver_text(make_app, app, error, status):
+    import peewee
+
+    broken = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @broken.get("/driver-error")
+    def driver_error():
+        raise getattr(peewee, error)('value too long for type character varying(200) in "post"')
+
+    response = broken.test_client().get("/driver-error")
+    body = assert_problem(response, status)
+    assert "varying" not in str(body) and '"post"' not in str(body)
