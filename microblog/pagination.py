@@ -9,29 +9,40 @@ from flask import request
 from werkzeug.exceptions import UnprocessableEntity
 
 from .models import MAX_ID
+from .search import CONTENT_TIER, TITLE_TIER
 from .service.posts import sort_key
 
+
 def encode_cursor(key):
-    time, post_id = key
-    raw = json.dumps([time.isoformat(timespec="microseconds"), post_id], separators=(",", ":"))
+    """An opaque token for a sort key: ([tier,] publication_time, id)."""
+    parts = [part.isoformat(timespec="microseconds") if isinstance(part, datetime) else part
+             for part in key]
+    raw = json.dumps(parts, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor):
-    """The (publication_time, id) key in a cursor; 422 when it is not one of ours."""
+def decode_cursor(cursor, searching):
+    """The sort key in a cursor, of the shape a search (or a plain list) uses; 422 if not."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        time, post_id = json.loads(raw)
-        if not isinstance(post_id, int) or isinstance(post_id, bool) or not 0 <= post_id <= MAX_ID:
-            raise ValueError(post_id)
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if searching:
+            tier, time, post_id = parts
+            if tier not in (CONTENT_TIER, TITLE_TIER) or isinstance(tier, bool):
+                raise ValueError(tier)
+        else:
+            time, post_id = parts
         moment = datetime.fromisoformat(time)
-        if moment.tzinfo is not None:
-            raise ValueError(time)
-        return moment, post_id
+        if moment.tzinfo is not None or not _is_id(post_id):
+            raise ValueError(parts)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         error = UnprocessableEntity("The cursor is not valid; use next_cursor of a page.")
-        error.data = {"messages": {"query": {"cursor": ["Not a valid cursor."]}}}
+        error.data = {"messages": {"query": {"cursor": ["Not a valid cursor for this query."]}}}
         raise error from None
+    return (tier, moment, post_id) if searching else (moment, post_id)
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
 def page_response(page):

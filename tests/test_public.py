@@ -164,19 +164,71 @@ def test_filter_by_tag(client, auth):
     assert ids(client.get("/api/v1/posts?tag=nothing")) == []
 
 
-def test_search_matches_title_and_content_case_insensitively(client, auth):
-    by_content = auth.create_post(content="Peewee is a small ORM")
-    by_title = auth.create_post(content="Body", title="All about PEEWEE")
+def test_search_finds_every_word_case_insensitively_title_matches_first(client, auth):
+    in_title = auth.create_post(content="Body text", title="All about PEEWEE models")
+    in_content = auth.create_post(content="Peewee is a small ORM with models")
+    auth.create_post(content="Peewee alone")
     auth.create_post(content="Unrelated")
-    auth.create_post(content="Hidden peewee", visible=False)
-    assert sorted(ids(client.get("/api/v1/posts?q=peewee"))) == [by_content["id"], by_title["id"]]
+    auth.create_post(content="Hidden peewee models", visible=False)
+    newer_in_content = auth.create_post(content="More on models and peewee")
+    assert ids(client.get("/api/v1/posts?q=peewee%20MODELS")) == [
+        in_title["id"], newer_in_content["id"], in_content["id"]]
 
 
-def test_search_takes_like_wildcards_literally(client, auth):
-    percent = auth.create_post(content="100% sure")
-    auth.create_post(content="100 sure")
-    assert ids(client.get("/api/v1/posts?q=100%25")) == [percent["id"]]
-    assert ids(client.get("/api/v1/posts?q=_")) == []
+def test_search_matches_whole_words_and_ignores_punctuation(client, auth):
+    post = auth.create_post(content="Tested: 100% sure, with e-mail and café")
+    auth.create_post(content="100 percent")
+    assert ids(client.get("/api/v1/posts?q=sure%20100%25")) == [post["id"]]
+    assert ids(client.get("/api/v1/posts?q=mail")) == [post["id"]]
+    assert ids(client.get("/api/v1/posts?q=caf%C3%A9")) == [post["id"]]
+    assert ids(client.get("/api/v1/posts?q=sur")) == []
+    for query in ("%25", "_", "%22", "*", "NEAR", "title%3A", "AND%20OR"):
+        response = client.get(f"/api/v1/posts?q={query}")
+        assert response.status_code == 200 and ids(response) == [], query
+
+
+def test_search_combines_with_tag_dates_and_pages(client, auth):
+    matching = [auth.create_post(content=f"needle {n}", tags=["t"] if n % 2 else [],
+                                 publish_at=f"2026-0{n}-01T00:00:00Z")["id"] for n in range(1, 8)]
+    auth.create_post(content="needle", title="needle in title", tags=["t"])
+    response = client.get("/api/v1/posts?q=needle&tag=t&since=2026-02-01T00:00:00Z&limit=2")
+    seen, body = ids(response), response.get_json()
+    while body["next_cursor"]:
+        body = client.get(f"/api/v1/posts?q=needle&tag=t&since=2026-02-01T00:00:00Z&limit=2"
+                          f"&cursor={body['next_cursor']}").get_json()
+        seen += [post["id"] for post in body["items"]]
+    title_post = seen[0]
+    assert seen[1:] == [matching[6], matching[4], matching[2]]
+    assert title_post not in matching
+
+
+def test_search_follows_edits_hides_and_deletes(client, auth):
+    post = auth.create_post(content="original words")
+    url = f"/api/v1/admin/posts/{post['id']}"
+    assert ids(client.get("/api/v1/posts?q=original")) == [post["id"]]
+    client.patch(url, json={"content": "replacement words", "title": "Brand new"}, headers=auth.headers)
+    assert ids(client.get("/api/v1/posts?q=original")) == []
+    assert ids(client.get("/api/v1/posts?q=replacement")) == [post["id"]]
+    assert ids(client.get("/api/v1/posts?q=brand")) == [post["id"]]
+    client.patch(url, json={"visible": False}, headers=auth.headers)
+    assert ids(client.get("/api/v1/posts?q=replacement")) == []
+    client.patch(url, json={"visible": True}, headers=auth.headers)
+    client.delete(url, headers=auth.headers)
+    assert ids(client.get("/api/v1/posts?q=replacement")) == []
+    admin = client.get("/api/v1/admin/posts?q=replacement&deleted=only", headers=auth.headers)
+    assert [p["id"] for p in admin.get_json()["items"]] == [post["id"]]
+    client.delete(f"{url}?purge=true", headers=auth.headers)
+    assert client.get("/api/v1/admin/posts?q=replacement&deleted=include",
+                      headers=auth.headers).get_json()["items"] == []
+
+
+def test_a_plain_cursor_is_refused_for_a_search_and_the_reverse(client, auth):
+    for n in range(3):
+        auth.create_post(content=f"word {n}")
+    plain = client.get("/api/v1/posts?limit=1").get_json()["next_cursor"]
+    searched = client.get("/api/v1/posts?limit=1&q=word").get_json()["next_cursor"]
+    assert_problem(client.get(f"/api/v1/posts?limit=1&q=word&cursor={plain}"), 422)
+    assert_problem(client.get(f"/api/v1/posts?limit=1&cursor={searched}"), 422)
 
 
 def test_since_is_inclusive_and_until_exclusive(client, auth):
@@ -228,7 +280,7 @@ def test_no_public_surface_reveals_non_public_posts(client, auth, mixed_posts):
     secret_posts = [mixed_posts[kind] for kind in ("hidden", "scheduled", "deleted")]
     urls = ["/api/v1/posts", "/api/v1/posts?limit=1", "/api/v1/tags", "/api/v1/posts?tag=secret",
             "/api/v1/posts?tag=news", "/api/v1/posts?q=Hidden", "/api/v1/posts?q=Scheduled",
-            "/api/v1/posts?q=Deleted", "/api/v1/posts?since=2000-01-01T00:00:00Z",
+            "/api/v1/posts?q=Deleted", "/api/v1/posts?q=later", "/api/v1/posts?q=draft", "/api/v1/posts?since=2000-01-01T00:00:00Z",
             "/api/v1/posts?until=2100-01-01T00:00:00Z"]
     for post in secret_posts:
         urls += [f"/api/v1/posts/{post['id']}", f"/api/v1/posts/by-slug/{post['slug']}"]

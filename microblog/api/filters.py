@@ -7,4 +7,5 @@ def post_filter(args):
     """Turn validated list arguments into a PostFilter (the cursor decoded)."""
     fields = dict(args)
     cursor = fields.pop("cursor", None)
-    return PostFilter(after=decode_cursor(cursor) if cursor else None, **fields)
+    after = decode_cursor(cursor, searching="q" in fields) if cursor else None
+    return PostFilter(after=after, **fields)

@@ -3,11 +3,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import SQL, NodeList, Value, fn
+from peewee import fn
 
 from ..content import render_markdown
-from ..db import is_sqlite, write_transaction
+from ..db import write_transaction
 from ..models import Post, PostTag, Tag, utcnow
+from ..search import search
 from . import errors
 from ..slugs import first_free, slugify
 
@@ -17,7 +18,7 @@ DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at":
 
 @dataclass(frozen=True)
 class PostFilter:
-    """What a list asks for; `after` is the (publication_time, id) key of the last item seen."""
+    """What a list asks for; `after` is the sort_key of the last item seen."""
 
     limit: int
     after: tuple[datetime, int] | None = None
@@ -36,7 +37,9 @@ class Page:
 
 
 def sort_key(post):
-    """The keyset position of a post in the newest-first order."""
+    """The keyset position of a post: (publication_time, id), or (tier, …) in search results."""
+    if hasattr(post, "search_tier"):
+        return post.search_tier, post.publication_time, post.id
     return post.publication_time, post.id
 
 
@@ -185,12 +188,16 @@ def _public_or_raise(post, now):
 
 
 def _page(query, post_filter):
+    """One page, newest first; with a search text, best tier first and newest first within it."""
+    order = [Post.publication_time, Post.id]
+    if post_filter.q is not None:
+        found = search(post_filter.q)
+        if found is None:
+            return Page(items=[], has_more=False)
+        query = query.select_extend(found.tier.alias("search_tier")).where(found.match)
+        order.insert(0, found.tier)
     if post_filter.after is not None:
-        time, post_id = post_filter.after
-        query = query.where(
-            (Post.publication_time < time)
-            | ((Post.publication_time == time) & (Post.id < post_id))
-        )
+        query = query.where(_after(order, post_filter.after))
     if post_filter.since is not None:
         query = query.where(Post.publication_time >= post_filter.since)
     if post_filter.until is not None:
@@ -198,21 +205,18 @@ def _page(query, post_filter):
     if post_filter.tag is not None:
         tagged = PostTag.select(PostTag.post).join(Tag).where(Tag.name == post_filter.tag)
         query = query.where(Post.id.in_(tagged))
-    if post_filter.q:
-        query = query.where(_contains(Post.title, post_filter.q) | _contains(Post.content, post_filter.q))
-    rows = list(
-        query.order_by(Post.publication_time.desc(), Post.id.desc()).limit(post_filter.limit + 1)
-    )
+    rows = list(query.order_by(*[part.desc() for part in order]).limit(post_filter.limit + 1))
     items = rows[: post_filter.limit]
     attach_tags(items)
     return Page(items=items, has_more=len(rows) > post_filter.limit)
 
 
-def _contains(field, text):
-    """Case-insensitive substring match with LIKE wildcards in `text` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    operator = "LIKE" if is_sqlite() else "ILIKE"
-    return NodeList((field, SQL(operator), Value(f"%{escaped}%"), SQL("ESCAPE '\\'")))
+def _after(order, key):
+    """Rows strictly after `key` in the descending `order` (a keyset condition)."""
+    (first, *rest), (value, *rest_values) = order, key
+    if not rest:
+        return first < value
+    return (first < value) | ((first == value) & _after(rest, rest_values))
 
 
 def attach_tags(posts):
