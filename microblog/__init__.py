@@ -3,6 +3,7 @@ from flask import Flask
 
 from . import cli, config, db, errors, openapi
 from .api import admin, auth, health, private_no_store, public, transfer
+from .service import auth as auth_service
 from .tokens import jwt
 
 
@@ -15,16 +16,14 @@ def create_app(test_config=None):
         config.load_environment(app.config)
     else:
         app.config.from_mapping(test_config)
-    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or config.default_database_url(
-        app.instance_path
-    )
-    config.apply_secret_policy(app.config, app.instance_path)
+    config.finalize(app.config, app.instance_path)
 
     db.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     errors.init_app(app)
     cli.init_app(app)
+    auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
     app.after_request(private_no_store)
     app.after_request(_security_headers)
     return app

@@ -9,22 +9,17 @@ from flask.cli import with_appcontext
 
 from . import export_format, migrations
 from .models import utcnow
-from .schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .service import auth as auth_service
 from .service import errors as service_errors
 from .service import posts, transfer
 
 
 def _set_admin(username, password):
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"The password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters."
-        )
     try:
         _user, created = auth_service.set_admin(
             username, password, current_app.config["PASSWORD_HASH_METHOD"]
         )
-    except service_errors.Conflict as exc:
+    except service_errors.ServiceError as exc:
         raise click.ClickException(exc.detail) from None
     return created
 

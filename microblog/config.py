@@ -17,6 +17,7 @@ class Defaults:
     JWT_SECRET_KEY = None
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_FRESH_LOGIN_EXPIRES = timedelta(minutes=15)
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_ALGORITHM = "HS256"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
@@ -24,7 +25,6 @@ class Defaults:
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
-    PUBLIC_PAGE_SIZE = 20
     CORS_ORIGINS = ""
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
@@ -38,14 +38,17 @@ class Defaults:
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
 
 
+LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES")
+
 ENV_SETTINGS = {
     "MICROBLOG_ENV": str,
     "DATABASE_URL": str,
     "SQLITE_SYNCHRONOUS": str,
     "SECRET_KEY": str,
     "JWT_SECRET_KEY": str,
-    "JWT_ACCESS_TOKEN_EXPIRES": lambda v: timedelta(seconds=int(v)),
-    "JWT_REFRESH_TOKEN_EXPIRES": lambda v: timedelta(seconds=int(v)),
+    "JWT_ACCESS_TOKEN_EXPIRES": int,
+    "JWT_REFRESH_TOKEN_EXPIRES": int,
+    "JWT_FRESH_LOGIN_EXPIRES": int,
     "PASSWORD_HASH_METHOD": str,
     "MAX_CONTENT_LENGTH": int,
     "IMPORT_MAX_CONTENT_LENGTH": int,
@@ -69,6 +72,17 @@ def load_environment(config, environ=os.environ):
                 config[name] = convert(environ[name])
             except ValueError as exc:
                 raise ConfigurationError(f"{name}: {exc}") from None
+
+
+def finalize(config, instance_path):
+    """Fill derived defaults, turn lifetimes given in seconds into timedeltas, check secrets."""
+    config["DATABASE_URL"] = config["DATABASE_URL"] or default_database_url(instance_path)
+    for name in LIFETIMES:
+        if isinstance(config[name], (int, float)) and not isinstance(config[name], bool):
+            config[name] = timedelta(seconds=config[name])
+        if not isinstance(config[name], timedelta) or config[name].total_seconds() <= 0:
+            raise ConfigurationError(f"{name} must be a positive number of seconds")
+    apply_secret_policy(config, instance_path)
 
 
 def apply_secret_policy(config, instance_path):

@@ -12,6 +12,7 @@ PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="microblog"'
 
 SERVICE_ERROR_STATUS = {
+    service_errors.Invalid: 422,
     service_errors.NotFound: 404,
     service_errors.Gone: 410,
     service_errors.Conflict: 409,
@@ -19,8 +20,8 @@ SERVICE_ERROR_STATUS = {
     service_errors.Forbidden: 403,
 }
 
+JSON_BODY_ERROR = "The request body is not valid JSON."
 DETAILS = {
-    400: "The request body is not valid JSON.",
     413: "The request body is larger than this endpoint accepts.",
     415: "This endpoint accepts only application/json request bodies.",
     422: "The request has invalid values; see errors.",
@@ -76,12 +77,17 @@ def handle_http_exception(error):
     data = getattr(error, "data", None) or {}
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     headers.extend((data.get("headers") or {}).items())
-    detail = DETAILS.get(error.code) or error.description
-    return problem_response(error.code, detail, error_list(data.get("messages", {})), headers)
+    messages = data.get("messages", {})
+    if error.code == 400 and "json" in messages:
+        detail = JSON_BODY_ERROR
+    else:
+        detail = DETAILS.get(error.code) or error.description
+    return problem_response(error.code, detail, error_list(messages), headers)
 
 
 def handle_service_error(error):
-    status = SERVICE_ERROR_STATUS[type(error)]
+    status = next(SERVICE_ERROR_STATUS[kind] for kind in type(error).__mro__
+                  if kind in SERVICE_ERROR_STATUS)
     errors = [{"pointer": f"/{error.field}", "detail": error.detail}] if error.field else None
     return problem_response(status, error.detail, errors)
 

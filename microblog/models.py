@@ -20,6 +20,9 @@ from .slugs import SLUG_PATTERN
 
 MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
 MAX_SLUG_LENGTH = 200
+MAX_TITLE_LENGTH = 200
+MAX_TAG_LENGTH = 50
+MAX_USERNAME_LENGTH = 50
 SLUG_RE = re.compile(SLUG_PATTERN)
 
 
@@ -38,7 +41,7 @@ class User(BaseModel):
     """The admin account (microblog has exactly one)."""
 
     id = AutoField()
-    username = CharField(max_length=50, unique=True)
+    username = CharField(max_length=MAX_USERNAME_LENGTH, unique=True)
     password_hash = CharField(max_length=255)
     token_generation = IntegerField(default=0)
     created = DateTimeField(default=utcnow)
@@ -53,14 +56,14 @@ class RevokedToken(BaseModel):
 
 class Tag(BaseModel):
     id = AutoField()
-    name = CharField(max_length=50, unique=True)
+    name = CharField(max_length=MAX_TAG_LENGTH, unique=True)
 
 
 class Post(BaseModel):
     id = AutoField()
     content = TextField()
     content_html = TextField()
-    title = CharField(max_length=200, null=True)
+    title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     slug = CharField(max_length=MAX_SLUG_LENGTH, unique=True)
     visible = BooleanField(default=True)
     publish_at = DateTimeField(null=True)
@@ -68,7 +71,7 @@ class Post(BaseModel):
     created = DateTimeField(default=utcnow)
     edited = DateTimeField(null=True)
     deleted = DateTimeField(null=True)
-    public_when_deleted = BooleanField(default=False)
+    public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
     updated = DateTimeField(default=utcnow)  # the last change of any kind
 
     class Meta:
@@ -84,7 +87,7 @@ class Post(BaseModel):
     @classmethod
     def find_by_slug(cls, slug):
         """The post with this slug, or None (a string that cannot be a slug finds nothing)."""
-        if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.match(slug):
+        if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
             return None
         return cls.get_or_none(cls.slug == slug)
 
@@ -108,6 +111,7 @@ class Post(BaseModel):
         return query
 
     def is_public(self, now):
+        """The same rule as Post.public(now), for one loaded post."""
         return (
             self.visible
             and self.deleted is None

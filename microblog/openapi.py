@@ -6,6 +6,7 @@ import flask_swagger_ui
 from flask import Blueprint, send_from_directory
 
 from . import schemas
+from .api import StrictIntegerConverter, integer_parameter_schema
 
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
@@ -27,7 +28,9 @@ api = Api()
 
 
 def init_app(app, blueprints):
+    app.url_map.converters["int"] = StrictIntegerConverter
     api.init_app(app)
+    api.register_converter(StrictIntegerConverter, integer_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -12,6 +12,8 @@ from .models import MAX_ID
 from .search import CONTENT_TIER, TITLE_TIER
 from .service.posts import sort_key
 
+MAX_CURSOR_LENGTH = 200
+
 
 def encode_cursor(key):
     """An opaque token for a sort key: ([tier,] publication_time, id)."""
@@ -24,6 +26,8 @@ def encode_cursor(key):
 def decode_cursor(cursor, searching):
     """The sort key in a cursor, of the shape a search (or a plain list) uses; 422 if not."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if searching:
             tier, time, post_id = parts
@@ -34,7 +38,7 @@ def decode_cursor(cursor, searching):
         moment = datetime.fromisoformat(time)
         if moment.tzinfo is not None or not _is_id(post_id):
             raise ValueError(parts)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         error = UnprocessableEntity("The cursor is not valid; use next_cursor of a page.")
         error.data = {"messages": {"query": {"cursor": ["Not a valid cursor for this query."]}}}
         raise error from None
@@ -46,10 +50,13 @@ def _is_id(value):
 
 
 def page_response(page):
-    """The body `{items, next_cursor}` and, when there is a next page, its Link header."""
+    """The body `{items, next_cursor}` and, when there is a next page, its Link header.
+
+    The link is relative (RFC 8288), so it is right behind any proxy and never echoes a Host.
+    """
     if not page.has_more:
         return {"items": page.items, "next_cursor": None}, {}
     cursor = encode_cursor(sort_key(page.items[-1]))
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-    url = f"{request.base_url}?{urlencode(params + [('cursor', cursor)])}"
+    url = f"{request.path}?{urlencode(params + [('cursor', cursor)])}"
     return {"items": page.items, "next_cursor": cursor}, {"Link": f'<{url}>; rel="next"'}

@@ -5,18 +5,20 @@ from datetime import timezone
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
+from .models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, MAX_USERNAME_LENGTH, SLUG_RE
+from .service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .slugs import SLUG_PATTERN
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
+RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+DIGITS_RE = re.compile(r"[0-9]{1,10}")
 MAX_TAGS = 10
-MAX_TITLE_LENGTH = 200
-MAX_PASSWORD_LENGTH = 1024
-MIN_PASSWORD_LENGTH = 8
 
 
 class Text(fields.String):
-    """A string refusing C0 control characters other than tab, LF and CR; stripped if asked."""
+    """A string refusing C0 control characters (but tab, LF, CR) and lone surrogates;
+    stripped of surrounding white space unless strip=False."""
 
     def __init__(self, *, strip=True, **kwargs):
         super().__init__(**kwargs)
@@ -24,16 +26,24 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if CONTROL_CHARACTERS.search(text):
-            raise ValidationError("Control characters (other than tab, LF and CR) are not allowed.")
+        if REFUSED_CHARACTERS.search(text):
+            raise ValidationError(
+                "Control characters (other than tab, LF and CR) and lone surrogates are not allowed."
+            )
         return text.strip() if self.strip else text
 
 
 class OptionalTitle(Text):
-    """A title: blank means no title."""
+    """A title of at most MAX_TITLE_LENGTH characters; blank means no title."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"maxLength": MAX_TITLE_LENGTH}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs) or None
+        title = super()._deserialize(value, attr, data, **kwargs)
+        if len(title) > MAX_TITLE_LENGTH:
+            raise ValidationError(f"Longer than maximum length {MAX_TITLE_LENGTH}.")
+        return title or None
 
 
 class TagName(Text):
@@ -41,9 +51,47 @@ class TagName(Text):
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = super()._deserialize(value, attr, data, **kwargs).lower()
-        if not TAG_PATTERN.match(name):
-            raise ValidationError("A tag is 1 to 50 characters of a-z, 0-9 and '-'.")
+        if not TAG_RE.fullmatch(name):
+            raise ValidationError(f"A tag is 1 to {MAX_TAG_LENGTH} characters of a-z, 0-9 and '-'.")
         return name
+
+
+class Slug(fields.String):
+    """A slug: lowercase ASCII words joined by single hyphens."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"pattern": SLUG_PATTERN, "maxLength": MAX_SLUG_LENGTH}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        slug = super()._deserialize(value, attr, data, **kwargs)
+        if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
+            raise ValidationError("A slug is lowercase a-z and 0-9 words joined by single hyphens.")
+        return slug
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing else (no 1, "yes" or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryBoolean(fields.Boolean):
+    """A query parameter spelled true or false."""
+
+    def __init__(self, **kwargs):
+        super().__init__(truthy={"true"}, falsy={"false"}, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """A query parameter of ASCII digits only (no sign, underscore or other scripts' digits)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not DIGITS_RE.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class UniqueTags(fields.List):
@@ -61,7 +109,11 @@ class UTCDateTime(fields.DateTime):
         self._aware = fields.AwareDateTime(format="iso")
 
     def _deserialize(self, value, attr, data, **kwargs):
-        moment = self._aware._deserialize(value, attr, data, **kwargs)
+        if not isinstance(value, str) or not RFC3339_RE.fullmatch(value):
+            raise ValidationError(
+                "Not an RFC 3339 date-time with a time zone, e.g. 2026-11-23T08:00:00Z."
+            )
+        moment = self._aware._deserialize(value.upper(), attr, data, **kwargs)
         try:
             return moment.astimezone(timezone.utc).replace(tzinfo=None)
         except OverflowError:
@@ -92,17 +144,14 @@ class PostInput(Schema):
     """A post as the admin sends it: content is required (POST and PUT)."""
 
     content = _content_field(required=True)
-    title = OptionalTitle(allow_none=True, validate=validate.Length(max=MAX_TITLE_LENGTH))
-    slug = fields.String(
-        validate=[validate.Length(max=200), validate.Regexp(SLUG_PATTERN)],
-        metadata={"description": "Kept unless given; derived from title or content on create."},
-    )
+    title = OptionalTitle(allow_none=True)
+    slug = Slug()
     tags = UniqueTags(
         TagName(metadata={"pattern": r"^\s*[A-Za-z0-9-]+\s*$"}),
         validate=validate.Length(max=MAX_TAGS),
         metadata={"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."},
     )
-    visible = fields.Boolean()
+    visible = StrictBoolean()
     publish_at = UTCDateTime(allow_none=True)
 
 
@@ -147,7 +196,7 @@ class NoQuery(Schema):
 
 
 class ListQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(metadata={"description": "Opaque; `next_cursor` of the previous page."})
     tag = TagName()
     q = Text(validate=validate.Length(min=1, max=200), metadata={"description": "Search text."})
@@ -156,14 +205,14 @@ class ListQuery(Schema):
 
 
 class AdminListQuery(ListQuery):
-    visible = fields.Boolean()
+    visible = QueryBoolean()
     deleted = fields.String(
         load_default="exclude", validate=validate.OneOf(["exclude", "include", "only"])
     )
 
 
 class DeleteQuery(Schema):
-    purge = fields.Boolean(
+    purge = QueryBoolean(
         load_default=False, metadata={"description": "Remove a soft-deleted post for good."}
     )
 
@@ -192,7 +241,7 @@ class ImportCounts(Schema):
 
 
 class Login(Schema):
-    username = Text(required=True, validate=validate.Length(min=1, max=50))
+    username = Text(required=True, validate=validate.Length(min=1, max=MAX_USERNAME_LENGTH))
     password = Text(strip=False, required=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
 
 

@@ -1,4 +1,5 @@
 """JWT set-up: claims of a login session, revocation checks and auth failures as problems."""
+from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
 from .errors import problem_response
@@ -10,10 +11,12 @@ INVALID_TOKEN_CHALLENGE = 'Bearer realm="microblog", error="invalid_token"'
 
 
 def issue_tokens(user, session_id):
-    """Access (fresh) and refresh tokens of one login, sharing its session id."""
+    """Access and refresh tokens of one login, sharing its session id; the access token counts
+    as fresh (a recent password login) for JWT_FRESH_LOGIN_EXPIRES."""
     claims = {"sid": session_id, "gen": user.token_generation}
+    fresh = current_app.config["JWT_FRESH_LOGIN_EXPIRES"]
     return (
-        create_access_token(identity=str(user.id), fresh=True, additional_claims=claims),
+        create_access_token(identity=str(user.id), fresh=fresh, additional_claims=claims),
         create_refresh_token(identity=str(user.id), additional_claims=claims),
     )
 
@@ -60,13 +63,3 @@ def _revoked(_header, _payload):
 @jwt.needs_fresh_token_loader
 def _not_fresh(_header, _payload):
     return _invalid("This action needs a fresh token: log in again with the password.")
-
-
-@jwt.token_verification_failed_loader
-def _verification_failed(_header, _payload):
-    return _invalid("The token was not accepted.")
-
-
-@jwt.user_lookup_error_loader
-def _unknown_user(_header, _payload):
-    return _invalid("The token's user no longer exists.")

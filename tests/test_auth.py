@@ -173,3 +173,61 @@ def test_passwords_are_hashed_with_the_configured_method(app):
     with app.app_context():
         stored = User.get().password_hash
     assert stored.startswith(CHEAP_HASH + "$") and ADMIN_PASSWORD not in stored
+
+
+def test_a_login_is_fresh_for_fifteen_minutes_only(app, client, auth):
+    claims = _claims(auth)
+    with app.app_context():
+        sixteen_minutes_ago = create_access_token(
+            identity=claims["sub"], fresh=timedelta(minutes=-1),
+            additional_claims={"sid": claims["sid"], "gen": claims["gen"]})
+    change = {"current_password": ADMIN_PASSWORD, "new_password": "another passphrase"}
+    assert_problem(client.put("/api/v1/auth/password", json=change, headers=bearer(sixteen_minutes_ago)), 401)
+    assert abs(claims["fresh"] - claims["iat"] - 15 * 60) < 2
+
+
+class HashChecks:
+    """Records the method of every hash a password is checked against."""
+
+    def __init__(self, monkeypatch):
+        from microblog.service import auth as auth_service
+
+        self.methods = []
+        real = auth_service.check_password_hash
+
+        def check(stored, password):
+            self.methods.append(stored.split("$", 1)[0])
+            return real(stored, password)
+
+        monkeypatch.setattr(auth_service, "check_password_hash", check)
+
+
+def test_every_failed_login_checks_a_hash_of_the_configured_cost(make_app, app, monkeypatch):
+    from microblog.models import User
+
+    checks = HashChecks(monkeypatch)
+    client = app.test_client()
+    client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
+    client.post("/api/v1/auth/login", json={"username": ADMIN_USERNAME, "password": "wrong"})
+    assert checks.methods == [CHEAP_HASH, CHEAP_HASH]
+
+    stronger = "pbkdf2:sha256:3000"
+    checks.methods.clear()
+    client = make_app(PASSWORD_HASH_METHOD=stronger).test_client()
+    client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
+    client.post("/api/v1/auth/login", json={"username": ADMIN_USERNAME, "password": "wrong"})
+    assert checks.methods == [stronger, CHEAP_HASH, stronger]
+    with app.app_context():
+        assert User.get().password_hash.startswith(CHEAP_HASH + "$"), "a failure upgrades nothing"
+
+
+def test_two_apps_on_two_databases_stay_apart(make_app, app, tmp_path):
+    from microblog import migrations
+
+    other = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3")
+    with other.app_context():
+        migrations.upgrade(other.extensions["database"])
+    assert other.test_client().post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).status_code == 401
+    assert app.test_client().post("/api/v1/auth/login", json={
+        "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).status_code == 200

@@ -35,10 +35,23 @@ def test_environment_overrides_and_converts():
     load_environment(config, {"DATABASE_URL": "sqlite:///x", "MAX_POST_LENGTH": "100",
                               "JWT_ACCESS_TOKEN_EXPIRES": "60", "UNRELATED": "1"})
     assert config["DATABASE_URL"] == "sqlite:///x" and config["MAX_POST_LENGTH"] == 100
-    assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"] == 60
     assert "UNRELATED" not in config
     with pytest.raises(ConfigurationError, match="MAX_POST_LENGTH"):
         load_environment({}, {"MAX_POST_LENGTH": "lots"})
+
+
+def test_lifetimes_in_seconds_from_instance_config_work(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("SECRET_KEY = 'i' * 40\nJWT_ACCESS_TOKEN_EXPIRES = 900\n")
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda _app: str(instance))
+    monkeypatch.delenv("JWT_ACCESS_TOKEN_EXPIRES", raising=False)
+    app = create_app()
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 900
+    (instance / "config.py").write_text("SECRET_KEY = 'i' * 40\nJWT_ACCESS_TOKEN_EXPIRES = 'soon'\n")
+    with pytest.raises(ConfigurationError, match="JWT_ACCESS_TOKEN_EXPIRES"):
+        create_app()
 
 
 def test_instance_config_then_environment(tmp_path, monkeypatch):

@@ -13,6 +13,10 @@ VECTORS = [
     "[click](vbscript:msgbox(1))",
     "[click](data:text/html;base64,PHNjcmlwdD4=)",
     "![img](data:image/svg+xml;base64,PHN2Zz4=)",
+    "![img](data:image/png;base64,AAAA)",
+    "[x](data:image/png;base64,AAAA)",
+    "<data:text/html,hi>",
+    "[x](file:///etc/passwd)",
     "<a href=\"javascript:alert(1)\">x</a>",
     "[x](java\tscript:alert(1))",
     "<iframe src=//evil.example></iframe>",
@@ -42,6 +46,7 @@ def test_no_markup_can_run_script(auth, source):
         for name in ("href", "src"):
             url = attributes.get(name, "").strip().lower()
             assert not url or url.startswith(ALLOWED_SCHEMES) or url[0] in "/#?" or ":" not in url
+            assert not url.startswith(("data:", "file:", "javascript:", "vbscript:"))
 
 
 def test_markdown_features_survive(auth):

@@ -36,9 +36,11 @@ def test_login_refuses_form_bodies_with_415(client):
     assert_problem(response, 415)
 
 
-def test_json_with_charset_and_problem_json_types_are_accepted(client, auth):
-    response = client.post(POSTS, data='{"content": "x"}',
-                           content_type="application/json; charset=utf-8", headers=auth.headers)
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8",
+                                          "application/merge-patch+json"])
+def test_json_media_types_are_accepted(client, auth, content_type):
+    response = client.post(POSTS, data='{"content": "x"}', content_type=content_type,
+                           headers=auth.headers)
     assert response.status_code == 201
 
 

@@ -59,6 +59,13 @@ def test_post_deleted_while_public_is_gone_but_never_public_is_not_found(client,
     assert_problem(client.get(f"/api/v1/posts/{hidden['id']}"), 404)
 
 
+def test_deleting_a_scheduled_or_hidden_post_reveals_nothing(client, auth):
+    scheduled = auth.create_post(content="Not yet", publish_at="2099-01-01T00:00:00Z")
+    client.delete(f"/api/v1/admin/posts/{scheduled['id']}", headers=auth.headers)
+    assert_problem(client.get(f"/api/v1/posts/{scheduled['id']}"), 404)
+    assert_problem(client.get(f"/api/v1/posts/by-slug/{scheduled['slug']}"), 404)
+
+
 def test_purged_post_is_not_found(client, auth):
     post = auth.create_post(content="Soon gone")
     client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers)
@@ -100,11 +107,12 @@ def test_newest_first_by_publication_time_then_id(client, auth):
 def test_scheduled_post_appears_once_its_time_has_come(client, auth):
     soon = auth.create_post(content="Soon", publish_at=iso(datetime.now(timezone.utc) + timedelta(hours=1)))
     assert soon["id"] not in ids(client.get("/api/v1/posts"))
-    auth.client.patch(
+    moved = auth.client.patch(
         f"/api/v1/admin/posts/{soon['id']}",
         json={"publish_at": iso(datetime.now(timezone.utc) - timedelta(minutes=1))},
         headers=auth.headers,
     )
+    assert moved.status_code == 200
     assert soon["id"] in ids(client.get("/api/v1/posts"))
     assert client.get(f"/api/v1/posts/{soon['id']}").status_code == 200
 

@@ -1,24 +1,63 @@
 """HTTP blueprints and what they share: strict argument parsing, JSON-only bodies, cache headers."""
+import json
+
 import flask_smorest
 from flask import abort, current_app, request
-from webargs.flaskparser import FlaskParser
+from marshmallow import ValidationError, missing
+from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import abort as abort_with_messages
+from werkzeug.routing import IntegerConverter
 
 from .. import schemas
 from ..errors import PROBLEM_MIMETYPE
 
 BEARER_SECURITY = [{"bearerAuth": []}]
-BODY_METHODS = {"POST", "PUT", "PATCH"}
 PRIVATE_PATHS = ("/api/v1/admin/", "/api/v1/auth/")
 
 
 class StrictParser(FlaskParser):
-    """Refuses unknown query parameters as it refuses unknown body fields (422)."""
+    """Refuses unknown or repeated query parameters (422), non-JSON bodies (415) and bodies
+    that are not strict JSON (400: malformed, NaN, too deeply nested, numbers too long)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": None,
         "querystring": None,
     }
+
+    def load_json(self, req, schema):
+        if not is_json_request(req):
+            if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
+                abort(415)
+            return missing
+        body = req.get_data(cache=True)
+        if not body.strip():
+            return missing
+        try:
+            return json.loads(body, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            abort_with_messages(400, messages={"json": ["Invalid JSON body."]})
+
+    def pre_load(self, location_data, *, schema, req, location):
+        if location in ("query", "querystring"):
+            repeated = {name for name in req.args if len(req.args.getlist(name)) > 1}
+            if repeated:
+                raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+        return location_data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+class StrictIntegerConverter(IntegerConverter):
+    """`<int:…>` in URLs: ASCII digits without leading zeros, so each id has one URL."""
+
+    regex = r"[1-9][0-9]*"
+
+
+def integer_parameter_schema(_converter):
+    return {"type": "integer", "minimum": 1}
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -29,13 +68,6 @@ class Blueprint(flask_smorest.Blueprint):
         return self.alt_response(
             status, schema=schemas.Problem, description=description, content_type=PROBLEM_MIMETYPE
         )
-
-
-def require_json_body():
-    """415 for a request body that is not JSON (an empty body is allowed)."""
-    has_body = request.content_length or "chunked" in request.headers.get("Transfer-Encoding", "")
-    if request.method in BODY_METHODS and has_body and not request.is_json:
-        abort(415)
 
 
 def private_no_store(response):

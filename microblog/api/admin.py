@@ -5,7 +5,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from .. import schemas
 from ..pagination import page_response
 from ..service import posts
-from . import BEARER_SECURITY, Blueprint, require_json_body
+from . import BEARER_SECURITY, Blueprint
 from .filters import post_filter
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
@@ -14,12 +14,20 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Mana
 @blp.before_request
 def require_access_token():
     verify_jwt_in_request()
-    require_json_body()
+
+
+@blp.after_request
+def strong_etag(response):
+    """Every post (or page of posts) sent to the admin carries a strong ETag of its body."""
+    if response.status_code in (200, 201) and response.is_json:
+        response.add_etag()
+    return response
 
 
 
 @blp.route("/posts", methods=["GET"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.AdminListQuery, location="query")
 @blp.response(200, schemas.AdminPostPage)
 def list_posts(args):
@@ -29,25 +37,31 @@ def list_posts(args):
 
 @blp.route("/posts", methods=["POST"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostInput)
 @blp.response(201, schemas.AdminPost)
+@blp.problem(409, "The slug is taken.")
 def create_post(_args, data):
+    """Create a post; 201 with its Location."""
     post = posts.create_post(data)
     return post, {"Location": url_for("admin.get_post", post_id=post.id)}
 
 
 @blp.route("/posts/<int:post_id>", methods=["GET"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
 def get_post(_args, post_id):
+    """Any post, hidden, scheduled and deleted ones included."""
     return posts.get_admin(post_id)
 
 
 @blp.route("/posts/<int:post_id>", methods=["PATCH"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostPatch)
 @blp.response(200, schemas.AdminPost)
@@ -60,6 +74,7 @@ def patch_post(_args, changes, post_id):
 
 @blp.route("/posts/<int:post_id>", methods=["PUT"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostInput)
 @blp.response(200, schemas.AdminPost)
@@ -72,6 +87,7 @@ def replace_post(_args, data, post_id):
 
 @blp.route("/posts/<int:post_id>", methods=["DELETE"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.DeleteQuery, location="query")
 @blp.response(204)
 @blp.problem(404)
@@ -86,6 +102,7 @@ def delete_post(args, post_id):
 
 @blp.route("/posts/<int:post_id>/restore", methods=["POST"])
 @blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)

@@ -3,13 +3,11 @@ from flask import current_app
 from flask_jwt_extended import get_jwt, jwt_required
 
 from .. import schemas
-from ..models import utcnow
 from ..service import auth as auth_service
 from ..tokens import issue_tokens, reissue_access_token
-from . import BEARER_SECURITY, Blueprint, require_json_body
+from . import BEARER_SECURITY, Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and the admin.")
-blp.before_request(require_json_body)
 
 
 def _access_lifetime_seconds():
@@ -58,8 +56,7 @@ def refresh(_args):
 @blp.problem(401)
 def logout(_args):
     """Revoke this login: its access and refresh tokens stop working everywhere."""
-    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    auth_service.revoke_session(get_jwt()["sid"], expires=utcnow() + lifetime)
+    auth_service.revoke_session(get_jwt()["sid"], current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
 
 
 @blp.route("/me", methods=["GET"])
@@ -69,6 +66,7 @@ def logout(_args):
 @blp.response(200, schemas.User)
 @blp.problem(401)
 def me(_args):
+    """The admin's profile (never the password hash)."""
     return auth_service.get_user(int(get_jwt()["sub"]))
 
 

@@ -2,7 +2,7 @@
 from peewee import PeeweeException
 
 from .. import schemas
-from ..db import database
+from ..db import ping
 from ..errors import handle_database_error
 from . import Blueprint
 
@@ -15,7 +15,7 @@ blp = Blueprint("health", __name__, description="Service health.")
 def healthz():
     """200 when the database answers a query, else 503."""
     try:
-        database.execute_sql("SELECT 1").fetchone()
+        ping()
     except PeeweeException as error:
         return handle_database_error(error)
     return {"status": "ok", "database": "ok"}, 200, {"Cache-Control": "no-store"}

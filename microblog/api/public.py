@@ -25,6 +25,7 @@ def list_posts(args):
 @blp.problem(404, "No public post has this id.")
 @blp.problem(410, "The post was deleted.")
 def get_post(_args, post_id):
+    """One public post by id."""
     return _with_last_modified(posts.get_public(post_id))
 
 
@@ -34,6 +35,7 @@ def get_post(_args, post_id):
 @blp.problem(404, "No public post has this slug.")
 @blp.problem(410, "The post was deleted.")
 def get_post_by_slug(_args, slug):
+    """One public post by slug."""
     return _with_last_modified(posts.get_public_by_slug(slug))
 
 

@@ -1,33 +1,48 @@
 """The admin account: passwords, login, token sessions and their revocation."""
 import functools
+import re
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import write_transaction
-from ..models import RevokedToken, User, utcnow
+from ..models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
 from . import errors
 
 INVALID_CREDENTIALS = "Invalid username or password."
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+USERNAME_RE = re.compile(rf"[^\s\x00-\x1f]{{1,{MAX_USERNAME_LENGTH}}}")
 
 
 @functools.lru_cache(maxsize=4)
-def _dummy_hash(method):
-    """A hash of the configured cost, checked when the username is unknown (same timing)."""
+def dummy_hash(method):
+    """A hash of the configured cost, checked whenever a login fails without one of that cost.
+
+    Built once per process (create_app warms it), so the first failed login costs no more.
+    """
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
-def _method_prefix(password_hash):
+def _method_of(password_hash):
     return password_hash.split("$", 1)[0]
 
 
 def authenticate(username, password, hash_method):
-    """The user these credentials belong to; one error, in one time, for every failure."""
+    """The user these credentials belong to; the same error, at the same cost, for every failure.
+
+    A failure always includes one check against a hash of the configured method, whether the
+    username is unknown or its stored hash is of an older, cheaper method.
+    """
+    reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
-    stored = user.password_hash if user else _dummy_hash(hash_method)
-    if not check_password_hash(stored, password) or user is None:
+    valid = user is not None and check_password_hash(user.password_hash, password)
+    current = user is not None and _method_of(user.password_hash) == _method_of(reference)
+    if not valid:
+        if not current:
+            check_password_hash(reference, password)
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
-    if _method_prefix(stored) != _method_prefix(_dummy_hash(hash_method)):
+    if not current:
         user.password_hash = generate_password_hash(password, method=hash_method)
         user.save(only=[User.password_hash])
     return user
@@ -51,13 +66,17 @@ def admin_exists():
 
 def set_admin(username, password, hash_method):
     """Create the one admin, or set a new password for it; returns (user, created)."""
+    if not USERNAME_RE.fullmatch(username):
+        raise errors.Invalid(
+            f"A username is 1 to {MAX_USERNAME_LENGTH} characters without spaces.", "username"
+        )
+    password_hash = _new_hash(password, hash_method, "password")
     with write_transaction():
         existing = User.select().first()
         if existing is not None and existing.username != username:
             raise errors.Conflict(
                 f"An admin already exists ({existing.username}); microblog has exactly one."
             )
-        password_hash = generate_password_hash(password, method=hash_method)
         if existing is None:
             return User.create(username=username, password_hash=password_hash), True
         _replace_password(existing, password_hash)
@@ -66,18 +85,21 @@ def set_admin(username, password, hash_method):
 
 def change_password(user_id, current_password, new_password, hash_method):
     """Set a new password after checking the current one; every older token stops working."""
+    new_hash = _new_hash(new_password, hash_method, "new_password")
+    user = get_user(user_id)
+    if not check_password_hash(user.password_hash, current_password):
+        raise errors.Forbidden("The current password is wrong.", field="current_password")
     with write_transaction():
-        user = get_user(user_id)
-        if not check_password_hash(user.password_hash, current_password):
-            raise errors.Forbidden("The current password is wrong.", field="current_password")
-        _replace_password(user, generate_password_hash(new_password, method=hash_method))
+        _replace_password(get_user(user_id), new_hash)
 
 
-def revoke_session(session_id, expires):
-    """Make every token of one login stop working; forget revocations that have expired."""
+def revoke_session(session_id, lifetime):
+    """Make every token of one login stop working (for `lifetime`, the longest a token of it
+    can live); forget revocations that have expired."""
+    now = utcnow()
     with write_transaction():
-        RevokedToken.delete().where(RevokedToken.expires < utcnow()).execute()
-        RevokedToken.insert(session_id=session_id, expires=expires).on_conflict_ignore().execute()
+        RevokedToken.delete().where(RevokedToken.expires < now).execute()
+        RevokedToken.insert(session_id=session_id, expires=now + lifetime).on_conflict_ignore().execute()
 
 
 def is_revoked(user_id, session_id, generation):
@@ -86,6 +108,14 @@ def is_revoked(user_id, session_id, generation):
     if current is None or current != generation:
         return True
     return RevokedToken.select().where(RevokedToken.session_id == session_id).exists()
+
+
+def _new_hash(password, hash_method, field):
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise errors.Invalid(
+            f"A password is {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.", field
+        )
+    return generate_password_hash(password, method=hash_method)
 
 
 def _replace_password(user, password_hash):

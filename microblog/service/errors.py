@@ -18,6 +18,10 @@ class Gone(ServiceError):
     """The thing was public once and has been deleted."""
 
 
+class Invalid(ServiceError):
+    """A value breaks a rule of the service (for input that did not come through a schema)."""
+
+
 class Conflict(ServiceError):
     """The request clashes with the current state (a taken slug, a post not yet deleted)."""
 

@@ -12,7 +12,7 @@ from ..search import search
 from . import errors
 from ..slugs import first_free, slugify
 
-TEXT_FIELDS = ("content", "title", "tags")
+EDIT_FIELDS = ("content", "title", "tags")  # a change of these marks a post edited
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
 
 
@@ -127,7 +127,7 @@ def update_post(post_id, changes, replace=False, now=None):
             post.content_html = render_markdown(post.content)
         if "publish_at" in changed:
             post.publication_time = post.publish_at or post.created
-        if changed & set(TEXT_FIELDS):
+        if changed & set(EDIT_FIELDS):
             post.edited = now
         if changed:
             post.updated = now
@@ -179,6 +179,7 @@ def _get(post_id):
 
 
 def _public_or_raise(post, now):
+    """The post if public; 410 only for a post deleted while public, else 404 (reveal nothing)."""
     if post is not None and post.is_public(now):
         attach_tags([post])
         return post
