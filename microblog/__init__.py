@@ -2,7 +2,7 @@
 from flask import Flask
 
 from . import cli, config, db, errors, openapi
-from .api import admin, auth, health, private_no_store, public, transfer
+from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
 
@@ -20,7 +20,7 @@ def create_app(test_config=None):
 
     db.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, admin.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash

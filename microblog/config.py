@@ -26,6 +26,12 @@ class Defaults:
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
     CORS_ORIGINS = ""
+    PUBLIC_BASE_URL = None  # e.g. https://blog.example/ ; else the request's host
+    SITE_TITLE = "microblog"
+    SITE_DESCRIPTION = None
+    SITE_AUTHOR = None
+    SITE_HOME_URL = None
+    POST_LINK_TEMPLATE = None  # e.g. https://blog.example/posts/{slug}
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
     JSON_SORT_KEYS = False
@@ -55,6 +61,12 @@ ENV_SETTINGS = {
     "MAX_POST_LENGTH": int,
     "CACHE_MAX_AGE": int,
     "CORS_ORIGINS": str,
+    "PUBLIC_BASE_URL": str,
+    "SITE_TITLE": str,
+    "SITE_DESCRIPTION": str,
+    "SITE_AUTHOR": str,
+    "SITE_HOME_URL": str,
+    "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
     "ADMIN_PASSWORD": str,
 }

@@ -1,4 +1,6 @@
-"""Markdown source to sanitized HTML."""
+"""Markdown source to sanitized HTML, and HTML to plain text."""
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -29,6 +31,11 @@ def sanitize_html(html):
         filter_style_properties={"text-align"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def plain_text(fragment):
+    """The text of an HTML fragment, tags dropped and entities decoded."""
+    return html.unescape(nh3.clean(fragment, tags=set()))
 
 
 def render_markdown(source):

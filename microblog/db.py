@@ -33,11 +33,6 @@ def write_transaction():
     return database.atomic()
 
 
-def ping():
-    """A round trip to the database (raises the driver's error when it does not answer)."""
-    database.execute_sql("SELECT 1").fetchone()
-
-
 def read_snapshot():
     """A transaction that reads one consistent state without taking SQLite's write lock."""
     return database.atomic("DEFERRED" if is_sqlite() else "REPEATABLE READ")

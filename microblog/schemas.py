@@ -211,6 +211,10 @@ class AdminListQuery(ListQuery):
     )
 
 
+class FeedQuery(Schema):
+    tag = TagName(metadata={"description": "Only posts with this tag."})
+
+
 class DeleteQuery(Schema):
     purge = QueryBoolean(
         load_default=False, metadata={"description": "Remove a soft-deleted post for good."}

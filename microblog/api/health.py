@@ -1,9 +1,9 @@
 """Liveness with a real database round trip."""
+from flask import current_app
 from peewee import PeeweeException
 
-from .. import schemas
-from ..db import ping
-from ..errors import handle_database_error
+from .. import migrations, schemas
+from ..errors import handle_database_error, problem_response
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")
@@ -11,11 +11,17 @@ blp = Blueprint("health", __name__, description="Service health.")
 
 @blp.route("/healthz", methods=["GET"])
 @blp.response(200, schemas.Health)
-@blp.problem(503, "The database is not answering.")
+@blp.problem(503, "The database is not answering, or its schema is older than the code.")
 def healthz():
-    """200 when the database answers a query, else 503."""
+    """200 when the database answers and its schema is the one this code needs, else 503."""
     try:
-        ping()
+        version = migrations.current_version(current_app.extensions["database"])
     except PeeweeException as error:
         return handle_database_error(error)
+    if version != migrations.LATEST_VERSION:
+        return problem_response(
+            503,
+            f"The database schema is at version {version}; this code needs version "
+            f"{migrations.LATEST_VERSION}. Run `flask --app microblog init-db`.",
+        )
     return {"status": "ok", "database": "ok"}, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,116 @@
+"""Feeds of posts: Atom 1.0 and RSS 2.0 (feedgen) and JSON Feed 1.1.
+
+Every date comes from the posts (none from the clock), so an unchanged feed is byte-for-byte
+the same and its ETag holds.
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from feedgen.feed import FeedGenerator
+
+from .content import plain_text
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+TITLE_FROM_CONTENT_LENGTH = 80
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a feed says about the site, and where its posts live (absolute URLs)."""
+
+    title: str
+    description: str
+    author: str
+    home_url: str
+    post_link_template: str  # e.g. "https://blog.example/posts/{slug}"; {id} and {slug}
+    post_id_template: str  # a permanent URL per post, used as the entry id
+
+    def link(self, post):
+        return self.post_link_template.format(id=post.id, slug=post.slug)
+
+    def entry_id(self, post):
+        return self.post_id_template.format(id=post.id, slug=post.slug)
+
+
+def atom(site, posts, self_url):
+    return _generator(site, posts, self_url).atom_str(pretty=False)
+
+
+def rss(site, posts, self_url):
+    return _generator(site, posts, self_url).rss_str(pretty=False)
+
+
+def json_feed(site, posts, self_url):
+    """A JSON Feed 1.1 document."""
+    return {
+        "version": JSON_FEED_VERSION,
+        "title": site.title,
+        "description": site.description,
+        "home_page_url": site.home_url,
+        "feed_url": self_url,
+        "authors": [{"name": site.author}],
+        "items": [
+            {
+                "id": site.entry_id(post),
+                "url": site.link(post),
+                "title": entry_title(post),
+                "content_html": post.content_html,
+                "date_published": _rfc3339(published(post)),
+                "date_modified": _rfc3339(modified(post)),
+                "tags": post.tags,
+            }
+            for post in posts
+        ],
+    }
+
+
+def entry_title(post):
+    """The post's title, or the start of its text (without Markdown or HTML)."""
+    if post.title:
+        return post.title
+    text = _SPACE.sub(" ", plain_text(post.content_html)).strip()
+    if len(text) <= TITLE_FROM_CONTENT_LENGTH:
+        return text
+    return text[:TITLE_FROM_CONTENT_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def published(post):
+    return post.publication_time.replace(tzinfo=timezone.utc)
+
+
+def modified(post):
+    """When readers last saw it change: its last edit, or its publication if later."""
+    return max(post.updated, post.publication_time).replace(tzinfo=timezone.utc)
+
+
+def _rfc3339(moment):
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _generator(site, posts, self_url):
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(site.title)
+    feed.subtitle(site.description)
+    feed.author({"name": site.author})
+    feed.link(href=self_url, rel="self")
+    feed.link(href=site.home_url, rel="alternate")  # the last link is RSS's channel link
+    last_change = max((modified(post) for post in posts), default=EPOCH)
+    feed.updated(last_change)
+    feed.lastBuildDate(last_change)
+    for post in posts:
+        entry = feed.add_entry(order="append")
+        entry.id(site.entry_id(post))
+        entry.guid(site.entry_id(post), permalink=False)
+        entry.title(entry_title(post))
+        entry.link(href=site.link(post))
+        entry.description(post.content_html)
+        entry.content(post.content_html, type="html")  # after description, which resets it
+        entry.published(published(post))
+        entry.updated(modified(post))
+        for tag in post.tags:
+            entry.category(term=tag)
+    return feed

@@ -1,0 +1,113 @@
+"""Property: every public surface shows exactly the public posts, whatever the mix.
+
+Hypothesis builds random sites of visible, hidden, scheduled (past or future) and deleted posts
+with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
+tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
+word) of any other.
+"""
+from collections import Counter
+
+import feedparser
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from microblog.models import Post, PostTag, RevokedToken, Tag
+
+TAGS = ["red", "green", "blue"]
+WORDS = ["apple", "river", "stone"]
+PAST, FUTURE = "2020-06-01T00:00:00Z", "2099-06-01T00:00:00Z"
+
+post_specs = st.lists(
+    st.fixed_dictionaries({
+        "visible": st.booleans(),
+        "schedule": st.sampled_from([None, "past", "future"]),
+        "deleted": st.booleans(),
+        "tags": st.lists(st.sampled_from(TAGS), unique=True, max_size=2),
+        "words": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2),
+        "titled": st.booleans(),
+    }),
+    max_size=8,
+)
+
+
+def is_public(spec):
+    return spec["visible"] and not spec["deleted"] and spec["schedule"] != "future"
+
+
+def build(client, auth, specs):
+    with client.application.app_context():
+        for model in (PostTag, Tag, Post, RevokedToken):
+            model.delete().execute()
+    posts = []
+    for number, spec in enumerate(specs):
+        marker = f"marker{number}x"
+        fields = {"content": " ".join(spec["words"] + [marker]), "tags": spec["tags"],
+                  "visible": spec["visible"]}
+        if spec["titled"]:
+            fields["title"] = f"{spec['words'][0]} title {marker}"
+        if spec["schedule"]:
+            fields["publish_at"] = PAST if spec["schedule"] == "past" else FUTURE
+        post = auth.create_post(**fields)
+        if spec["deleted"]:
+            assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
+        posts.append((spec, post, marker))
+    return posts
+
+
+def every_page(client, url):
+    seen, cursor = [], None
+    while True:
+        body = client.get(url + (f"&cursor={cursor}" if cursor else "")).get_json()
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(specs=post_specs)
+def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
+    posts = build(client, auth, specs)
+    public = [post for spec, post, _ in posts if is_public(spec)]
+    public_ids = {post["id"] for post in public}
+    hidden_traces = [(post, marker) for spec, post, marker in posts if not is_public(spec)]
+    texts = []
+
+    listed = every_page(client, "/api/v1/posts?limit=3")
+    assert [p["id"] for p in listed] == [p["id"] for p in sorted(
+        public, key=lambda p: (p["publish_at"] or p["created"], p["id"]), reverse=True)]
+    texts.append(str(listed))
+
+    for spec, post, _ in posts:
+        for url in (f"/api/v1/posts/{post['id']}", f"/api/v1/posts/by-slug/{post['slug']}"):
+            response = client.get(url)
+            expected = 200 if is_public(spec) else (410 if spec["deleted"] and spec["visible"]
+                                                     and spec["schedule"] != "future" else 404)
+            assert response.status_code == expected, (url, spec)
+            if expected != 200:
+                texts.append(response.get_data(as_text=True))
+
+    counts = Counter(tag for post in public for tag in post["tags"])
+    tags = client.get("/api/v1/tags").get_json()["items"]
+    assert {item["name"]: item["count"] for item in tags} == dict(counts)
+    texts.append(str(tags))
+
+    for word in WORDS:
+        found = every_page(client, f"/api/v1/posts?limit=2&q={word}")
+        assert {p["id"] for p in found} == {p["id"] for p in public if word in p["content"]}
+        texts.append(str(found))
+    for tag in TAGS:
+        tagged = every_page(client, f"/api/v1/posts?limit=2&tag={tag}")
+        assert {p["id"] for p in tagged} == {p["id"] for p in public if tag in p["tags"]}
+
+    json_feed = client.get("/feed.json").get_json(force=True)
+    assert {item["id"].rsplit("/", 1)[1] for item in json_feed["items"]} == {str(i) for i in public_ids}
+    atom = client.get("/feed.atom")
+    assert {e.id.rsplit("/", 1)[1] for e in feedparser.parse(atom.data).entries} == {str(i) for i in public_ids}
+    texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
+
+    everything = "\n".join(texts)
+    for post, marker in hidden_traces:
+        assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
+        assert f"/api/v1/posts/{post['id']}<" not in everything and f'"id": {post["id"]},' not in everything
