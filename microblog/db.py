@@ -33,6 +33,22 @@ def write_transaction():
     return database.atomic()
 
 
+def locked(query):
+    """The query with its rows locked until the transaction ends (SELECT … FOR UPDATE).
+
+    SQLite needs none: its BEGIN IMMEDIATE transactions already exclude other writers.
+    """
+    return query if is_sqlite() else query.for_update()
+
+
+def serialize_writers(key):
+    """Make writers that take the same key wait for each other until commit (PostgreSQL's
+    advisory lock; SQLite's BEGIN IMMEDIATE already does it), so ids they take follow
+    commit order."""
+    if not is_sqlite():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
 def read_snapshot():
     """A transaction that reads one consistent state without taking SQLite's write lock."""
     return database.atomic("DEFERRED" if is_sqlite() else "REPEATABLE READ")

@@ -16,6 +16,7 @@ SERVICE_ERROR_STATUS = {
     service_errors.NotFound: 404,
     service_errors.Gone: 410,
     service_errors.Conflict: 409,
+    service_errors.PreconditionFailed: 412,
     service_errors.AuthenticationFailed: 401,
     service_errors.Forbidden: 403,
 }

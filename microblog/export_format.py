@@ -1,7 +1,7 @@
 """The NDJSON export format: records to lines and validated lines back to records.
 
 Line 1 is a header; every other line is one record with a "type" member ("admin",
-"revoked_token" or "post") and that record's fields. Used by the CLI and the admin API alike.
+"revoked_token", "post" or "revision", posts before their revisions) and that record's fields. Used by the CLI and the admin API alike.
 """
 import json
 
@@ -9,17 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from . import migrations
 from .models import MAX_ID, utcnow
-from .schemas import (
-    MAX_TAGS,
-    MAX_TITLE_LENGTH,
-    OptionalTitle,
-    Text,
-    TagName,
-    UniqueTags,
-    UTCDateTime,
-    post_length,
-)
-from .slugs import SLUG_PATTERN
+from .schemas import MAX_TAGS, OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, post_length
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -59,8 +49,8 @@ class RevokedTokenRecord(Schema):
 class PostRecord(Schema):
     type = fields.Constant("post")
     id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    title = OptionalTitle(required=True, allow_none=True, validate=validate.Length(max=MAX_TITLE_LENGTH))
-    slug = fields.String(required=True, validate=[validate.Length(max=200), validate.Regexp(SLUG_PATTERN)])
+    title = OptionalTitle(required=True, allow_none=True)
+    slug = Slug(required=True)
     content = Text(required=True, validate=post_length)
     content_html = fields.String(load_default=None)
     tags = UniqueTags(TagName(), required=True, validate=validate.Length(max=MAX_TAGS))
@@ -71,9 +61,21 @@ class PostRecord(Schema):
     updated = UTCDateTime(required=True)
     deleted = UTCDateTime(required=True, allow_none=True)
     public_when_deleted = fields.Boolean(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
-RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord()}
+class RevisionRecord(Schema):
+    type = fields.Constant("revision")
+    post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    title = OptionalTitle(required=True, allow_none=True)
+    content = Text(required=True, validate=validate.Length(min=1))
+    tags = UniqueTags(TagName(), required=True, validate=validate.Length(max=MAX_TAGS))
+    created = UTCDateTime(required=True)
+
+
+RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord(),
+           "revision": RevisionRecord()}
 HEADER = Header()
 
 

@@ -1,5 +1,7 @@
 """Peewee models and the query helpers that define who sees what."""
+import json
 import re
+from collections import defaultdict
 from datetime import datetime, timezone
 
 from peewee import (
@@ -73,16 +75,18 @@ class Post(BaseModel):
     deleted = DateTimeField(null=True)
     public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
     updated = DateTimeField(default=utcnow)  # the last change of any kind
+    version = IntegerField(default=1)  # +1 on every change; the admin ETag
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
 
     @classmethod
-    def find(cls, post_id):
-        """The post with this id, or None (an id beyond the column's range finds nothing)."""
+    def find(cls, post_id, query=None):
+        """The post with this id, or None (an id beyond the column's range finds nothing);
+        `query` (e.g. one that locks) replaces the plain SELECT."""
         if not 1 <= post_id <= MAX_ID:
             return None
-        return cls.get_or_none(cls.id == post_id)
+        return (query or cls.select()).where(cls.id == post_id).first()
 
     @classmethod
     def find_by_slug(cls, slug):
@@ -129,4 +133,65 @@ class PostTag(BaseModel):
         indexes = ((("tag", "post"), False),)
 
 
-MODELS = [User, RevokedToken, Tag, Post, PostTag]
+def load_tags(posts):
+    """Set `.tags` on each post: their names in the order given, for many posts in one query."""
+    names = defaultdict(list)
+    if posts:
+        rows = (
+            PostTag.select(PostTag.post, Tag.name)
+            .join(Tag)
+            .where(PostTag.post.in_([post.id for post in posts]))
+            .order_by(PostTag.post, PostTag.position)
+            .tuples()
+        )
+        for post_id, name in rows:
+            names[post_id].append(name)
+    for post in posts:
+        post.tags = names[post.id]
+
+
+class TagList(TextField):
+    """A list of tag names, stored as a JSON array."""
+
+    def db_value(self, value):
+        return json.dumps(value)
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
+
+
+class Revision(BaseModel):
+    """One version of a post's text: revision 1 at creation, one more for every change."""
+
+    id = AutoField()
+    post = ForeignKeyField(Post, backref="revisions", on_delete="CASCADE")
+    rev = IntegerField()
+    title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
+    content = TextField()
+    tags = TagList()
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("post", "rev"), True),)
+
+
+class Change(BaseModel):
+    """One entry of the change feed; seq follows commit order (writers append under a lock)."""
+
+    seq = AutoField()
+    post_id = IntegerField(index=True)  # no foreign key: a purge leaves its tombstone
+    action = CharField(max_length=10)
+    at = DateTimeField(default=utcnow)
+
+
+class IdempotencyKey(BaseModel):
+    """A create request's Idempotency-Key: running while post_id is null, then its response."""
+
+    key = CharField(max_length=255, primary_key=True)
+    request_hash = CharField(max_length=64)
+    created = DateTimeField(index=True)
+    post_id = IntegerField(null=True)
+    response = TextField(null=True)
+
+
+MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey]

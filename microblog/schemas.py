@@ -191,6 +191,46 @@ class AdminPostPage(PostPage):
     items = fields.List(fields.Nested(AdminPost))
 
 
+class Revision(Schema):
+    rev = fields.Integer()
+    title = fields.String(allow_none=True)
+    content = fields.String()
+    tags = fields.List(fields.String())
+    created = UTCDateTime()
+
+
+class RevisionList(Schema):
+    items = fields.List(fields.Nested(Revision))
+
+
+class ChangeQuery(Schema):
+    since = QueryInteger(load_default=0, metadata={"description": "The last seq already seen."})
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class Change(Schema):
+    seq = fields.Integer()
+    post_id = fields.Integer()
+    action = fields.String(metadata={"enum": ["create", "update", "hide", "show", "delete",
+                                              "restore", "purge"]})
+    at = UTCDateTime()
+    post = fields.Nested(AdminPost, allow_none=True,
+                         metadata={"description": "The post as it is now; null once purged."})
+
+
+class ChangePage(Schema):
+    items = fields.List(fields.Nested(Change))
+    next_since = fields.Integer(metadata={"description": "Pass as `since` to get what follows."})
+
+
+class IdempotencyHeaders(Schema):
+    key = fields.String(
+        data_key="Idempotency-Key",
+        validate=[validate.Length(min=1, max=255), validate.Regexp(r"^[\x21-\x7e]+$")],
+        metadata={"description": "Retries with the same key and body return the first response."},
+    )
+
+
 class NoQuery(Schema):
     """An endpoint without query parameters: any given is refused."""
 
@@ -242,6 +282,7 @@ class ImportCounts(Schema):
     admin = fields.Nested(ImportOutcome)
     revoked_token = fields.Nested(ImportOutcome)
     post = fields.Nested(ImportOutcome)
+    revision = fields.Nested(ImportOutcome)
 
 
 class Login(Schema):

@@ -1,4 +1,6 @@
 """OpenAPI document, Swagger UI served from local assets, and the health check."""
+import re
+
 from microblog.db import database
 
 
@@ -10,7 +12,7 @@ def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, clien
     documented = {(path, method.upper()) for path, item in spec["paths"].items()
                   for method in item if method != "parameters"}
     routed = {
-        (rule.rule.replace("<int:post_id>", "{post_id}").replace("<slug>", "{slug}"), method)
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         if rule.rule not in UNDOCUMENTED
         for method in rule.methods - {"HEAD", "OPTIONS"}

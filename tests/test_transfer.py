@@ -62,9 +62,14 @@ def test_export_holds_a_header_the_admin_tokens_and_every_post(client, auth, pop
     assert admin["username"] == ADMIN_USERNAME and admin["password_hash"].startswith("pbkdf2:")
     first = posts[0]
     assert set(first) == {"type", "id", "title", "slug", "content", "content_html", "tags", "visible",
-                          "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted"}
+                          "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted",
+                          "version"}
     assert first["tags"] == ["a", "b"] and first["edited"] and first["updated"] == first["edited"]
     assert posts[3]["deleted"] and posts[3]["public_when_deleted"] is True
+    revisions = [line for line in lines if line["type"] == "revision"]
+    assert [(r["post_id"], r["rev"]) for r in revisions] == [
+        (posts[0]["id"], 1), (posts[0]["id"], 2)] + [(p["id"], 1) for p in posts[1:]]
+    assert revisions[0]["content"] == "First *post*" and revisions[1]["content"] == "Edited"
 
 
 def test_importing_the_same_export_changes_nothing(client, auth, populated):
@@ -75,6 +80,7 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
         "admin": {"created": 0, "updated": 0, "unchanged": 1},
         "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
+        "revision": {"created": 0, "updated": 0, "unchanged": 5},
     }
     assert admin_view(client, auth) == populated
 
@@ -181,7 +187,7 @@ def test_cli_export_then_import_round_trips(app, client, auth, populated, tmp_pa
     runner = app.test_cli_runner()
     path = tmp_path / "site.ndjson"
     assert runner.invoke(args=["export", "--output", str(path)]).exit_code == 0
-    assert path.read_bytes().count(b"\n") == 7
+    assert path.read_bytes().count(b"\n") == 12  # header, admin, token, 4 posts, 5 revisions
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "post: 0 created, 0 updated, 4 unchanged" in result.output

@@ -1,14 +1,18 @@
 """Admin API: every post, hidden, scheduled and deleted included; Bearer access token required."""
-from flask import url_for
+import hashlib
+
+from flask import current_app, json, request, url_for
 from flask_jwt_extended import verify_jwt_in_request
+from werkzeug.http import quote_etag
 
 from .. import schemas
 from ..pagination import page_response
-from ..service import posts
+from ..service import history, idempotency, posts
 from . import BEARER_SECURITY, Blueprint
 from .filters import post_filter
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
+ADMIN_POST = schemas.AdminPost()
 
 
 @blp.before_request
@@ -18,11 +22,33 @@ def require_access_token():
 
 @blp.after_request
 def strong_etag(response):
-    """Every post (or page of posts) sent to the admin carries a strong ETag of its body."""
+    """Lists too carry a strong ETag (of their body); posts already carry their version's."""
     if response.status_code in (200, 201) and response.is_json:
-        response.add_etag()
+        response.add_etag(overwrite=False)
     return response
 
+
+def etag_of(post):
+    """A post's ETag: its id and version, which every change increments."""
+    return f"p{post.id}v{post.version}"
+
+
+def if_match():
+    """The request's If-Match as a test on the current post, or None when it sent none."""
+    if "If-Match" not in request.headers:
+        return None
+    wanted = request.if_match
+    return lambda post: wanted.contains(etag_of(post))
+
+
+def post_response(post, status=200, **headers):
+    """A post as the admin sees it, with its ETag."""
+    return json_response(ADMIN_POST.dump(post), status, {"ETag": quote_etag(etag_of(post)), **headers})
+
+
+def json_response(body, status, headers):
+    """A response already serialized (flask-smorest passes it through as it is)."""
+    return current_app.response_class(json.dumps(body), status, headers, mimetype="application/json")
 
 
 @blp.route("/posts", methods=["GET"])
@@ -39,13 +65,50 @@ def list_posts(args):
 @blp.doc(security=BEARER_SECURITY)
 @blp.problem(401)
 @blp.arguments(schemas.NoQuery, location="query")
+@blp.arguments(schemas.IdempotencyHeaders, location="headers")
 @blp.arguments(schemas.PostInput)
-@blp.response(201, schemas.AdminPost)
-@blp.problem(409, "The slug is taken.")
-def create_post(_args, data):
-    """Create a post; 201 with its Location."""
-    post = posts.create_post(data)
-    return post, {"Location": url_for("admin.get_post", post_id=post.id)}
+@blp.response(201, schemas.AdminPost, headers={"Location": {"schema": {"type": "string"}},
+                                               "ETag": {"schema": {"type": "string"}}})
+@blp.problem(409, "The slug is taken, or a request with this Idempotency-Key is still running.")
+def create_post(_args, headers, data):
+    """Create a post; 201 with its Location and ETag. With an Idempotency-Key, a retry with
+    the same key and body returns the first response and creates nothing."""
+    key = headers.get("key")
+    if key is None:
+        return _created(posts.create_post(data))
+    replay = idempotency.claim(key, _body_hash(), current_app.config["IDEMPOTENCY_KEY_TTL"])
+    if replay is not None:
+        return _replayed(replay)
+    try:
+        post = posts.create_post(data, idempotency_key=key)
+    except Exception:
+        idempotency.release(key)
+        raise
+    response = _created(post)
+    idempotency.record_response(
+        key, json.dumps({"body": response.get_json(), "headers": dict(response.headers)}))
+    return response
+
+
+def _created(post):
+    return post_response(post, 201, Location=url_for("admin.get_post", post_id=post.id))
+
+
+def _replayed(replay):
+    """The first response again: as stored, or rebuilt if the first request died before."""
+    if replay.response is None:
+        response = _created(posts.get_admin(replay.post_id))
+    else:
+        stored = json.loads(replay.response)
+        response = json_response(stored["body"], 201, {
+            name: value for name, value in stored["headers"].items() if name in ("Location", "ETag")})
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _body_hash():
+    canonical = json.dumps(request.get_json(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @blp.route("/posts/<int:post_id>", methods=["GET"])
@@ -56,7 +119,7 @@ def create_post(_args, data):
 @blp.problem(404)
 def get_post(_args, post_id):
     """Any post, hidden, scheduled and deleted ones included."""
-    return posts.get_admin(post_id)
+    return post_response(posts.get_admin(post_id))
 
 
 @blp.route("/posts/<int:post_id>", methods=["PATCH"])
@@ -67,9 +130,10 @@ def get_post(_args, post_id):
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
 @blp.problem(409, "Deleted post, or slug taken.")
+@blp.problem(412, "If-Match names another version: the post changed since it was read.")
 def patch_post(_args, changes, post_id):
-    """Change some fields; the others are kept."""
-    return posts.update_post(post_id, changes)
+    """Change some fields; the others are kept. Send If-Match with the ETag you read."""
+    return post_response(posts.update_post(post_id, changes, precondition=if_match()))
 
 
 @blp.route("/posts/<int:post_id>", methods=["PUT"])
@@ -80,9 +144,10 @@ def patch_post(_args, changes, post_id):
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
 @blp.problem(409, "Deleted post, or slug taken.")
+@blp.problem(412, "If-Match names another version: the post changed since it was read.")
 def replace_post(_args, data, post_id):
     """Replace the post: omitted fields return to their defaults (the slug is kept)."""
-    return posts.update_post(post_id, data, replace=True)
+    return post_response(posts.update_post(post_id, data, replace=True, precondition=if_match()))
 
 
 @blp.route("/posts/<int:post_id>", methods=["DELETE"])
@@ -92,12 +157,13 @@ def replace_post(_args, data, post_id):
 @blp.response(204)
 @blp.problem(404)
 @blp.problem(409, "Purge of a post not deleted.")
+@blp.problem(412, "If-Match names another version: the post changed since it was read.")
 def delete_post(args, post_id):
     """Soft delete (idempotent); with purge=true, remove a deleted post for good."""
     if args["purge"]:
-        posts.purge_post(post_id)
+        posts.purge_post(post_id, precondition=if_match())
     else:
-        posts.delete_post(post_id)
+        posts.delete_post(post_id, precondition=if_match())
 
 
 @blp.route("/posts/<int:post_id>/restore", methods=["POST"])
@@ -106,6 +172,42 @@ def delete_post(args, post_id):
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
+@blp.problem(412, "If-Match names another version: the post changed since it was read.")
 def restore_post(_args, post_id):
     """Undo a soft delete."""
-    return posts.restore_post(post_id)
+    return post_response(posts.restore_post(post_id, precondition=if_match()))
+
+
+@blp.route("/posts/<int:post_id>/revisions", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.RevisionList)
+@blp.problem(404)
+def list_revisions(_args, post_id):
+    """Every version of the post's title, content and tags, from revision 1 (its creation)."""
+    return {"items": history.revisions(post_id)}
+
+
+@blp.route("/posts/<int:post_id>/revisions/<int:rev>/restore", methods=["POST"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
+@blp.arguments(schemas.NoQuery, location="query")
+@blp.response(200, schemas.AdminPost)
+@blp.problem(404)
+@blp.problem(409, "The post is deleted.")
+@blp.problem(412, "If-Match names another version: the post changed since it was read.")
+def restore_revision(_args, post_id, rev):
+    """Make an old revision current; the restore is itself a new revision."""
+    return post_response(posts.restore_revision(post_id, rev, precondition=if_match()))
+
+
+@blp.route("/changes", methods=["GET"])
+@blp.doc(security=BEARER_SECURITY)
+@blp.problem(401)
+@blp.arguments(schemas.ChangeQuery, location="query")
+@blp.response(200, schemas.ChangePage)
+def list_changes(args):
+    """Every change after `since`, in commit order: what mirrors and static builds sync from."""
+    found, next_since = history.changes(args["since"], args["limit"])
+    return {"items": found, "next_since": next_since}

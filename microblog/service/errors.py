@@ -26,6 +26,10 @@ class Conflict(ServiceError):
     """The request clashes with the current state (a taken slug, a post not yet deleted)."""
 
 
+class PreconditionFailed(ServiceError):
+    """The caller's condition on the current state (If-Match) does not hold."""
+
+
 class AuthenticationFailed(ServiceError):
     """Credentials or a token were not accepted."""
 

@@ -1,16 +1,15 @@
 """Posts: reading (public and admin views), writing, soft delete, restore and purge."""
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from peewee import fn
 
 from ..content import render_markdown
-from ..db import write_transaction
-from ..models import Post, PostTag, Tag, utcnow
+from ..db import locked, write_transaction
+from ..models import IdempotencyKey, Post, PostTag, Tag, load_tags, utcnow
 from ..search import search
-from . import errors
 from ..slugs import first_free, slugify
+from . import errors, history
 
 EDIT_FIELDS = ("content", "title", "tags")  # a change of these marks a post edited
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
@@ -63,8 +62,9 @@ def get_public_by_slug(slug, now=None):
 
 
 def get_admin(post_id):
+    """Any post, deleted included."""
     post = _get(post_id)
-    attach_tags([post])
+    load_tags([post])
     return post
 
 
@@ -82,8 +82,9 @@ def public_tags(now=None):
     )
 
 
-def create_post(data, now=None):
-    """Create a post from validated input (content required; the rest optional)."""
+def create_post(data, now=None, idempotency_key=None):
+    """Create a post from validated input (content required; the rest optional); with an
+    idempotency key, the key is marked done in the same transaction."""
     now = now or utcnow()
     with write_transaction():
         slug = data.get("slug")
@@ -103,72 +104,88 @@ def create_post(data, now=None):
             created=now,
             updated=now,
         )
-        set_tags(post, data.get("tags", []))
-    post.tags = data.get("tags", [])
+        post.tags = data.get("tags", [])
+        set_tags(post, post.tags)
+        history.add_revision(post, now)
+        history.record_change(post.id, "create", now)
+        if idempotency_key is not None:
+            IdempotencyKey.update(post_id=post.id).where(IdempotencyKey.key == idempotency_key).execute()
     return post
 
 
-def update_post(post_id, changes, replace=False, now=None):
-    """Apply a partial (PATCH) or full (PUT) change; a change of text marks the post edited."""
+def update_post(post_id, changes, replace=False, precondition=None, now=None):
+    """Apply a partial (PATCH) or full (PUT) change; a change of text marks the post edited
+    and keeps the new text as a revision. `precondition(post)` false → PreconditionFailed."""
     now = now or utcnow()
     if replace:
         changes = {**DEFAULTS_ON_REPLACE, **changes}
     with write_transaction():
-        post = _get(post_id)
+        post = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
-        attach_tags([post])
+        load_tags([post])
         changed = {name for name, value in changes.items() if getattr(post, name) != value}
+        if not changed:
+            return post
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
-        for name in changed - {"tags"}:
-            setattr(post, name, changes[name])
+        fields = {name: changes[name] for name in changed - {"tags"}}
         if "content" in changed:
-            post.content_html = render_markdown(post.content)
+            fields["content_html"] = render_markdown(changes["content"])
         if "publish_at" in changed:
-            post.publication_time = post.publish_at or post.created
+            fields["publication_time"] = changes["publish_at"] or post.created
         if changed & set(EDIT_FIELDS):
-            post.edited = now
-        if changed:
-            post.updated = now
-            post.save()
+            fields["edited"] = now
+        _save(post, fields, now)
         if "tags" in changed:
             set_tags(post, changes["tags"])
             post.tags = changes["tags"]
+        if changed & set(EDIT_FIELDS):
+            history.add_revision(post, now)
+        if changed - {"visible"}:
+            history.record_change(post.id, "update", now)
+        if "visible" in changed:
+            history.record_change(post.id, "show" if post.visible else "hide", now)
     return post
 
 
-def delete_post(post_id, now=None):
+def restore_revision(post_id, rev, precondition=None, now=None):
+    """Make an old revision's title, content and tags current (itself a new revision)."""
+    old = history.revision(post_id, rev)
+    return update_post(post_id, {"title": old.title, "content": old.content, "tags": old.tags},
+                       precondition=precondition, now=now)
+
+
+def delete_post(post_id, precondition=None, now=None):
     """Soft delete (idempotent), remembering whether readers could see the post."""
     now = now or utcnow()
     with write_transaction():
-        post = _get(post_id)
+        post = _get_for_change(post_id, precondition)
         if post.deleted is None:
-            post.public_when_deleted = post.is_public(now)
-            post.deleted = post.updated = now
-            post.save()
+            _save(post, {"public_when_deleted": post.is_public(now), "deleted": now}, now)
+            history.record_change(post.id, "delete", now)
 
 
-def restore_post(post_id, now=None):
+def restore_post(post_id, precondition=None, now=None):
     """Undo a soft delete (idempotent)."""
+    now = now or utcnow()
     with write_transaction():
-        post = _get(post_id)
+        post = _get_for_change(post_id, precondition)
         if post.deleted is not None:
-            post.deleted = None
-            post.public_when_deleted = False
-            post.updated = now or utcnow()
-            post.save()
-    attach_tags([post])
+            _save(post, {"deleted": None, "public_when_deleted": False}, now)
+            history.record_change(post.id, "restore", now)
+    load_tags([post])
     return post
 
 
-def purge_post(post_id):
-    """Remove a soft-deleted post for good."""
+def purge_post(post_id, precondition=None, now=None):
+    """Remove a soft-deleted post for good (its revisions too); the feed keeps a tombstone."""
     with write_transaction():
-        post = _get(post_id)
+        post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             raise errors.Conflict("Only a deleted post can be purged; delete it first.")
         post.delete_instance()
+        history.record_change(post.id, "purge", now)
 
 
 def _get(post_id):
@@ -178,10 +195,30 @@ def _get(post_id):
     return post
 
 
+def _get_for_change(post_id, precondition):
+    """The post, locked for this transaction, if the caller's precondition holds."""
+    post = Post.find(post_id, locked(Post.select()))
+    if post is None:
+        raise errors.NotFound("No post has this id.")
+    if precondition is not None and not precondition(post):
+        raise errors.PreconditionFailed("The post has changed since you read it; read it again.")
+    return post
+
+
+def _save(post, fields, now):
+    """Write changed fields and the next version in one conditional UPDATE."""
+    fields = {**fields, "updated": now, "version": post.version + 1}
+    saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
+    if saved != 1:
+        raise errors.PreconditionFailed("The post changed while this change was made; try again.")
+    for name, value in fields.items():
+        setattr(post, name, value)
+
+
 def _public_or_raise(post, now):
     """The post if public; 410 only for a post deleted while public, else 404 (reveal nothing)."""
     if post is not None and post.is_public(now):
-        attach_tags([post])
+        load_tags([post])
         return post
     if post is not None and post.deleted is not None and post.public_when_deleted:
         raise errors.Gone("This post has been deleted.")
@@ -208,7 +245,7 @@ def _page(query, post_filter):
         query = query.where(Post.id.in_(tagged))
     rows = list(query.order_by(*[part.desc() for part in order]).limit(post_filter.limit + 1))
     items = rows[: post_filter.limit]
-    attach_tags(items)
+    load_tags(items)
     return Page(items=items, has_more=len(rows) > post_filter.limit)
 
 
@@ -218,23 +255,6 @@ def _after(order, key):
     if not rest:
         return first < value
     return (first < value) | ((first == value) & _after(rest, rest_values))
-
-
-def attach_tags(posts):
-    """Load the tags of many posts in one query (no N+1), in the order they were given."""
-    names = defaultdict(list)
-    if posts:
-        rows = (
-            PostTag.select(PostTag.post, Tag.name)
-            .join(Tag)
-            .where(PostTag.post.in_([post.id for post in posts]))
-            .order_by(PostTag.post, PostTag.position)
-            .tuples()
-        )
-        for post_id, name in rows:
-            names[post_id].append(name)
-    for post in posts:
-        post.tags = names[post.id]
 
 
 def set_tags(post, names):

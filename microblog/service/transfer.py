@@ -1,15 +1,16 @@
 """Export every record, and import (upsert) them back: the site's data, backend-neutral."""
 from ..content import render_markdown
 from ..db import read_snapshot, reset_id_sequence, write_transaction
-from ..models import Post, RevokedToken, User
-from . import errors
-from .posts import attach_tags, set_tags
+from ..models import Post, Revision, RevokedToken, User, load_tags
+from . import errors, history
+from .posts import set_tags
 
 EXPORT_BATCH = 500
 POST_FIELDS = (
     "id", "title", "slug", "content", "content_html", "tags", "visible", "publish_at", "created",
-    "edited", "updated", "deleted", "public_when_deleted",
+    "edited", "updated", "deleted", "public_when_deleted", "version",
 )
+REVISION_FIELDS = ("rev", "title", "content", "tags", "created")
 ADMIN_FIELDS = ("username", "password_hash", "token_generation", "created")
 
 
@@ -25,10 +26,13 @@ def export_records():
             batch = list(Post.select().where(Post.id > last_id).order_by(Post.id).limit(EXPORT_BATCH))
             if not batch:
                 break
-            attach_tags(batch)
+            load_tags(batch)
             for post in batch:
                 yield "post", {name: getattr(post, name) for name in POST_FIELDS}
             last_id = batch[-1].id
+        for revision in Revision.select().order_by(Revision.post, Revision.rev).iterator():
+            yield "revision", {"post_id": revision.post_id,
+                               **{name: getattr(revision, name) for name in REVISION_FIELDS}}
 
 
 def import_records(records):
@@ -36,9 +40,12 @@ def import_records(records):
 
     Posts keep their ids; a record equal to what is stored changes nothing, so importing the
     same export twice is a no-op. content_html is rendered again, never taken from the file.
+    Every post created or changed is an `update` in the change feed; its version never goes
+    back (an ETag read before the import cannot match a different post after it).
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
-    importers = {"admin": _import_admin, "revoked_token": _import_revoked_token, "post": _import_post}
+    importers = {"admin": _import_admin, "revoked_token": _import_revoked_token,
+                 "post": _import_post, "revision": _import_revision}
     counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in importers}
     with write_transaction():
         for kind, fields in records:
@@ -83,10 +90,29 @@ def _import_post(fields):
     if existing is None:
         Post.insert(**fields).execute()
         set_tags(Post(id=fields["id"]), tags)
+        history.record_change(fields["id"], "update")
         return "created"
-    attach_tags([existing])
+    load_tags([existing])
     if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()):
         return "unchanged"
+    fields["version"] = max(fields["version"], existing.version + 1)
     Post.update(**fields).where(Post.id == fields["id"]).execute()
     set_tags(existing, tags)
+    history.record_change(fields["id"], "update")
+    return "updated"
+
+
+def _import_revision(fields):
+    if Post.find(fields["post_id"]) is None:
+        raise errors.Conflict(f"Revision {fields['rev']} belongs to post {fields['post_id']}, "
+                              "which is neither in the file before it nor stored.")
+    key = (Revision.post == fields["post_id"]) & (Revision.rev == fields["rev"])
+    existing = Revision.get_or_none(key)
+    values = {name: fields[name] for name in REVISION_FIELDS}
+    if existing is None:
+        Revision.insert(post=fields["post_id"], **values).execute()
+        return "created"
+    if all(getattr(existing, name) == value for name, value in values.items()):
+        return "unchanged"
+    Revision.update(**values).where(key).execute()
     return "updated"

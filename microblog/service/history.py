@@ -1,0 +1,47 @@
+"""A post's history: its revisions, and the change feed that mirrors follow."""
+from ..db import serialize_writers
+from ..models import Change, Post, Revision, load_tags, utcnow
+from . import errors
+
+CHANGE_FEED_LOCK = 7_236_002  # PostgreSQL advisory lock: change seqs follow commit order
+ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")
+
+
+def record_change(post_id, action, now=None):
+    """Append to the change feed, in the caller's write transaction."""
+    serialize_writers(CHANGE_FEED_LOCK)
+    Change.create(post_id=post_id, action=action, at=now or utcnow())
+
+
+def add_revision(post, now=None):
+    """Keep the post's current title, content and tags as its next revision."""
+    latest = Revision.select(Revision.rev).where(Revision.post == post.id).order_by(
+        Revision.rev.desc()).scalar() or 0
+    Revision.create(post=post.id, rev=latest + 1, title=post.title, content=post.content,
+                    tags=post.tags, created=now or utcnow())
+
+
+def revisions(post_id):
+    """Every revision of a post, oldest first."""
+    if Post.find(post_id) is None:
+        raise errors.NotFound("No post has this id.")
+    return list(Revision.select().where(Revision.post == post_id).order_by(Revision.rev))
+
+
+def revision(post_id, rev):
+    found = Revision.get_or_none((Revision.post == post_id) & (Revision.rev == rev))
+    if found is None:
+        raise errors.NotFound("The post has no such revision.")
+    return found
+
+
+def changes(since, limit):
+    """Changes after seq `since`, in commit order, each with its post as it is now (None once
+    purged); and the seq to ask from next time."""
+    found = list(Change.select().where(Change.seq > since).order_by(Change.seq).limit(limit))
+    posts = {post.id: post for post in Post.select().where(
+        Post.id.in_({change.post_id for change in found}))} if found else {}
+    load_tags(list(posts.values()))
+    for change in found:
+        change.post = posts.get(change.post_id)
+    return found, (found[-1].seq if found else since)
