@@ -1,7 +1,7 @@
 """microblog: a small, correct, fast blog API."""
 from flask import Flask
 
-from . import cli, config, db, errors, openapi
+from . import cli, config, cors, db, errors, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
@@ -19,6 +19,8 @@ def create_app(test_config=None):
     config.finalize(app.config, app.instance_path)
 
     db.init_app(app)
+    limits.init_app(app)
+    cors.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     errors.init_app(app)

@@ -11,7 +11,7 @@ from . import export_format, migrations
 from .models import utcnow
 from .service import auth as auth_service
 from .service import errors as service_errors
-from .service import posts, transfer
+from .service import posts, throttle, transfer
 
 
 def _set_admin(username, password):
@@ -86,6 +86,15 @@ def seed_command(count, random_seed):
     click.echo(f"Added {count} demo posts (the 2nd hidden, the 3rd scheduled for tomorrow).")
 
 
+@click.command("unlock-admin")
+@click.option("--username", help="Only this username's locks (default: every lock).")
+@with_appcontext
+def unlock_admin_command(username):
+    """Clear login throttling, e.g. after someone guessed at the admin's password."""
+    cleared = throttle.unlock(username)
+    click.echo(f"Cleared {cleared} login lock{'s' if cleared != 1 else ''}.")
+
+
 @click.command("export")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="Where to write the NDJSON (default: standard output).")
@@ -120,5 +129,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, seed_command, export_command,
-                    import_command):
+                    import_command, unlock_admin_command):
         app.cli.add_command(command)

@@ -27,6 +27,11 @@ class Defaults:
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
     CORS_ORIGINS = ""
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_READS = "600 per minute"
+    RATELIMIT_WRITES = "120 per minute"
+    PROXY_COUNT = 0
     PUBLIC_BASE_URL = None  # e.g. https://blog.example/ ; else the request's host
     SITE_TITLE = "microblog"
     SITE_DESCRIPTION = None
@@ -64,6 +69,11 @@ ENV_SETTINGS = {
     "MAX_POST_LENGTH": int,
     "CACHE_MAX_AGE": int,
     "CORS_ORIGINS": str,
+    "RATELIMIT_ENABLED": lambda value: value.lower() not in ("0", "false", "no", "off"),
+    "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_READS": str,
+    "RATELIMIT_WRITES": str,
+    "PROXY_COUNT": int,
     "PUBLIC_BASE_URL": str,
     "SITE_TITLE": str,
     "SITE_DESCRIPTION": str,

@@ -17,6 +17,7 @@ SERVICE_ERROR_STATUS = {
     service_errors.Gone: 410,
     service_errors.Conflict: 409,
     service_errors.PreconditionFailed: 412,
+    service_errors.Throttled: 429,
     service_errors.AuthenticationFailed: 401,
     service_errors.Forbidden: 403,
 }
@@ -81,6 +82,8 @@ def handle_http_exception(error):
     messages = data.get("messages", {})
     if error.code == 400 and "json" in messages:
         detail = JSON_BODY_ERROR
+    elif error.code == 429:
+        detail = f"Too many requests from this client (limit: {error.description}); see Retry-After."
     else:
         detail = DETAILS.get(error.code) or error.description
     return problem_response(error.code, detail, error_list(messages), headers)
@@ -90,7 +93,8 @@ def handle_service_error(error):
     status = next(SERVICE_ERROR_STATUS[kind] for kind in type(error).__mro__
                   if kind in SERVICE_ERROR_STATUS)
     errors = [{"pointer": f"/{error.field}", "detail": error.detail}] if error.field else None
-    return problem_response(status, error.detail, errors)
+    headers = {"Retry-After": str(error.retry_after)} if status == 429 else {}
+    return problem_response(status, error.detail, errors, headers)
 
 
 def handle_import_format_error(error):

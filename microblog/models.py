@@ -194,4 +194,14 @@ class IdempotencyKey(BaseModel):
     response = TextField(null=True)
 
 
-MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey]
+class LoginFailure(BaseModel):
+    """Failed logins of one key: a (username, client address) pair, or a client address."""
+
+    key = CharField(max_length=400, primary_key=True)
+    failures = IntegerField()
+    first_at = DateTimeField()
+    last_at = DateTimeField(index=True)
+    locked_until = DateTimeField(null=True)
+
+
+MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure]

@@ -45,6 +45,7 @@ def make_app(database_url, tmp_path):
             "SECRET_KEY": TEST_SECRET,
             "DATABASE_URL": database_url,
             "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            "RATELIMIT_ENABLED": False,
             **overrides,
         }
         return create_app(config)

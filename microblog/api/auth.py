@@ -1,5 +1,5 @@
 """Auth API: log in, refresh, log out, who am I, change the password."""
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 
 from .. import schemas
@@ -19,10 +19,14 @@ def _access_lifetime_seconds():
 @blp.arguments(schemas.Login)
 @blp.response(200, schemas.Tokens)
 @blp.problem(401, "Wrong username or password.")
+@blp.problem(429, "Too many failed logins from this client; see Retry-After.")
 def login(_args, credentials):
     """Exchange the admin's username and password for access and refresh tokens."""
     user = auth_service.authenticate(
-        credentials["username"], credentials["password"], current_app.config["PASSWORD_HASH_METHOD"]
+        credentials["username"],
+        credentials["password"],
+        current_app.config["PASSWORD_HASH_METHOD"],
+        client=request.remote_addr or "unknown",
     )
     access, refresh = issue_tokens(user, auth_service.new_session_id())
     return {

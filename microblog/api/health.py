@@ -3,6 +3,7 @@ from flask import current_app
 from peewee import PeeweeException
 
 from .. import migrations, schemas
+from ..limits import limiter
 from ..errors import handle_database_error, problem_response
 from . import Blueprint
 
@@ -10,6 +11,7 @@ blp = Blueprint("health", __name__, description="Service health.")
 
 
 @blp.route("/healthz", methods=["GET"])
+@limiter.exempt
 @blp.response(200, schemas.Health)
 @blp.problem(503, "The database is not answering, or its schema is older than the code.")
 def healthz():

@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import write_transaction
 from ..models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
-from . import errors
+from . import errors, throttle
 
 INVALID_CREDENTIALS = "Invalid username or password."
 MIN_PASSWORD_LENGTH = 8
@@ -28,12 +28,14 @@ def _method_of(password_hash):
     return password_hash.split("$", 1)[0]
 
 
-def authenticate(username, password, hash_method):
+def authenticate(username, password, hash_method, client):
     """The user these credentials belong to; the same error, at the same cost, for every failure.
 
     A failure always includes one check against a hash of the configured method, whether the
-    username is unknown or its stored hash is of an older, cheaper method.
+    username is unknown or its stored hash is of an older, cheaper method. While `client` is
+    throttled for this username, no password is checked at all (Throttled).
     """
+    throttle.check(username, client)
     reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
     valid = user is not None and check_password_hash(user.password_hash, password)
@@ -41,7 +43,9 @@ def authenticate(username, password, hash_method):
     if not valid:
         if not current:
             check_password_hash(reference, password)
+        throttle.record_failure(username, client)
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
+    throttle.record_success(username, client)
     if not current:
         user.password_hash = generate_password_hash(password, method=hash_method)
         user.save(only=[User.password_hash])

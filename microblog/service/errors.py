@@ -30,6 +30,14 @@ class PreconditionFailed(ServiceError):
     """The caller's condition on the current state (If-Match) does not hold."""
 
 
+class Throttled(ServiceError):
+    """Too many attempts; the caller may try again after `retry_after` seconds."""
+
+    def __init__(self, detail, retry_after):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class AuthenticationFailed(ServiceError):
     """Credentials or a token were not accepted."""
 

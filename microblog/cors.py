@@ -1,0 +1,19 @@
+"""Cross-origin access for the browsers of the origins in CORS_ORIGINS (none by default)."""
+from flask_cors import CORS
+
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                   "If-Modified-Since", "Idempotency-Key"]
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Location", "Retry-After",
+                   "Idempotent-Replayed"]
+
+
+def origins(setting):
+    """The comma-separated origins of CORS_ORIGINS, as a list."""
+    return [origin.strip() for origin in (setting or "").split(",") if origin.strip()]
+
+
+def init_app(app):
+    allowed = origins(app.config["CORS_ORIGINS"])
+    if allowed:
+        CORS(app, origins=allowed, allow_headers=ALLOWED_HEADERS, expose_headers=EXPOSED_HEADERS,
+             supports_credentials=False, max_age=600)

@@ -1,0 +1,137 @@
+"""Abuse limits: login throttling in the database, and general request limits."""
+from datetime import timedelta
+
+import pytest
+
+from microblog.models import LoginFailure, utcnow
+from microblog.service import throttle
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.helpers import assert_problem
+from tests.test_auth import HashChecks
+
+LOGIN = "/api/v1/auth/login"
+
+
+def login(client, password="wrong", username=ADMIN_USERNAME, address="10.0.0.1"):
+    return client.post(LOGIN, json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_after_five_free_failures_a_client_waits_and_no_password_is_checked(app, client, monkeypatch):
+    for _ in range(throttle.FREE_FAILURES + 1):
+        assert login(client).status_code == 401
+    checks = HashChecks(monkeypatch)
+    for password in ("wrong", ADMIN_PASSWORD):
+        response = login(client, password)
+        body = assert_problem(response, 429)
+        assert 1 <= int(response.headers["Retry-After"]) <= 2 and "try again" in body["detail"]
+    assert checks.methods == [], "no password is checked while locked"
+
+
+def test_the_lock_is_per_client_so_the_admin_elsewhere_still_logs_in(client):
+    for _ in range(throttle.FREE_FAILURES + 2):
+        login(client, address="203.0.113.9")
+    assert login(client, address="203.0.113.9").status_code == 429
+    assert login(client, ADMIN_PASSWORD, address="198.51.100.7").status_code == 200
+
+
+def test_the_lock_holds_on_every_worker(make_app, client):
+    for _ in range(throttle.FREE_FAILURES + 2):
+        login(client)
+    assert login(make_app().test_client(), ADMIN_PASSWORD).status_code == 429
+
+
+def test_waits_double_up_to_fifteen_minutes(app):
+    now = utcnow()
+    with app.app_context():
+        waits = []
+        for n in range(throttle.FREE_FAILURES + 14):
+            throttle.record_failure("admin", "c", now)
+            row = LoginFailure.get(LoginFailure.key == throttle.pair_key("admin", "c"))
+            waits.append(int((row.locked_until - now).total_seconds()) if row.locked_until else 0)
+    assert waits[:throttle.FREE_FAILURES] == [0] * throttle.FREE_FAILURES
+    assert waits[throttle.FREE_FAILURES:throttle.FREE_FAILURES + 5] == [1, 2, 4, 8, 16]
+    assert max(waits) == 15 * 60 and waits[-1] == 15 * 60
+
+
+def test_a_success_clears_the_failures(client):
+    for _ in range(throttle.FREE_FAILURES):
+        login(client)
+    assert login(client, ADMIN_PASSWORD).status_code == 200
+    for _ in range(throttle.FREE_FAILURES):
+        assert login(client).status_code == 401
+
+
+def test_a_client_gets_a_hundred_failures_an_hour_whatever_the_names(app, client):
+    now = utcnow()
+    with app.app_context():
+        for n in range(throttle.CLIENT_FAILURES_PER_HOUR):
+            throttle.record_failure(f"user{n}", "10.0.0.1", now)
+    response = login(client, ADMIN_PASSWORD, username=ADMIN_USERNAME)
+    assert_problem(response, 429)
+    assert int(response.headers["Retry-After"]) > 55 * 60
+    assert login(client, ADMIN_PASSWORD, address="10.0.0.2").status_code == 200
+    with app.app_context():
+        LoginFailure.update(first_at=now - timedelta(hours=2), locked_until=now - timedelta(hours=1)).execute()
+    assert login(client, ADMIN_PASSWORD).status_code == 200
+
+
+def test_unlock_admin_clears_the_locks(app, client):
+    for _ in range(throttle.FREE_FAILURES + 2):
+        login(client)
+    result = app.test_cli_runner().invoke(args=["unlock-admin", "--username", ADMIN_USERNAME])
+    assert result.exit_code == 0 and "Cleared 1 login lock." in result.output
+    assert login(client, ADMIN_PASSWORD).status_code == 200
+    assert "Cleared" in app.test_cli_runner().invoke(args=["unlock-admin"]).output
+
+
+def limited_client(make_app, reads="3 per minute", writes="2 per minute"):
+    return make_app(RATELIMIT_ENABLED=True, RATELIMIT_READS=reads, RATELIMIT_WRITES=writes).test_client()
+
+
+def test_reads_are_limited_per_client_across_the_api(make_app, app):
+    client = limited_client(make_app)
+    assert [client.get(path).status_code for path in ("/api/v1/tags", "/api/v1/posts", "/feed.json")] == [200] * 3
+    response = client.get("/api/v1/tags")
+    body = assert_problem(response, 429)
+    assert 0 < int(response.headers["Retry-After"]) <= 60 and "3 per 1 minute" in body["detail"]
+    assert client.get("/healthz").status_code == 200, "health checks are never limited"
+    other = client.get("/api/v1/tags", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert other.status_code == 200 and "Retry-After" not in other.headers
+
+
+def test_writes_are_limited_per_endpoint_and_client(make_app, app):
+    client = limited_client(make_app)
+    statuses = [client.post(LOGIN, json={"username": "x", "password": "y"}).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_the_client_address_comes_from_trusted_proxies_only(make_app, app):
+    direct = limited_client(make_app, reads="1 per minute")
+    forged = {"X-Forwarded-For": "1.2.3.4"}
+    assert direct.get("/api/v1/tags", headers=forged).status_code == 200
+    assert direct.get("/api/v1/tags", headers={"X-Forwarded-For": "5.6.7.8"}).status_code == 429
+    proxied = make_app(RATELIMIT_ENABLED=True, RATELIMIT_READS="1 per minute", PROXY_COUNT=1).test_client()
+    assert proxied.get("/api/v1/tags", headers=forged).status_code == 200
+    assert proxied.get("/api/v1/tags", headers={"X-Forwarded-For": "5.6.7.8"}).status_code == 200
+
+
+def test_no_cross_origin_access_by_default(client):
+    response = client.get("/api/v1/posts", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cross_origin_access_for_the_allowed_origins_only(make_app, app, auth):
+    client = make_app(CORS_ORIGINS="https://blog.example, https://admin.example").test_client()
+    allowed = client.get("/api/v1/posts", headers={"Origin": "https://blog.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://blog.example"
+    assert "ETag" in allowed.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/api/v1/posts", headers={"Origin": "https://evil.example"}).headers
+    preflight = client.options("/api/v1/admin/posts", headers={
+        "Origin": "https://admin.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://admin.example"
+    assert "idempotency-key" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
