@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from . import migrations
 from .models import MAX_ID, utcnow
-from .schemas import MAX_TAGS, OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, post_length
+from .schemas import OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, post_length
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -53,7 +53,7 @@ class PostRecord(Schema):
     slug = Slug(required=True)
     content = Text(required=True, validate=post_length)
     content_html = fields.String(load_default=None)
-    tags = UniqueTags(TagName(), required=True, validate=validate.Length(max=MAX_TAGS))
+    tags = UniqueTags(TagName(), required=True)
     visible = fields.Boolean(required=True)
     publish_at = UTCDateTime(required=True, allow_none=True)
     created = UTCDateTime(required=True)
@@ -70,7 +70,7 @@ class RevisionRecord(Schema):
     rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     title = OptionalTitle(required=True, allow_none=True)
     content = Text(required=True, validate=validate.Length(min=1))
-    tags = UniqueTags(TagName(), required=True, validate=validate.Length(max=MAX_TAGS))
+    tags = UniqueTags(TagName(), required=True)
     created = UTCDateTime(required=True)
 
 

@@ -6,6 +6,7 @@ import flask_swagger_ui
 from flask import Blueprint, send_from_directory
 
 from . import schemas
+from .errors import PROBLEM_MIMETYPE
 from .api import StrictIntegerConverter, integer_parameter_schema
 
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
@@ -22,6 +23,15 @@ class Api(flask_smorest.Api):
     """flask-smorest's Api with errors documented as RFC 9457 problems (see errors.init_app)."""
 
     ERROR_SCHEMA = schemas.Problem
+
+    def _register_responses(self):
+        """Its generic error responses (422, default), with the media type they are sent with."""
+        success_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = success_type
 
 
 api = Api()

@@ -12,15 +12,24 @@ from .slugs import SLUG_PATTERN
 REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
 RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
-DIGITS_RE = re.compile(r"[0-9]{1,10}")
+DIGITS_RE = re.compile(r"[0-9]{1,19}")
+MAX_QUERY_INTEGER = 2**63 - 1
 MAX_TAGS = 10
 
 
+ALLOWED_CHARACTER = "[^\u0000-\u0008\u000b\u000c\u000e-\u001f]"
+NON_BLANK_CHARACTER = "[^\u0000-\u0020]"
+TRIMMED = " \t\r\n"
+
+
 class Text(fields.String):
-    """A string refusing C0 control characters (but tab, LF, CR) and lone surrogates;
-    stripped of surrounding white space unless strip=False."""
+    """A string refusing C0 control characters (but tab, LF, CR) and lone surrogates; spaces,
+    tabs and line breaks around it are trimmed unless strip=False."""
+
+    ALLOWED_PATTERN = f"^{ALLOWED_CHARACTER}*$"
 
     def __init__(self, *, strip=True, **kwargs):
+        kwargs["metadata"] = {"pattern": self.ALLOWED_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.strip = strip
 
@@ -30,7 +39,7 @@ class Text(fields.String):
             raise ValidationError(
                 "Control characters (other than tab, LF and CR) and lone surrogates are not allowed."
             )
-        return text.strip() if self.strip else text
+        return text.strip(TRIMMED) if self.strip else text
 
 
 class OptionalTitle(Text):
@@ -48,6 +57,8 @@ class OptionalTitle(Text):
 
 class TagName(Text):
     """A tag, normalised to lowercase and trimmed before it is checked."""
+
+    ALLOWED_PATTERN = rf"^[ \t\r\n]*[A-Za-z0-9-]{{1,{MAX_TAG_LENGTH}}}[ \t\r\n]*$"
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = super()._deserialize(value, attr, data, **kwargs).lower()
@@ -95,9 +106,14 @@ class QueryInteger(fields.Integer):
 
 
 class UniqueTags(fields.List):
-    """Tags without duplicates, in the order first given."""
+    """At most MAX_TAGS tags as sent (duplicates count), kept once each in the order first given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate=validate.Length(max=MAX_TAGS), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and len(value) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags.")
         return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
 
 
@@ -135,7 +151,9 @@ def post_length(content):
 def _content_field(**kwargs):
     return Text(
         validate=post_length,
-        metadata={"description": "Markdown source, 1..MAX_POST_LENGTH characters, trimmed."},
+        metadata={"description": "Markdown source, 1..MAX_POST_LENGTH characters, trimmed.",
+                  "pattern": f"^{ALLOWED_CHARACTER}*{NON_BLANK_CHARACTER}{ALLOWED_CHARACTER}*$",
+                  "minLength": 1},
         **kwargs,
     )
 
@@ -147,8 +165,7 @@ class PostInput(Schema):
     title = OptionalTitle(allow_none=True)
     slug = Slug()
     tags = UniqueTags(
-        TagName(metadata={"pattern": r"^\s*[A-Za-z0-9-]+\s*$"}),
-        validate=validate.Length(max=MAX_TAGS),
+        TagName(),
         metadata={"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."},
     )
     visible = StrictBoolean()
@@ -204,7 +221,8 @@ class RevisionList(Schema):
 
 
 class ChangeQuery(Schema):
-    since = QueryInteger(load_default=0, metadata={"description": "The last seq already seen."})
+    since = QueryInteger(load_default=0, validate=validate.Range(min=0, max=MAX_QUERY_INTEGER),
+                         metadata={"description": "The last seq already seen."})
     limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -237,7 +255,10 @@ class NoQuery(Schema):
 
 class ListQuery(Schema):
     limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(metadata={"description": "Opaque; `next_cursor` of the previous page."})
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Opaque; `next_cursor` of the previous page."},
+    )
     tag = TagName()
     q = Text(validate=validate.Length(min=1, max=200), metadata={"description": "Search text."})
     since = UTCDateTime(metadata={"description": "Publication time, inclusive."})
@@ -327,6 +348,7 @@ class Health(Schema):
 
 class ProblemDetail(Schema):
     pointer = fields.String(metadata={"description": "JSON Pointer into the request body."})
+    line = fields.Integer(metadata={"description": "The line of an NDJSON import at fault."})
     parameter = fields.String(metadata={"description": "The query parameter at fault."})
     detail = fields.String()
 

@@ -3,7 +3,7 @@ import json
 
 import flask_smorest
 from flask import abort, current_app, request
-from marshmallow import ValidationError, missing
+from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.routing import IntegerConverter
@@ -26,13 +26,14 @@ class StrictParser(FlaskParser):
     }
 
     def load_json(self, req, schema):
+        """The JSON body every endpoint with body arguments requires (422 when none is sent)."""
         if not is_json_request(req):
             if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
                 abort(415)
-            return missing
+            raise ValidationError({"_schema": ["A JSON body is required."]})
         body = req.get_data(cache=True)
         if not body.strip():
-            return missing
+            raise ValidationError({"_schema": ["A JSON body is required."]})
         try:
             return json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):

@@ -1,6 +1,6 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
 from ..db import serialize_writers
-from ..models import Change, Post, Revision, load_tags, utcnow
+from ..models import MAX_ID, Change, Post, Revision, load_tags, utcnow
 from . import errors
 
 CHANGE_FEED_LOCK = 7_236_002  # PostgreSQL advisory lock: change seqs follow commit order
@@ -29,7 +29,9 @@ def revisions(post_id):
 
 
 def revision(post_id, rev):
-    found = Revision.get_or_none((Revision.post == post_id) & (Revision.rev == rev))
+    found = None
+    if 1 <= post_id <= MAX_ID and 1 <= rev <= MAX_ID:
+        found = Revision.get_or_none((Revision.post == post_id) & (Revision.rev == rev))
     if found is None:
         raise errors.NotFound("The post has no such revision.")
     return found
