@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$BIN/flask" --app microblog init-db
-"$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
+"$BIN/gunicorn" --config gunicorn.conf.py --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
   --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &
 GUNICORN_PID=$!
 "$BIN/python" - "$PORT" <<'PY'

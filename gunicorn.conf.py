@@ -1,0 +1,36 @@
+"""gunicorn settings for microblog in production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden on the command line or through the environment variables named
+here. The server sends `Server: gunicorn` without a version.
+"""
+import multiprocessing
+import os
+
+# Where to listen: a loopback port behind a TLS-terminating reverse proxy (nginx, Caddy).
+bind = os.environ.get("MICROBLOG_BIND", "127.0.0.1:8000")
+
+# Sync workers: 2 per core + 1. Each worker is one process with its own database connection
+# per request; SQLite in WAL mode and PostgreSQL both take several.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+
+# A request taking longer than this is killed (its worker restarts); shutdowns wait this long.
+timeout = int(os.environ.get("MICROBLOG_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then, so that no slow leak can grow without bound.
+max_requests = 10000
+max_requests_jitter = 1000
+
+# Request limits before the app sees the request (the app limits bodies: MAX_CONTENT_LENGTH).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Trust X-Forwarded-* from the proxy on this host only (the app's PROXY_COUNT does the same
+# for client addresses used by rate limits and login throttling).
+forwarded_allow_ips = os.environ.get("MICROBLOG_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = "-"
+errorlog = "-"

@@ -1,0 +1,79 @@
+"""Every non-public route of the URL map refuses every kind of bad token with a 401 problem."""
+import re
+from datetime import timedelta
+
+import jwt as pyjwt
+import pytest
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from microblog import create_app
+from tests.conftest import TEST_SECRET
+from tests.helpers import assert_problem
+
+PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug/<slug>",
+          "/api/v1/tags", "/api/v1/auth/login", "/feed.atom", "/feed.rss", "/feed.json",
+          "/healthz", "/openapi.json", "/docs", "/docs/assets/<path:filename>",
+          "/static/<path:filename>"}
+BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
+              "wrong-type", "revoked", "stale-generation", "garbage"]
+
+
+def private_routes():
+    app = create_app({"MICROBLOG_ENV": "testing", "SECRET_KEY": TEST_SECRET,
+                      "DATABASE_URL": "sqlite:///:memory:"})
+    return sorted((rule.rule, method) for rule in app.url_map.iter_rules()
+                  if rule.rule not in PUBLIC for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_the_matrix_covers_every_private_route():
+    routes = {path for path, _ in private_routes()}
+    assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
+            "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
+            "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
+    assert len(private_routes()) == 16
+
+
+def bad_token(kind, app, client, auth, needs_refresh):
+    tokens = auth.tokens
+    good = tokens["refresh_token" if needs_refresh else "access_token"]
+    claims = pyjwt.decode(good, TEST_SECRET, algorithms=["HS256"])
+    extra = {"sid": claims["sid"], "gen": claims["gen"]}
+    make = create_refresh_token if needs_refresh else create_access_token
+    if kind == "none":
+        return None
+    if kind == "expired":
+        with app.app_context():
+            return make(identity=claims["sub"], expires_delta=timedelta(seconds=-5), additional_claims=extra)
+    if kind == "tampered":
+        header, payload, signature = good.split(".")
+        forged = pyjwt.utils.base64url_encode(pyjwt.utils.base64url_decode(payload).replace(b'"sub":"1"', b'"sub":"2"'))
+        return f"{header}.{forged.decode()}.{signature}"
+    if kind == "alg-none":
+        return pyjwt.encode(claims, None, algorithm="none")
+    if kind == "other-algorithm":
+        return pyjwt.encode(claims, TEST_SECRET, algorithm="HS512")
+    if kind == "other-secret":
+        return pyjwt.encode(claims, "another secret that is long enough for HS256!", algorithm="HS256")
+    if kind == "wrong-type":
+        return tokens["access_token" if needs_refresh else "refresh_token"]
+    if kind == "revoked":
+        other = auth.login().get_json()
+        logout = client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {other['access_token']}"})
+        assert logout.status_code == 204
+        return other["refresh_token" if needs_refresh else "access_token"]
+    if kind == "stale-generation":
+        with app.app_context():
+            return make(identity=claims["sub"], additional_claims={**extra, "gen": claims["gen"] - 1})
+    return "garbage.token.here"
+
+
+@pytest.mark.parametrize("path, method", private_routes())
+@pytest.mark.parametrize("kind", BAD_TOKENS)
+def test_private_routes_refuse_bad_tokens(app, client, auth, path, method, kind):
+    token = bad_token(kind, app, client, auth, needs_refresh=path == "/api/v1/auth/refresh")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = re.sub(r"<int:\w+>", "1", path)
+    response = client.open(url, method=method, headers=headers, json={"content": "x"})
+    body = assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "msg" not in body
