@@ -9,7 +9,7 @@ PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test pytest pytest-postgres contract-test contract-test-postgres install clean
+.PHONY: run test pytest pytest-postgres contract-test contract-test-postgres hardening install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ contract-test: install node_modules/.bin/newman
 
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
+
+# Abuse and fault figures against real gunicorn servers, on SQLite then PostgreSQL (several
+# minutes; timings make them unfit for CI, so they are not part of `make test`).
+hardening: install
+	cd scripts && ../$(BIN)/python bruteforce.py
+	cd scripts && ../$(BIN)/python contention.py
+	cd scripts && ../$(BIN)/python durability.py
+	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python durability.py && ../$(BIN)/python contention.py'
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

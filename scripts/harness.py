@@ -1,0 +1,76 @@
+"""Shared by the hardening scripts: a database and a real gunicorn serving microblog on it."""
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+ADMIN = ("admin", "hardening passphrase")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(database_url, **settings):
+    """Production settings on `database_url` (TEST_DATABASE_URL or a new SQLite file)."""
+    env = {**os.environ, "MICROBLOG_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": database_url, "ADMIN_USERNAME": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1],
+           "RATELIMIT_ENABLED": "false"}
+    env.update({name: str(value) for name, value in settings.items()})
+    return env
+
+
+def database_url():
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/microblog.sqlite3"
+
+
+def init_db(env):
+    subprocess.run([f"{BIN}/flask", "--app", "microblog", "init-db"], env=env, cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    """gunicorn with the production config; start(), kill() (SIGKILL to the whole group)."""
+
+    def __init__(self, env, workers):
+        self.env, self.workers, self.port, self.process = env, workers, free_port(), None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [f"{BIN}/gunicorn", "--config", "gunicorn.conf.py", "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "--access-logfile",
+             "/dev/null", "--error-logfile", "/dev/null", "wsgi:app"],
+            env=self.env, cwd=ROOT, start_new_session=True)
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("gunicorn did not become healthy")
+
+    def kill(self):
+        """kill -9 the master and every worker at once, as a crash would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def login(session, url, password=ADMIN[1]):
+    response = session.post(f"{url}/api/v1/auth/login", json={"username": ADMIN[0], "password": password})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
