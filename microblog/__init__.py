@@ -16,7 +16,7 @@ def create_app(test_config=None):
         config.load_environment(app.config)
     else:
         app.config.from_mapping(test_config)
-    config.finalize(app.config, app.instance_path)
+    config.finalize(app.config, app.instance_path, debug=app.debug)
 
     db.init_app(app)
     limits.init_app(app)

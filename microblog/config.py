@@ -99,8 +99,13 @@ def load_environment(config, environ=os.environ):
                 raise ConfigurationError(f"{name}: {exc}") from None
 
 
-def finalize(config, instance_path):
-    """Fill derived defaults, turn lifetimes given in seconds into timedeltas, check secrets."""
+def finalize(config, instance_path, debug=False):
+    """Fill derived defaults, turn lifetimes given in seconds into timedeltas, check secrets;
+    refuse debug mode (the Werkzeug debugger runs code) outside development."""
+    if (debug or config.get("DEBUG")) and config["MICROBLOG_ENV"] != "development":
+        raise ConfigurationError(
+            f"Debug mode is refused with MICROBLOG_ENV={config['MICROBLOG_ENV']}: unset FLASK_DEBUG."
+        )
     config["DATABASE_URL"] = config["DATABASE_URL"] or default_database_url(instance_path)
     for name in LIFETIMES:
         if isinstance(config[name], (int, float)) and not isinstance(config[name], bool):

@@ -19,6 +19,17 @@ def test_production_refuses_a_short_jwt_secret(tmp_path):
                     "JWT_SECRET_KEY": "short", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
 
 
+@pytest.mark.parametrize("environment", ["production", "testing"])
+def test_debug_mode_is_refused_outside_development(tmp_path, monkeypatch, environment):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigurationError, match="Debug mode is refused"):
+        create_app({"MICROBLOG_ENV": environment, "SECRET_KEY": "s" * 40,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    with pytest.raises(ConfigurationError, match="Debug mode is refused"):
+        create_app({"MICROBLOG_ENV": environment, "SECRET_KEY": "s" * 40, "DEBUG": True,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
 def test_development_generates_a_secret_once_in_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda _app: str(tmp_path / "instance"))
     first = create_app({"MICROBLOG_ENV": "development", "DATABASE_URL": "sqlite:///:memory:"})
