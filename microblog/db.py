@@ -1,4 +1,6 @@
 """The database: a proxy bound to the app's database, per-request connections, write transactions."""
+import contextlib
+
 from flask import appcontext_pushed
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
@@ -6,6 +8,7 @@ from playhouse.db_url import connect
 database = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
 
 
 def open_database(url, sqlite_synchronous="NORMAL"):
@@ -28,9 +31,15 @@ def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
 
+@contextlib.contextmanager
 def write_transaction():
-    """A transaction that takes the write lock at its start (BEGIN IMMEDIATE on SQLite)."""
-    return database.atomic()
+    """A transaction that takes the one writers' lock at its start: BEGIN IMMEDIATE on SQLite,
+    an advisory lock held to commit on PostgreSQL. Writers thus run one at a time in commit
+    order (change-feed seqs follow it), and no two of them can wait on each other's rows."""
+    with database.atomic() as transaction:
+        if not is_sqlite():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+        yield transaction
 
 
 def locked(query):
@@ -39,14 +48,6 @@ def locked(query):
     SQLite needs none: its BEGIN IMMEDIATE transactions already exclude other writers.
     """
     return query if is_sqlite() else query.for_update()
-
-
-def serialize_writers(key):
-    """Make writers that take the same key wait for each other until commit (PostgreSQL's
-    advisory lock; SQLite's BEGIN IMMEDIATE already does it), so ids they take follow
-    commit order."""
-    if not is_sqlite():
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
 def read_snapshot():

@@ -68,10 +68,11 @@ def json_feed(site, posts, self_url):
 
 
 def entry_title(post):
-    """The post's title, or the start of its text (without Markdown or HTML)."""
+    """The post's title, or the start of its text (without Markdown or HTML), or its slug
+    when it has no text (an image alone); feeds require a non-empty title."""
     if post.title:
         return post.title
-    text = _SPACE.sub(" ", plain_text(post.content_html)).strip()
+    text = _SPACE.sub(" ", plain_text(post.content_html)).strip() or post.slug
     if len(text) <= TITLE_FROM_CONTENT_LENGTH:
         return text
     return text[:TITLE_FROM_CONTENT_LENGTH].rsplit(" ", 1)[0] + "…"

@@ -9,7 +9,7 @@ from .models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, MAX_USERN
 from .service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .slugs import SLUG_PATTERN
 
-REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
 RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
@@ -17,7 +17,7 @@ MAX_QUERY_INTEGER = 2**63 - 1
 MAX_TAGS = 10
 
 
-ALLOWED_CHARACTER = "[^\u0000-\u0008\u000b\u000c\u000e-\u001f]"
+ALLOWED_CHARACTER = "[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]"
 NON_BLANK_CHARACTER = "[^\u0000-\u0020]"
 TRIMMED = " \t\r\n"
 
@@ -37,7 +37,8 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if REFUSED_CHARACTERS.search(text):
             raise ValidationError(
-                "Control characters (other than tab, LF and CR) and lone surrogates are not allowed."
+                "Control characters (other than tab, LF and CR), lone surrogates and U+FFFE/U+FFFF "
+                "(not allowed in XML feeds) are not allowed."
             )
         return text.strip(TRIMMED) if self.strip else text
 

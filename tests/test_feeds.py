@@ -138,3 +138,19 @@ def test_long_untitled_posts_get_a_title_cut_at_a_word(client, auth):
     auth.create_post(content="*word* " * 30)
     title = client.get("/feed.json").get_json(force=True)["items"][0]["title"]
     assert title.startswith("word word") and title.endswith("word…") and len(title) <= 81
+
+
+@pytest.mark.parametrize("content", ["![](https://example.com/a.png)", "---", "```\n```",
+                                     "[](https://x.example)"])
+def test_posts_without_text_still_make_valid_feeds(client, auth, content):
+    post = auth.create_post(content=content)
+    for path in ("/feed.atom", "/feed.rss"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert feedparser.parse(response.data).entries[0].title == post["slug"]
+
+
+@pytest.mark.parametrize("text", ["a\uffff", "a\ufffe"])
+def test_characters_xml_cannot_carry_are_refused(client, auth, text):
+    for fields in ({"content": text}, {"content": "x", "title": text}):
+        assert_problem(client.post("/api/v1/admin/posts", json=fields, headers=auth.headers), 422)

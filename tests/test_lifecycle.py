@@ -310,3 +310,27 @@ def test_no_change_becomes_visible_below_a_seq_a_poller_already_passed(app):
     assert [c.post_id for c in everything] == [1, 2]
     missed = [c.seq for c in everything if c.seq <= passed and c.seq not in {f.seq for f in first}]
     assert missed == []
+
+
+def test_concurrent_creates_with_the_same_title_all_get_their_own_slug(app, client, auth):
+    def create(_n):
+        with app.test_client() as own:
+            return own.post(POSTS, json={"content": "x", "title": "Same title"}, headers=auth.headers)
+
+    responses = in_threads(6, create)
+    assert [r.status_code for r in responses] == [201] * 6
+    assert len({r.get_json()["slug"] for r in responses}) == 6
+
+
+def test_an_import_and_an_edit_at_once_both_succeed(app, client, auth):
+    post = auth.create_post(content="original")
+    dump = client.get("/api/v1/admin/export", headers=auth.headers).get_data()
+
+    def work(n):
+        with app.test_client() as own:
+            if n == 0:
+                return own.post("/api/v1/admin/import", data=dump, content_type="application/x-ndjson",
+                                headers=auth.headers).status_code
+            return own.patch(f"{POSTS}/{post['id']}", json={"title": f"t{n}"}, headers=auth.headers).status_code
+
+    assert in_threads(4, work) == [200, 200, 200, 200]

@@ -51,4 +51,5 @@ def import_(_args):
     if request.mimetype != export_format.MEDIA_TYPE:
         abort(415)
     request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
-    return transfer.import_records(export_format.import_records(request.stream))
+    records = list(export_format.import_records(request.stream))  # all read before any lock
+    return transfer.import_records(records)

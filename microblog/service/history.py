@@ -1,15 +1,13 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
-from ..db import serialize_writers
 from ..models import MAX_ID, Change, Post, Revision, load_tags, utcnow
 from . import errors
 
-CHANGE_FEED_LOCK = 7_236_002  # PostgreSQL advisory lock: change seqs follow commit order
 ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")
 
 
 def record_change(post_id, action, now=None):
-    """Append to the change feed, in the caller's write transaction."""
-    serialize_writers(CHANGE_FEED_LOCK)
+    """Append to the change feed, in the caller's write transaction (whose lock makes seqs
+    follow commit order)."""
     Change.create(post_id=post_id, action=action, at=now or utcnow())
 
 
@@ -45,5 +43,5 @@ def changes(since, limit):
         Post.id.in_({change.post_id for change in found}))} if found else {}
     load_tags(list(posts.values()))
     for change in found:
-        change.post = posts.get(change.post_id)
+        change.post = None if change.action == "purge" else posts.get(change.post_id)
     return found, (found[-1].seq if found else since)
