@@ -35,8 +35,13 @@ class Header(Schema):
 class AdminRecord(Schema):
     type = fields.Constant("admin")
     username = Text(required=True, validate=validate.Length(min=1, max=50))
-    password_hash = Text(strip=False, required=True, validate=validate.Length(min=1, max=255))
-    token_generation = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    password_hash = Text(strip=False, required=True, validate=[
+        validate.Length(min=1, max=255),
+        validate.Regexp(r"^(pbkdf2:sha\d+(:\d+)?|scrypt(:\d+){0,3})\$[^$]+\$[0-9a-f]+$",
+                        error="Not a password hash this service can check."),
+    ])
+    token_generation = fields.Integer(required=True, strict=True,
+                                      validate=validate.Range(min=0, max=MAX_ID))
     created = UTCDateTime(required=True)
 
 
@@ -61,15 +66,15 @@ class PostRecord(Schema):
     updated = UTCDateTime(required=True)
     deleted = UTCDateTime(required=True, allow_none=True)
     public_when_deleted = fields.Boolean(required=True)
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class RevisionRecord(Schema):
     type = fields.Constant("revision")
     post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     title = OptionalTitle(required=True, allow_none=True)
-    content = Text(required=True, validate=validate.Length(min=1))
+    content = Text(required=True, validate=post_length)
     tags = UniqueTags(TagName(), required=True)
     created = UTCDateTime(required=True)
 

@@ -186,10 +186,26 @@ def test_keys_expire_after_the_configured_time(make_app, app, auth):
 
 
 def test_a_failed_create_releases_its_key(client, auth):
-    auth.create_post(content="taken", slug="taken")
+    blocker = auth.create_post(content="taken", slug="taken")
     headers = {**auth.headers, "Idempotency-Key": "fails"}
-    for _ in range(2):
-        assert_problem(client.post(POSTS, json={"content": "x", "slug": "taken"}, headers=headers), 409)
+    assert_problem(client.post(POSTS, json={"content": "x", "slug": "taken"}, headers=headers), 409)
+    client.delete(f"{POSTS}/{blocker['id']}", headers=auth.headers)
+    client.delete(f"{POSTS}/{blocker['id']}?purge=true", headers=auth.headers)
+    retried = client.post(POSTS, json={"content": "x", "slug": "taken"}, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+
+
+def test_a_post_that_reuses_a_purged_id_never_matches_its_etags(client, auth):
+    gone = client.post(POSTS, json={"content": "gone"}, headers=auth.headers)
+    old_etag = gone.headers["ETag"]
+    url = f"{POSTS}/{gone.get_json()['id']}"
+    client.delete(url, headers=auth.headers)
+    client.delete(f"{url}?purge=true", headers=auth.headers)
+    new = auth.create_post(content="new")
+    new_url = f"{POSTS}/{new['id']}"
+    assert_problem(client.patch(new_url, json={"content": "x"}, headers={**auth.headers, "If-Match": old_etag}), 412)
+    tombstones = [i for i in feed(client, auth)["items"] if i["action"] == "purge"]
+    assert tombstones and all(item["post"] is None for item in tombstones)
 
 
 @pytest.mark.parametrize("key", ["", "a" * 256, "has space", "é"])

@@ -195,3 +195,60 @@ def test_cli_export_then_import_round_trips(app, client, auth, populated, tmp_pa
     bad.write_text("nonsense\n")
     failed = runner.invoke(args=["import", str(bad)])
     assert failed.exit_code != 0 and "Nothing imported: line 1" in failed.output
+
+
+def test_a_post_changed_since_the_export_is_restored_once_and_its_version_never_goes_back(client, auth, populated):
+    post = populated[0]
+    url = f"/api/v1/admin/posts/{post['id']}"
+    body = export(client, auth)
+    client.patch(url, json={"visible": False}, headers=auth.headers)
+    changed_etag = client.get(url, headers=auth.headers).headers["ETag"]
+    since = client.get("/api/v1/admin/changes?limit=1000", headers=auth.headers).get_json()["next_since"]
+    assert import_(client, auth, body).get_json()["post"]["updated"] == 1
+    restored = client.get(url, headers=auth.headers)
+    assert restored.get_json()["visible"] is True and restored.headers["ETag"] != changed_etag
+    feed = client.get(f"/api/v1/admin/changes?since={since}", headers=auth.headers).get_json()["items"]
+    assert [(item["post_id"], item["action"]) for item in feed] == [(post["id"], "update")]
+    assert import_(client, auth, body).get_json()["post"] == {"created": 0, "updated": 0, "unchanged": 4}
+    assert client.get(url, headers=auth.headers).headers["ETag"] == restored.headers["ETag"]
+
+
+def test_an_export_without_versions_or_revisions_imports_with_a_history(client, auth, populated):
+    lines = [json.loads(line) for line in export(client, auth).splitlines()]
+    posts = [line for line in lines if line["type"] == "post"]
+    client.delete(f"/api/v1/admin/posts/{posts[1]['id']}", headers=auth.headers)
+    client.delete(f"/api/v1/admin/posts/{posts[1]['id']}?purge=true", headers=auth.headers)
+    old_style = [lines[0]] + [{k: v for k, v in p.items() if k != "version"} for p in posts]
+    response = import_(client, auth, "\n".join(json.dumps(line) for line in old_style).encode())
+    assert response.status_code == 200 and response.get_json()["post"]["created"] == 1
+    revisions = client.get(f"/api/v1/admin/posts/{posts[1]['id']}/revisions", headers=auth.headers).get_json()
+    assert [(r["rev"], r["content"]) for r in revisions["items"]] == [(1, posts[1]["content"])]
+
+
+def test_importing_an_older_admin_record_revives_no_token_and_no_password(client, auth, populated):
+    body = export(client, auth)
+    old_token = auth.login().get_json()["access_token"]
+    client.put("/api/v1/auth/password", headers={"Authorization": f"Bearer {old_token}"},
+               json={"current_password": ADMIN_PASSWORD, "new_password": "the newer passphrase"})
+    fresh = client.post("/api/v1/auth/login", json={"username": ADMIN_USERNAME, "password": "the newer passphrase"})
+    headers = {"Authorization": f"Bearer {fresh.get_json()['access_token']}"}
+    assert client.post("/api/v1/admin/import", data=body, content_type=NDJSON, headers=headers).status_code == 200
+    assert_problem(client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old_token}"}), 401)
+    # importing another hash ends every session, the one that imported included
+    assert_problem(client.get("/api/v1/auth/me", headers=headers), 401)
+
+
+@pytest.mark.parametrize("change", [{"password_hash": "bogus$salt$hash"}, {"token_generation": 10**20}])
+def test_hostile_admin_records_are_422(client, auth, populated, change):
+    lines = export(client, auth).splitlines()
+    admin = json.loads(next(l for l in lines if b'"type":"admin"' in l))
+    body = lines[0] + b"\n" + json.dumps({**admin, **change}).encode()
+    assert_problem(import_(client, auth, body), 422)
+    assert auth.login().status_code == 200
+
+
+@pytest.mark.parametrize("field, value", [("version", 10**20), ("id", 10**20), ("version", 0)])
+def test_out_of_range_numbers_in_imports_are_422(client, auth, populated, field, value):
+    lines = export(client, auth).splitlines()
+    post = json.loads(next(l for l in lines if b'"type":"post"' in l))
+    assert_problem(import_(client, auth, lines[0] + b"\n" + json.dumps({**post, field: value}).encode()), 422)

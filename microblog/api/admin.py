@@ -30,8 +30,9 @@ def strong_etag(response):
 
 
 def etag_of(post):
-    """A post's ETag: its id and version, which every change increments."""
-    return f"p{post.id}v{post.version}"
+    """A post's ETag: its id, its version (every change increments it) and its creation time
+    (so a post that reuses a purged post's id never matches that post's ETags)."""
+    return f"p{post.id}v{post.version}t{post.created:%y%m%d%H%M%S%f}"
 
 
 def if_match():

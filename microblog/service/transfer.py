@@ -47,11 +47,27 @@ def import_records(records):
     importers = {"admin": _import_admin, "revoked_token": _import_revoked_token,
                  "post": _import_post, "revision": _import_revision}
     counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in importers}
+    touched = set()
     with write_transaction():
         for kind, fields in records:
-            counts[kind][importers[kind](fields)] += 1
+            outcome = importers[kind](fields)
+            counts[kind][outcome] += 1
+            if kind == "post" and outcome != "unchanged":
+                touched.add(fields["id"])
+        _revise(touched)
         reset_id_sequence(Post)
     return counts
+
+
+def _revise(post_ids):
+    """Posts whose imported text is not their latest revision (an older file, or one without
+    revisions) get it as their next revision, so history always ends at the current text."""
+    posts = list(Post.select().where(Post.id.in_(post_ids))) if post_ids else []
+    load_tags(posts)
+    for post in posts:
+        latest = Revision.select().where(Revision.post == post.id).order_by(Revision.rev.desc()).first()
+        if latest is None or (latest.title, latest.content, latest.tags) != (post.title, post.content, post.tags):
+            history.add_revision(post)
 
 
 def _import_admin(fields):
@@ -66,7 +82,10 @@ def _import_admin(fields):
         )
     if all(getattr(existing, name) == value for name, value in fields.items()):
         return "unchanged"
-    User.update(**fields).where(User.id == existing.id).execute()
+    generation = max(existing.token_generation, fields["token_generation"])
+    if fields["password_hash"] != existing.password_hash:
+        generation += 1  # tokens issued before the password changed must not come back
+    User.update(**{**fields, "token_generation": generation}).where(User.id == existing.id).execute()
     return "updated"
 
 
@@ -93,7 +112,8 @@ def _import_post(fields):
         history.record_change(fields["id"], "update")
         return "created"
     load_tags([existing])
-    if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()):
+    if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()
+                                     if k != "version"):
         return "unchanged"
     fields["version"] = max(fields["version"], existing.version + 1)
     Post.update(**fields).where(Post.id == fields["id"]).execute()
