@@ -91,6 +91,7 @@ def test_a_version_1_database_upgrades_in_place_with_all_data(empty_db):
     assert public[0]["edited"] == "2026-01-05T10:00:00.500000Z"
     assert public[1]["created"] == "2026-01-01T10:00:00.000001Z"
     assert client.get("/api/v1/posts/3").status_code == 410
+    assert [p["id"] for p in client.get("/api/v1/posts?q=edited").get_json()["items"]] == [2]
     token = client.post("/api/v1/auth/login", json={
         "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).get_json()["access_token"]
     created = client.post("/api/v1/admin/posts", json={"content": "after upgrade"},

@@ -315,3 +315,22 @@ def test_single_posts_carry_last_modified_and_honour_if_modified_since(client, a
     assert client.get(f"/api/v1/posts/by-slug/{post['slug']}",
                       headers={"If-Modified-Since": last_modified}).status_code == 304
     assert client.get(url, headers={"If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"}).status_code == 200
+
+
+TRICKY_TEXTS = ["Mail me at user@example.com", "Version 1.2.3 fixes 3.14", "Paths like /usr/bin/python",
+                "Élan, école, ÉCOLE", "x² and ½ and ①", "“hello” in curly quotes", "İstanbul trip",
+                "ångström units", "snake_case and kebab-case", "<b>bold</b> tags"]
+TRICKY_QUERIES = ["user", "example", "com", "user@example.com", "1", "3", "14", "3.14", "1.2.3",
+                  "usr", "bin", "python", "élan", "école", "ÉCOLE", "x²", "x", "½", "①", "hello",
+                  "istanbul", "i", "stanbul", "ångström", "snake", "case", "kebab", "b", "bold"]
+
+
+@pytest.mark.parametrize("query", TRICKY_QUERIES)
+def test_search_finds_exactly_the_posts_holding_every_word_on_either_backend(client, auth, query):
+    from urllib.parse import quote
+
+    from microblog.search import words
+
+    posts = [auth.create_post(content=text) for text in TRICKY_TEXTS]
+    expected = {p["id"] for p in posts if set(words(query)) <= set(words(p["content"]))}
+    assert set(ids(client.get(f"/api/v1/posts?q={quote(query)}"))) == expected

@@ -7,7 +7,7 @@ from peewee import fn
 from ..content import render_markdown
 from ..db import locked, write_transaction
 from ..models import IdempotencyKey, Post, PostTag, Tag, load_tags, utcnow
-from ..search import search
+from ..search import index_fields, search
 from ..slugs import first_free, slugify
 from . import errors, history
 
@@ -103,6 +103,7 @@ def create_post(data, now=None, idempotency_key=None):
             publication_time=publish_at or now,
             created=now,
             updated=now,
+            **index_fields(data.get("title"), data["content"]),
         )
         post.tags = data.get("tags", [])
         set_tags(post, post.tags)
@@ -132,6 +133,9 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         fields = {name: changes[name] for name in changed - {"tags"}}
         if "content" in changed:
             fields["content_html"] = render_markdown(changes["content"])
+        if changed & {"title", "content"}:
+            fields.update(index_fields(changes.get("title", post.title),
+                                       changes.get("content", post.content)))
         if "publish_at" in changed:
             fields["publication_time"] = changes["publish_at"] or post.created
         if changed & set(EDIT_FIELDS):

@@ -2,6 +2,7 @@
 from ..content import render_markdown
 from ..db import read_snapshot, reset_id_sequence, write_transaction
 from ..models import Post, Revision, RevokedToken, User, load_tags
+from ..search import index_fields
 from . import errors, history
 from .posts import set_tags
 
@@ -99,6 +100,7 @@ def _import_post(fields):
     tags = fields.pop("tags")
     fields.pop("content_html", None)
     fields["content_html"] = render_markdown(fields["content"])
+    fields.update(index_fields(fields["title"], fields["content"]))
     fields["publication_time"] = fields["publish_at"] or fields["created"]
     clash = Post.select(Post.id).where(Post.slug == fields["slug"], Post.id != fields["id"]).first()
     if clash is not None:
