@@ -1,6 +1,6 @@
 # make run   — start microblog on SQLite (development) with a working admin
-# make test  — every test, on SQLite and on a throwaway PostgreSQL server: pytest, then the
-#              Postman collection with newman against gunicorn
+# make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
+#              then the Postman collection with newman against gunicorn
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test pytest pytest-postgres contract-test contract-test-postgres hardening install clean
+.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres hardening install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,10 @@ run: install $(ADMIN_PASSWORD_FILE)
 	  echo
 	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
-test: pytest pytest-postgres contract-test contract-test-postgres
+test: lint pytest pytest-postgres contract-test contract-test-postgres
+
+lint: install
+	$(BIN)/ruff check microblog tests scripts wsgi.py gunicorn.conf.py
 
 pytest: install
 	$(BIN)/python -m pytest

@@ -2,7 +2,13 @@
 from http import HTTPStatus
 
 from flask import current_app, json
-from peewee import DataError, IntegrityError, InterfaceError, OperationalError, PeeweeException
+from peewee import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PeeweeException,
+)
 from werkzeug.exceptions import HTTPException
 
 from .export_format import ImportFormatError

@@ -9,7 +9,15 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from . import migrations
 from .models import MAX_ID, utcnow
-from .schemas import OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, post_length
+from .schemas import (
+    OptionalTitle,
+    Slug,
+    TagName,
+    Text,
+    UniqueTags,
+    UTCDateTime,
+    post_length,
+)
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1

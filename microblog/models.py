@@ -19,7 +19,6 @@ from peewee import (
 from .db import database
 from .slugs import SLUG_PATTERN
 
-
 MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
 MAX_SLUG_LENGTH = 200
 MAX_TITLE_LENGTH = 200

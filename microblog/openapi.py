@@ -6,8 +6,8 @@ import flask_swagger_ui
 from flask import Blueprint, send_from_directory
 
 from . import schemas
-from .errors import PROBLEM_MIMETYPE
 from .api import StrictIntegerConverter, integer_parameter_schema
+from .errors import PROBLEM_MIMETYPE
 
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 

@@ -5,7 +5,13 @@ from datetime import timezone
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, MAX_USERNAME_LENGTH, SLUG_RE
+from .models import (
+    MAX_SLUG_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_USERNAME_LENGTH,
+    SLUG_RE,
+)
 from .service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .slugs import SLUG_PATTERN
 

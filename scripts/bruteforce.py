@@ -15,9 +15,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-
 import harness
+import requests
 
 BURST, THREADS = 40, 8
 

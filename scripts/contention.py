@@ -10,9 +10,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-
 import harness
+import requests
 
 
 def client_load(url, headers, writes, seed):

@@ -14,10 +14,10 @@ import threading
 import time
 import uuid
 
+import harness
 import requests
 from peewee import SqliteDatabase
 
-import harness
 from microblog.db import open_database
 
 

@@ -3,9 +3,8 @@ import os
 
 import pytest
 
-from microblog import create_app
+from microblog import create_app, migrations
 from microblog.db import open_database
-from microblog import migrations
 from microblog.models import MODELS
 from microblog.service import auth as auth_service
 

@@ -3,7 +3,6 @@ import re
 
 from microblog.db import database
 
-
 UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>"}
 
 

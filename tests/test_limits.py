@@ -1,8 +1,6 @@
 """Abuse limits: login throttling in the database, and general request limits."""
 from datetime import timedelta
 
-import pytest
-
 from microblog.models import LoginFailure, utcnow
 from microblog.service import throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -45,7 +43,7 @@ def test_waits_double_up_to_fifteen_minutes(app):
     now = utcnow()
     with app.app_context():
         waits = []
-        for n in range(throttle.FREE_FAILURES + 14):
+        for _ in range(throttle.FREE_FAILURES + 14):
             throttle.record_failure("admin", "c", now)
             row = LoginFailure.get(LoginFailure.key == throttle.pair_key("admin", "c"))
             waits.append(int((row.locked_until - now).total_seconds()) if row.locked_until else 0)

@@ -152,7 +152,7 @@ def test_invalid_imports_are_422_and_import_nothing(client, auth, body, line, po
 
 def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
     lines = export(client, auth).splitlines()
-    header, posts = lines[0], [json.loads(l) for l in lines if b'"type":"post"' in l]
+    header, posts = lines[0], [json.loads(line) for line in lines if b'"type":"post"' in line]
     stranger = {**posts[0], "id": 5000, "slug": posts[1]["slug"]}
     fine = {**posts[0], "id": 5001, "slug": "fine"}
     body = b"\n".join([header, json.dumps(fine).encode(), json.dumps(stranger).encode()])
@@ -162,7 +162,7 @@ def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, po
 
 def test_import_refuses_another_admin(client, auth, populated):
     lines = export(client, auth).splitlines()
-    admin = json.loads(next(l for l in lines if b'"type":"admin"' in l))
+    admin = json.loads(next(line for line in lines if b'"type":"admin"' in line))
     body = lines[0] + b"\n" + json.dumps({**admin, "username": "someone-else"}).encode()
     assert "exactly one admin" in assert_problem(import_(client, auth, body), 409)["detail"]
 
@@ -241,7 +241,7 @@ def test_importing_an_older_admin_record_revives_no_token_and_no_password(client
 @pytest.mark.parametrize("change", [{"password_hash": "bogus$salt$hash"}, {"token_generation": 10**20}])
 def test_hostile_admin_records_are_422(client, auth, populated, change):
     lines = export(client, auth).splitlines()
-    admin = json.loads(next(l for l in lines if b'"type":"admin"' in l))
+    admin = json.loads(next(line for line in lines if b'"type":"admin"' in line))
     body = lines[0] + b"\n" + json.dumps({**admin, **change}).encode()
     assert_problem(import_(client, auth, body), 422)
     assert auth.login().status_code == 200
@@ -250,5 +250,5 @@ def test_hostile_admin_records_are_422(client, auth, populated, change):
 @pytest.mark.parametrize("field, value", [("version", 10**20), ("id", 10**20), ("version", 0)])
 def test_out_of_range_numbers_in_imports_are_422(client, auth, populated, field, value):
     lines = export(client, auth).splitlines()
-    post = json.loads(next(l for l in lines if b'"type":"post"' in l))
+    post = json.loads(next(line for line in lines if b'"type":"post"' in line))
     assert_problem(import_(client, auth, lines[0] + b"\n" + json.dumps({**post, field: value}).encode()), 422)

@@ -3,8 +3,8 @@ from flask import current_app
 from peewee import PeeweeException
 
 from .. import migrations, schemas
-from ..limits import limiter
 from ..errors import handle_database_error, problem_response
+from ..limits import limiter
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")
