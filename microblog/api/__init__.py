@@ -3,6 +3,7 @@ import json
 
 import flask_smorest
 from flask import abort, current_app, request
+from flask_jwt_extended import verify_jwt_in_request
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
@@ -69,6 +70,21 @@ class Blueprint(flask_smorest.Blueprint):
         return self.alt_response(
             status, schema=schemas.Problem, description=description, content_type=PROBLEM_MIMETYPE
         )
+
+    def bearer(self, description=None):
+        """Document an operation as needing a Bearer token, refused with a 401 problem."""
+
+        def decorate(view):
+            return self.doc(security=BEARER_SECURITY)(self.problem(401, description)(view))
+
+        return decorate
+
+
+def require_access_token():
+    """A blueprint's before_request: every request needs an access token (but a CORS
+    preflight, which carries none)."""
+    if request.method != "OPTIONS":
+        verify_jwt_in_request()
 
 
 def private_no_store(response):

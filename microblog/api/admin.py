@@ -2,23 +2,19 @@
 import hashlib
 
 from flask import current_app, json, request, url_for
-from flask_jwt_extended import verify_jwt_in_request
 from werkzeug.http import quote_etag
 
 from .. import schemas
 from ..pagination import page_response
 from ..service import history, idempotency, posts
-from . import BEARER_SECURITY, Blueprint
+from . import Blueprint, require_access_token
 from .filters import post_filter
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
 ADMIN_POST = schemas.AdminPost()
 
 
-@blp.before_request
-def require_access_token():
-    if request.method != "OPTIONS":  # a CORS preflight carries no token
-        verify_jwt_in_request()
+blp.before_request(require_access_token)
 
 
 @blp.after_request
@@ -54,8 +50,7 @@ def json_response(body, status, headers):
 
 
 @blp.route("/posts", methods=["GET"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.AdminListQuery, location="query")
 @blp.response(200, schemas.AdminPostPage)
 def list_posts(args):
@@ -64,8 +59,7 @@ def list_posts(args):
 
 
 @blp.route("/posts", methods=["POST"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.IdempotencyHeaders, location="headers")
 @blp.arguments(schemas.PostInput)
@@ -114,8 +108,7 @@ def _body_hash():
 
 
 @blp.route("/posts/<int:post_id>", methods=["GET"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
@@ -125,8 +118,7 @@ def get_post(_args, post_id):
 
 
 @blp.route("/posts/<int:post_id>", methods=["PATCH"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostPatch)
 @blp.response(200, schemas.AdminPost)
@@ -139,8 +131,7 @@ def patch_post(_args, changes, post_id):
 
 
 @blp.route("/posts/<int:post_id>", methods=["PUT"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostInput)
 @blp.response(200, schemas.AdminPost)
@@ -153,8 +144,7 @@ def replace_post(_args, data, post_id):
 
 
 @blp.route("/posts/<int:post_id>", methods=["DELETE"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.DeleteQuery, location="query")
 @blp.response(204)
 @blp.problem(404)
@@ -169,8 +159,7 @@ def delete_post(args, post_id):
 
 
 @blp.route("/posts/<int:post_id>/restore", methods=["POST"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
@@ -181,8 +170,7 @@ def restore_post(_args, post_id):
 
 
 @blp.route("/posts/<int:post_id>/revisions", methods=["GET"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.RevisionList)
 @blp.problem(404)
@@ -192,8 +180,7 @@ def list_revisions(_args, post_id):
 
 
 @blp.route("/posts/<int:post_id>/revisions/<int:rev>/restore", methods=["POST"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
 @blp.problem(404)
@@ -205,8 +192,7 @@ def restore_revision(_args, post_id, rev):
 
 
 @blp.route("/changes", methods=["GET"])
-@blp.doc(security=BEARER_SECURITY)
-@blp.problem(401)
+@blp.bearer()
 @blp.arguments(schemas.ChangeQuery, location="query")
 @blp.response(200, schemas.ChangePage)
 def list_changes(args):

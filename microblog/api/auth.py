@@ -5,7 +5,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from .. import schemas
 from ..service import auth as auth_service
 from ..tokens import issue_tokens, reissue_access_token
-from . import BEARER_SECURITY, Blueprint
+from . import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and the admin.")
 
@@ -39,10 +39,9 @@ def login(_args, credentials):
 
 @blp.route("/refresh", methods=["POST"])
 @jwt_required(refresh=True)
-@blp.doc(security=BEARER_SECURITY)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AccessToken)
-@blp.problem(401)
 def refresh(_args):
     """A new access token (not fresh) for the refresh token's login."""
     return {
@@ -54,10 +53,9 @@ def refresh(_args):
 
 @blp.route("/logout", methods=["POST"])
 @jwt_required()
-@blp.doc(security=BEARER_SECURITY)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(204)
-@blp.problem(401)
 def logout(_args):
     """Revoke this login: its access and refresh tokens stop working everywhere."""
     auth_service.revoke_session(get_jwt()["sid"], current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
@@ -65,10 +63,9 @@ def logout(_args):
 
 @blp.route("/me", methods=["GET"])
 @jwt_required()
-@blp.doc(security=BEARER_SECURITY)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.User)
-@blp.problem(401)
 def me(_args):
     """The admin's profile (never the password hash)."""
     return auth_service.get_user(int(get_jwt()["sub"]))
@@ -76,11 +73,10 @@ def me(_args):
 
 @blp.route("/password", methods=["PUT"])
 @jwt_required(fresh=True)
-@blp.doc(security=BEARER_SECURITY)
+@blp.bearer("Missing, stale or not fresh token.")
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PasswordChange)
 @blp.response(204)
-@blp.problem(401, "Missing, stale or not fresh token.")
 @blp.problem(403, "The current password is wrong.")
 def change_password(_args, change):
     """Set a new password; every token issued before stops working."""

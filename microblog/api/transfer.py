@@ -1,11 +1,10 @@
 """Admin export and import: the whole site as NDJSON, over HTTP."""
 from flask import Response, abort, current_app, request, stream_with_context
-from flask_jwt_extended import verify_jwt_in_request
 
 from .. import export_format, schemas
 from ..models import utcnow
 from ..service import transfer
-from . import BEARER_SECURITY, Blueprint
+from . import Blueprint, require_access_token
 
 blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")
 
@@ -16,17 +15,13 @@ NDJSON_BODY = {
 }
 
 
-@blp.before_request
-def require_access_token():
-    if request.method != "OPTIONS":  # a CORS preflight carries no token
-        verify_jwt_in_request()
+blp.before_request(require_access_token)
 
 
 @blp.route("/export", methods=["GET"])
-@blp.doc(security=BEARER_SECURITY)
+@blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, content_type=export_format.MEDIA_TYPE, description="NDJSON, one record a line.")
-@blp.problem(401)
 def export(_args):
     """Everything (admin, revoked tokens, every post with every field) as NDJSON."""
     lines = export_format.export_lines(transfer.export_records())
@@ -39,10 +34,10 @@ def export(_args):
 
 
 @blp.route("/import", methods=["POST"])
-@blp.doc(security=BEARER_SECURITY, requestBody=NDJSON_BODY)
+@blp.bearer()
+@blp.doc(requestBody=NDJSON_BODY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.ImportCounts)
-@blp.problem(401)
 @blp.problem(409, "A record clashes with stored data (slug, admin); nothing was imported.")
 @blp.problem(413, "Larger than IMPORT_MAX_CONTENT_LENGTH.")
 @blp.problem(415, "Not application/x-ndjson.")
