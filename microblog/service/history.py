@@ -11,12 +11,17 @@ def record_change(post_id, action, now=None):
     Change.create(post_id=post_id, action=action, at=now or utcnow())
 
 
-def add_revision(post, now=None):
-    """Keep the post's current title, content and tags as its next revision."""
-    latest = Revision.select(Revision.rev).where(Revision.post == post.id).order_by(
-        Revision.rev.desc()).scalar() or 0
-    Revision.create(post=post.id, rev=latest + 1, title=post.title, content=post.content,
-                    tags=post.tags, created=now or utcnow())
+def latest_revision(post_id):
+    """The post's newest revision, or None."""
+    return Revision.select().where(Revision.post == post_id).order_by(Revision.rev.desc()).first()
+
+
+def add_revision(post, now=None, latest=None):
+    """Keep the post's current title, content and tags as its next revision (after `latest`,
+    when the caller already read it)."""
+    latest = latest or latest_revision(post.id)
+    Revision.create(post=post.id, rev=latest.rev + 1 if latest else 1, title=post.title,
+                    content=post.content, tags=post.tags, created=now or utcnow())
 
 
 def revisions(post_id):

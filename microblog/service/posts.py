@@ -11,7 +11,7 @@ from ..search import index_fields, search
 from ..slugs import first_free, slugify
 from . import errors, history
 
-EDIT_FIELDS = ("content", "title", "tags")  # a change of these marks a post edited
+EDIT_FIELDS = frozenset({"content", "title", "tags"})  # a change of these marks a post edited
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
 
 
@@ -138,13 +138,13 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
                                        changes.get("content", post.content)))
         if "publish_at" in changed:
             fields["publication_time"] = changes["publish_at"] or post.created
-        if changed & set(EDIT_FIELDS):
+        if changed & EDIT_FIELDS:
             fields["edited"] = now
         _save(post, fields, now)
         if "tags" in changed:
             set_tags(post, changes["tags"])
             post.tags = changes["tags"]
-        if changed & set(EDIT_FIELDS):
+        if changed & EDIT_FIELDS:
             history.add_revision(post, now)
         if changed - {"visible"}:
             history.record_change(post.id, "update", now)

@@ -66,9 +66,9 @@ def _revise(post_ids):
     posts = list(Post.select().where(Post.id.in_(post_ids))) if post_ids else []
     load_tags(posts)
     for post in posts:
-        latest = Revision.select().where(Revision.post == post.id).order_by(Revision.rev.desc()).first()
+        latest = history.latest_revision(post.id)
         if latest is None or (latest.title, latest.content, latest.tags) != (post.title, post.content, post.tags):
-            history.add_revision(post)
+            history.add_revision(post, latest=latest)
 
 
 def _import_admin(fields):
@@ -98,8 +98,7 @@ def _import_revoked_token(fields):
 def _import_post(fields):
     fields = dict(fields)
     tags = fields.pop("tags")
-    fields.pop("content_html", None)
-    fields["content_html"] = render_markdown(fields["content"])
+    fields["content_html"] = render_markdown(fields["content"])  # never the file's HTML
     fields.update(index_fields(fields["title"], fields["content"]))
     fields["publication_time"] = fields["publish_at"] or fields["created"]
     clash = Post.select(Post.id).where(Post.slug == fields["slug"], Post.id != fields["id"]).first()
