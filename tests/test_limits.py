@@ -1,6 +1,9 @@
 """Abuse limits: login throttling in the database, and general request limits."""
 from datetime import timedelta
 
+from limits import parse
+
+from microblog import limits
 from microblog.models import LoginFailure, utcnow
 from microblog.service import throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -133,3 +136,28 @@ def test_cross_origin_access_for_the_allowed_origins_only(make_app, app, auth):
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://admin.example"
     assert "idempotency-key" in preflight.headers["Access-Control-Allow-Headers"].lower()
     assert "Access-Control-Allow-Credentials" not in preflight.headers
+
+
+def test_process_windows_restart_after_their_window_and_forget_old_clients(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    windows, limit = limits.ProcessWindows(), parse("2 per minute")
+    assert [windows.hit(limit, "a")[0] for _ in range(3)] == [True, True, False]
+    assert windows.hit(limit, "a") == (False, 60.0)
+    clock[0] += 45
+    assert windows.hit(limit, "a") == (False, 15.0)
+    clock[0] += 15
+    assert windows.hit(limit, "a") == (True, 60.0), "a new window"
+    monkeypatch.setattr(windows, "hits_before_sweep", 2)
+    windows.hit(limit, "b")
+    clock[0] += 61
+    windows.hit(limit, "c")
+    assert set(windows.windows) == {"c"}, "expired windows are swept"
+
+
+def test_shared_windows_count_in_the_store_and_say_when_to_retry():
+    windows, limit = limits.SharedWindows("memory://"), parse("2 per minute")
+    assert [windows.hit(limit, "a")[0] for _ in range(3)] == [True, True, False]
+    allowed, seconds_left = windows.hit(limit, "a")
+    assert not allowed and 59 < seconds_left <= 60
+    assert windows.hit(limit, "b") == (True, 0)
