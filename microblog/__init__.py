@@ -1,5 +1,6 @@
 """microblog: a small, correct, fast blog API."""
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from . import cli, config, cors, db, errors, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
@@ -10,6 +11,7 @@ from .tokens import jwt
 def create_app(test_config=None):
     """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -29,6 +31,17 @@ def create_app(test_config=None):
     app.after_request(private_no_store)
     app.after_request(_security_headers)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """The API keeps no state in cookies (tokens travel in headers): no session is read or
+    signed on any request, and no Set-Cookie is ever sent."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        pass
 
 
 def _security_headers(response):

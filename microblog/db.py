@@ -1,4 +1,4 @@
-"""The database: a proxy bound to the app's database, per-request connections, write transactions."""
+"""The database: a proxy bound to the app's database, pooled connections, write transactions."""
 import contextlib
 
 from flask import appcontext_pushed
@@ -9,13 +9,25 @@ database = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
+CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
 
 
 def open_database(url, sqlite_synchronous="NORMAL"):
-    """Build (without connecting) the database named by a URL."""
+    """Build (without connecting) the database named by a URL, with a pool of connections.
+
+    Opening a connection costs more than most reads (SQLite: four pragmas; PostgreSQL: a TCP
+    handshake and authentication), so each process keeps its connections: one per thread
+    that uses the database, handed back at the end of each app context and reused by the next.
+    A connection handed back inside a transaction is rolled back; a broken one is dropped.
+    """
+    scheme, rest = url.split(":", 1)
+    if not scheme.endswith("+pool"):
+        url = f"{scheme}+pool:{rest}"
+    pool = {"max_connections": None, "stale_timeout": CONNECTION_MAX_AGE_SECONDS}
     if url.startswith("sqlite"):
         return connect(
             url,
+            **pool,
             pragmas={
                 "journal_mode": "wal",
                 "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
@@ -23,8 +35,9 @@ def open_database(url, sqlite_synchronous="NORMAL"):
                 "synchronous": sqlite_synchronous,
             },
             lock_type="IMMEDIATE",
+            check_same_thread=False,  # the pool hands a connection to one thread at a time
         )
-    return connect(url)
+    return connect(url, **pool)
 
 
 def is_sqlite():
@@ -65,7 +78,8 @@ def reset_id_sequence(model):
         )
 
 
-def close_connection(_exc=None):
+def release_connection(_exc=None):
+    """Hand this thread's connection back to the pool (the end of every app context)."""
     if not database.is_closed():
         database.close()
 
@@ -77,11 +91,12 @@ def _bind(app, **_extra):
 def init_app(app):
     """Give the app its database; every app context (request or CLI) binds the proxy to it.
 
-    Connections open lazily on first use and close when the app context ends, so no
-    connection is ever shared across a fork (gunicorn workers) or between requests.
+    Connections open lazily on first use, in the process and thread that use them (never
+    before a fork: create_app connects to nothing), and go back to the pool when the app
+    context ends.
     """
     app.extensions["database"] = open_database(
         app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"]
     )
     appcontext_pushed.connect(_bind, app, weak=False)
-    app.teardown_appcontext(close_connection)
+    app.teardown_appcontext(release_connection)

@@ -1,10 +1,10 @@
 """Peewee models and the query helpers that define who sees what."""
 import json
 import re
-from collections import defaultdict
 from datetime import datetime, timezone
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -13,10 +13,13 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    Select,
     TextField,
+    fn,
 )
 
-from .db import database
+from .db import database, is_sqlite
+from .prepared import PreparedQuery
 from .slugs import SLUG_PATTERN
 
 MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
@@ -82,24 +85,31 @@ class Post(BaseModel):
         indexes = ((("publication_time", "id"), False),)
 
     @classmethod
+    def select_with_tags(cls):
+        """Every column, and `tags`: the post's tag names in order, read in the same row."""
+        return cls.select(cls, _tag_names().alias("tags"))
+
+    @classmethod
     def find(cls, post_id, query=None):
         """The post with this id, or None (an id beyond the column's range finds nothing);
         `query` (e.g. one that locks) replaces the plain SELECT."""
         if not 1 <= post_id <= MAX_ID:
             return None
-        return (query or cls.select()).where(cls.id == post_id).first()
+        if query is not None:
+            return query.where(cls.id == post_id).first()
+        return next(iter(_post_by_id(post_id=post_id)), None)
 
     @classmethod
     def find_by_slug(cls, slug):
         """The post with this slug, or None (a string that cannot be a slug finds nothing)."""
         if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
             return None
-        return cls.get_or_none(cls.slug == slug)
+        return next(iter(_post_by_slug(slug=slug)), None)
 
     @classmethod
     def public(cls, now):
-        """Posts an anonymous reader may see at `now`."""
-        return cls.select().where(
+        """Posts an anonymous reader may see at `now`, with their tags."""
+        return cls.select_with_tags().where(
             cls.visible == True,  # noqa: E712 (peewee expression)
             cls.deleted.is_null(),
             cls.publication_time <= now,
@@ -107,8 +117,8 @@ class Post(BaseModel):
 
     @classmethod
     def admin_view(cls, deleted="exclude"):
-        """Every post, with soft-deleted ones excluded, included or alone."""
-        query = cls.select()
+        """Every post, with soft-deleted ones excluded, included or alone, with their tags."""
+        query = cls.select_with_tags()
         if deleted == "exclude":
             return query.where(cls.deleted.is_null())
         if deleted == "only":
@@ -134,21 +144,21 @@ class PostTag(BaseModel):
         indexes = ((("tag", "post"), False),)
 
 
-def load_tags(posts):
-    """Set `.tags` on each post: their names in the order given, for many posts in one query."""
-    names = defaultdict(list)
-    if posts:
-        rows = (
-            PostTag.select(PostTag.post, Tag.name)
-            .join(Tag)
-            .where(PostTag.post.in_([post.id for post in posts]))
-            .order_by(PostTag.post, PostTag.position)
-            .tuples()
-        )
-        for post_id, name in rows:
-            names[post_id].append(name)
-    for post in posts:
-        post.tags = names[post.id]
+def _tag_names():
+    """A column of the post's tag names in position order, as a list. Tag names hold no
+    space, so the database joins them with spaces (SQLite's group_concat keeps the order of
+    its ordered subquery; PostgreSQL's ARRAY(subquery) is ordered by definition)."""
+    names = (PostTag.select(Tag.name).join(Tag)
+             .where(PostTag.post == Post.id).order_by(PostTag.position))
+    if is_sqlite():
+        joined = Select([names], [fn.group_concat(SQL("name"), " ")])
+    else:
+        joined = fn.array_to_string(fn.ARRAY(names), " ")
+    return fn.COALESCE(joined, "").python_value(str.split)
+
+
+_post_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
+_post_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug), slug=Post.slug)
 
 
 class TagList(TextField):

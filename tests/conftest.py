@@ -31,11 +31,14 @@ def database_url(tmp_path):
     with server.bind_ctx(MODELS), server.connection_context():
         server.drop_tables(MODELS, safe=True, cascade=True)
         server.execute_sql("DROP TABLE IF EXISTS schema_version")
+    server.close_all()
 
 
 @pytest.fixture
 def make_app(database_url, tmp_path):
-    """Build an app on the test database; keyword arguments override the config."""
+    """Build an app on the test database; keyword arguments override the config. The apps'
+    pooled connections are closed after the test (before its database is dropped)."""
+    made = []
 
     def make(**overrides):
         config = {
@@ -47,9 +50,12 @@ def make_app(database_url, tmp_path):
             "RATELIMIT_ENABLED": False,
             **overrides,
         }
-        return create_app(config)
+        made.append(create_app(config))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:
+        app.extensions["database"].close_all()
 
 
 @pytest.fixture

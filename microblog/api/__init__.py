@@ -65,6 +65,11 @@ def integer_parameter_schema(_converter):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
+    def arguments(self, schema, **kwargs):
+        """As flask-smorest's, with the schema instantiated once here (webargs would make an
+        instance of a schema class on every request)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
     def problem(self, status, description=None):
         """Document an error response of this endpoint as an RFC 9457 problem."""
         return self.alt_response(

@@ -1,5 +1,5 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
-from ..models import MAX_ID, Change, Post, Revision, load_tags, utcnow
+from ..models import MAX_ID, Change, Post, Revision, utcnow
 from . import errors
 
 ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")
@@ -44,9 +44,8 @@ def changes(since, limit):
     """Changes after seq `since`, in commit order, each with its post as it is now (None once
     purged); and the seq to ask from next time."""
     found = list(Change.select().where(Change.seq > since).order_by(Change.seq).limit(limit))
-    posts = {post.id: post for post in Post.select().where(
+    posts = {post.id: post for post in Post.select_with_tags().where(
         Post.id.in_({change.post_id for change in found}))} if found else {}
-    load_tags(list(posts.values()))
     for change in found:
         change.post = None if change.action == "purge" else posts.get(change.post_id)
     return found, (found[-1].seq if found else since)

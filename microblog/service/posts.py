@@ -6,7 +6,8 @@ from peewee import fn
 
 from ..content import render_markdown
 from ..db import locked, write_transaction
-from ..models import IdempotencyKey, Post, PostTag, Tag, load_tags, utcnow
+from ..models import IdempotencyKey, Post, PostTag, Tag, utcnow
+from ..prepared import PreparedQuery
 from ..search import index_fields, search
 from ..slugs import first_free, slugify
 from . import errors, history
@@ -43,14 +44,11 @@ def sort_key(post):
 
 
 def list_public(post_filter, now=None):
-    return _page(Post.public(now or utcnow()), post_filter)
+    return _page(post_filter, now or utcnow())
 
 
 def list_admin(post_filter):
-    query = Post.admin_view(post_filter.deleted)
-    if post_filter.visible is not None:
-        query = query.where(Post.visible == post_filter.visible)
-    return _page(query, post_filter)
+    return _page(post_filter)
 
 
 def get_public(post_id, now=None):
@@ -63,9 +61,7 @@ def get_public_by_slug(slug, now=None):
 
 def get_admin(post_id):
     """Any post, deleted included."""
-    post = _get(post_id)
-    load_tags([post])
-    return post
+    return _get(post_id)
 
 
 def public_tags(now=None):
@@ -124,7 +120,6 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
-        load_tags([post])
         changed = {name for name, value in changes.items() if getattr(post, name) != value}
         if not changed:
             return post
@@ -178,7 +173,6 @@ def restore_post(post_id, precondition=None, now=None):
         if post.deleted is not None:
             _save(post, {"deleted": None, "public_when_deleted": False}, now)
             history.record_change(post.id, "restore", now)
-    load_tags([post])
     return post
 
 
@@ -201,7 +195,7 @@ def _get(post_id):
 
 def _get_for_change(post_id, precondition):
     """The post, locked for this transaction, if the caller's precondition holds."""
-    post = Post.find(post_id, locked(Post.select()))
+    post = Post.find(post_id, locked(Post.select_with_tags()))
     if post is None:
         raise errors.NotFound("No post has this id.")
     if precondition is not None and not precondition(post):
@@ -222,20 +216,35 @@ def _save(post, fields, now):
 def _public_or_raise(post, now):
     """The post if public; 410 only for a post deleted while public, else 404 (reveal nothing)."""
     if post is not None and post.is_public(now):
-        load_tags([post])
         return post
     if post is not None and post.deleted is not None and post.public_when_deleted:
         raise errors.Gone("This post has been deleted.")
     raise errors.NotFound("No public post matches.")
 
 
-def _page(query, post_filter):
-    """One page, newest first; with a search text, best tier first and newest first within it."""
-    order = [Post.publication_time, Post.id]
-    if post_filter.q is not None:
+def _page(post_filter, now=None):
+    """One page: the public posts at `now`, or (no `now`) the admin's view."""
+    if post_filter.q is None:
+        values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
+        rows = list(_prepared_page(post_filter, values)(**values))
+    else:
         found = search(post_filter.q)
         if found is None:
             return Page(items=[], has_more=False)
+        rows = list(_page_query(post_filter, now, found).limit(post_filter.limit + 1))
+    return Page(items=rows[: post_filter.limit], has_more=len(rows) > post_filter.limit)
+
+
+def _page_query(post_filter, now, found=None):
+    """Newest first; with a search (`found`), best tier first and newest first within it."""
+    if now is not None:
+        query = Post.public(now)
+    else:
+        query = Post.admin_view(post_filter.deleted)
+        if post_filter.visible is not None:
+            query = query.where(Post.visible == post_filter.visible)
+    order = [Post.publication_time, Post.id]
+    if found is not None:
         query = query.select_extend(found.tier.alias("search_tier")).where(found.match)
         order.insert(0, found.tier)
     if post_filter.after is not None:
@@ -247,10 +256,35 @@ def _page(query, post_filter):
     if post_filter.tag is not None:
         tagged = PostTag.select(PostTag.post).join(Tag).where(Tag.name == post_filter.tag)
         query = query.where(Post.id.in_(tagged))
-    rows = list(query.order_by(*[part.desc() for part in order]).limit(post_filter.limit + 1))
-    items = rows[: post_filter.limit]
-    load_tags(items)
-    return Page(items=items, has_more=len(rows) > post_filter.limit)
+    return query.order_by(*[part.desc() for part in order])
+
+
+PAGE_SLOTS = {"rows": None, "now": Post.publication_time, "after_time": Post.publication_time,
+              "after_id": Post.id, "since": Post.publication_time, "until": Post.publication_time,
+              "tag": Tag.name}
+_prepared_pages = {}  # a list's shape → its PreparedQuery
+
+
+def _prepared_page(post_filter, values):
+    """The prepared query for lists of this shape: the filters given (their values aside)."""
+    visible, deleted = post_filter.visible, post_filter.deleted
+    shape = (visible, deleted, *sorted(values))
+    if shape not in _prepared_pages:
+
+        def build(rows, now=None, after_time=None, after_id=None, since=None, until=None, tag=None):
+            after = (after_time, after_id) if after_time is not None else None
+            marked = PostFilter(limit=0, after=after, tag=tag, since=since, until=until,
+                                visible=visible, deleted=deleted)
+            return _page_query(marked, now).limit(rows)
+
+        _prepared_pages[shape] = PreparedQuery(build, **{name: PAGE_SLOTS[name] for name in values})
+    return _prepared_pages[shape]
+
+
+def _slot_values(post_filter, now):
+    after_time, after_id = post_filter.after or (None, None)
+    return {"rows": post_filter.limit + 1, "now": now, "after_time": after_time, "after_id": after_id,
+            "since": post_filter.since, "until": post_filter.until, "tag": post_filter.tag}
 
 
 def _after(order, key):

@@ -1,7 +1,7 @@
 """Export every record, and import (upsert) them back: the site's data, backend-neutral."""
 from ..content import render_markdown
 from ..db import read_snapshot, reset_id_sequence, write_transaction
-from ..models import Post, Revision, RevokedToken, User, load_tags
+from ..models import Post, Revision, RevokedToken, User
 from ..search import index_fields
 from . import errors, history
 from .posts import set_tags
@@ -24,10 +24,9 @@ def export_records():
             yield "revoked_token", {"session_id": token.session_id, "expires": token.expires}
         last_id = 0
         while True:
-            batch = list(Post.select().where(Post.id > last_id).order_by(Post.id).limit(EXPORT_BATCH))
+            batch = list(Post.select_with_tags().where(Post.id > last_id).order_by(Post.id).limit(EXPORT_BATCH))
             if not batch:
                 break
-            load_tags(batch)
             for post in batch:
                 yield "post", {name: getattr(post, name) for name in POST_FIELDS}
             last_id = batch[-1].id
@@ -63,8 +62,7 @@ def import_records(records):
 def _revise(post_ids):
     """Posts whose imported text is not their latest revision (an older file, or one without
     revisions) get it as their next revision, so history always ends at the current text."""
-    posts = list(Post.select().where(Post.id.in_(post_ids))) if post_ids else []
-    load_tags(posts)
+    posts = list(Post.select_with_tags().where(Post.id.in_(post_ids))) if post_ids else []
     for post in posts:
         latest = history.latest_revision(post.id)
         if latest is None or (latest.title, latest.content, latest.tags) != (post.title, post.content, post.tags):
@@ -91,8 +89,8 @@ def _import_admin(fields):
 
 
 def _import_revoked_token(fields):
-    inserted = RevokedToken.insert(**fields).on_conflict_ignore().execute()
-    return "created" if inserted else "unchanged"
+    inserted = RevokedToken.insert(**fields).on_conflict_ignore().as_rowcount().execute()
+    return "created" if inserted else "unchanged"  # rows inserted (a last row id can be stale)
 
 
 def _import_post(fields):
@@ -112,7 +110,6 @@ def _import_post(fields):
         set_tags(Post(id=fields["id"]), tags)
         history.record_change(fields["id"], "update")
         return "created"
-    load_tags([existing])
     if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()
                                      if k != "version"):
         return "unchanged"
