@@ -86,8 +86,9 @@ class Post(BaseModel):
 
     @classmethod
     def select_with_tags(cls):
-        """Every column, and `tags`: the post's tag names in order, read in the same row."""
-        return cls.select(cls, _tag_names().alias("tags"))
+        """Every column but the search words (index material, never read back), and `tags`:
+        the post's tag names in order, read in the same row."""
+        return cls.select(*cls.READ_FIELDS, _tag_names().alias("tags"))
 
     @classmethod
     def find(cls, post_id, query=None):
@@ -157,6 +158,8 @@ def _tag_names():
     return fn.COALESCE(joined, "").python_value(str.split)
 
 
+Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
+                         if field not in (Post.search_title, Post.search_body))
 _post_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _post_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug), slug=Post.slug)
 

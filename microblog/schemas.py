@@ -143,9 +143,12 @@ class UTCDateTime(fields.DateTime):
             raise ValidationError("The time is out of range once converted to UTC.") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.isoformat(timespec="microseconds") + "Z"
+        return utc_text(value)
+
+
+def utc_text(moment):
+    """A naive UTC datetime as RFC 3339 text with microseconds and Z (None stays None)."""
+    return None if moment is None else moment.isoformat(timespec="microseconds") + "Z"
 
 
 def post_length(content):
@@ -199,11 +202,33 @@ class Post(Schema):
     created = UTCDateTime()
     edited = UTCDateTime(allow_none=True)
 
+    def dump(self, obj, *, many=None):
+        """What Schema.dump gives, built directly: posts are dumped on every read, and field
+        by field marshmallow took longer than the database (tests compare the two)."""
+        if self.only or self.exclude:
+            return super().dump(obj, many=many)
+        if self.many if many is None else many:
+            return [self.dump_post(post) for post in obj]
+        return self.dump_post(obj)
+
+    @staticmethod
+    def dump_post(post):
+        return {
+            "id": post.id, "content": post.content, "content_html": post.content_html,
+            "title": post.title, "slug": post.slug, "tags": list(post.tags), "visible": post.visible,
+            "publish_at": utc_text(post.publish_at), "created": utc_text(post.created),
+            "edited": utc_text(post.edited),
+        }
+
 
 class AdminPost(Post):
     """A post as the admin sees it."""
 
     deleted = UTCDateTime(allow_none=True)
+
+    @staticmethod
+    def dump_post(post):
+        return {**Post.dump_post(post), "deleted": utc_text(post.deleted)}
 
 
 class PostPage(Schema):
