@@ -159,7 +159,7 @@ def _tag_names():
 
 
 Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
-                         if field not in (Post.search_title, Post.search_body))
+                         if field.name not in ("search_title", "search_body"))
 _post_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _post_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug), slug=Post.slug)
 

@@ -18,7 +18,8 @@ def test_post_dumps_match_marshmallow_for_every_kind_of_post(app, auth, client):
     client.delete(f"/api/v1/admin/posts/{deleted['id']}", headers=auth.headers)
     with app.app_context():
         stored = posts.list_admin(PostFilter(limit=10, deleted="include")).items
-        assert len(stored) == 5
+        assert [post.content for post in stored] == ["later", "to delete", "edited", "**all of it**", "plain"]
+        assert stored[3].tags == ["b", "a"] and stored[3].title == "Título"
         for schema in (schemas.Post(), schemas.AdminPost()):
             for post in stored:
                 assert schema.dump(post) == Schema.dump(schema, post)

@@ -12,6 +12,7 @@ POST_FIELDS = (
     "edited", "updated", "deleted", "public_when_deleted", "version",
 )
 REVISION_FIELDS = ("rev", "title", "content", "tags", "created")
+NOT_COMPARED = {"version", "search_title", "search_body"}  # a version only grows; words follow the text
 ADMIN_FIELDS = ("username", "password_hash", "token_generation", "created")
 
 
@@ -111,7 +112,7 @@ def _import_post(fields):
         history.record_change(fields["id"], "update")
         return "created"
     if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()
-                                     if k != "version"):
+                                     if k not in NOT_COMPARED):
         return "unchanged"
     fields["version"] = max(fields["version"], existing.version + 1)
     Post.update(**fields).where(Post.id == fields["id"]).execute()
