@@ -6,7 +6,7 @@ from peewee import fn
 
 from ..content import render_markdown
 from ..db import locked, write_transaction
-from ..models import IdempotencyKey, Post, PostTag, Tag, utcnow
+from ..models import IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
 from ..prepared import PreparedQuery
 from ..search import index_fields, search
 from ..slugs import first_free, slugify
@@ -52,16 +52,19 @@ def list_admin(post_filter):
 
 
 def get_public(post_id, now=None):
-    return _public_or_raise(Post.find(post_id), now or utcnow())
+    return _public_or_raise(Post.view(post_id), now or utcnow())
 
 
 def get_public_by_slug(slug, now=None):
-    return _public_or_raise(Post.find_by_slug(slug), now or utcnow())
+    return _public_or_raise(Post.view_by_slug(slug), now or utcnow())
 
 
 def get_admin(post_id):
     """Any post, deleted included."""
-    return _get(post_id)
+    post = Post.view(post_id)
+    if post is None:
+        raise errors.NotFound("No post has this id.")
+    return post
 
 
 def public_tags(now=None):
@@ -186,13 +189,6 @@ def purge_post(post_id, precondition=None, now=None):
         history.record_change(post.id, "purge", now)
 
 
-def _get(post_id):
-    post = Post.find(post_id)
-    if post is None:
-        raise errors.NotFound("No post has this id.")
-    return post
-
-
 def _get_for_change(post_id, precondition):
     """The post, locked for this transaction, if the caller's precondition holds."""
     post = Post.find(post_id, locked(Post.select_with_tags()))
@@ -256,7 +252,7 @@ def _page_query(post_filter, now, found=None):
     if post_filter.tag is not None:
         tagged = PostTag.select(PostTag.post).join(Tag).where(Tag.name == post_filter.tag)
         query = query.where(Post.id.in_(tagged))
-    return query.order_by(*[part.desc() for part in order])
+    return query.order_by(*[part.desc() for part in order]).objects(PostView)
 
 
 PAGE_SLOTS = {"rows": None, "now": Post.publication_time, "after_time": Post.publication_time,
