@@ -153,10 +153,11 @@ class PostTag(BaseModel):
     post = ForeignKeyField(Post, backref="post_tags", on_delete="CASCADE")
     tag = ForeignKeyField(Tag, backref="post_tags", on_delete="CASCADE")
     position = IntegerField(default=0)
+    publication_time = DateTimeField()  # the post's, copied: a tag's posts in reading order
 
     class Meta:
         primary_key = CompositeKey("post", "tag")
-        indexes = ((("tag", "post"), False),)
+        indexes = ((("tag", "post"), False), (("tag", "publication_time", "post"), False))
 
 
 def _tag_names():

@@ -172,6 +172,31 @@ def test_filter_by_tag(client, auth):
     assert ids(client.get("/api/v1/posts?tag=nothing")) == []
 
 
+def test_a_tag_page_follows_reading_order_through_reschedules_and_imports(app, client, auth):
+    first = auth.create_post(content="first", tags=["t", "u"])
+    second = auth.create_post(content="second", tags=["t"])
+    third = auth.create_post(content="third", tags=["t"], publish_at="2001-01-01T00:00:00Z")
+    assert ids(client.get("/api/v1/posts?tag=t")) == [second["id"], first["id"], third["id"]]
+    client.patch(f"/api/v1/admin/posts/{second['id']}", json={"publish_at": "2000-01-01T00:00:00Z"},
+                 headers=auth.headers)
+    client.patch(f"/api/v1/admin/posts/{third['id']}", json={"publish_at": None}, headers=auth.headers)
+    expected = [third["id"], first["id"], second["id"]]
+    assert ids(client.get("/api/v1/posts?tag=t")) == expected
+    page = client.get("/api/v1/posts?tag=t&limit=1").get_json()
+    assert ids(client.get(f"/api/v1/posts?tag=t&limit=2&cursor={page['next_cursor']}")) == expected[1:]
+    assert ids(client.get("/api/v1/posts?tag=t&since=2000-06-01T00:00:00Z")) == expected[:2]
+    exported = client.get("/api/v1/admin/export", headers=auth.headers).get_data()
+    edited = exported.replace(b'"publish_at":null', b'"publish_at":"1999-01-01T00:00:00.000000Z"', 1)
+    assert edited != exported
+    response = client.post("/api/v1/admin/import", data=edited, headers={
+        **auth.headers, "Content-Type": "application/x-ndjson"})
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        from microblog.models import Post, PostTag
+        pairs = PostTag.select(PostTag.publication_time, Post.publication_time).join(Post).tuples()
+        assert len(pairs) == 4 and all(copy == original for copy, original in pairs)
+
+
 def test_search_finds_every_word_case_insensitively_title_matches_first(client, auth):
     in_title = auth.create_post(content="Body text", title="All about PEEWEE models")
     in_content = auth.create_post(content="Peewee is a small ORM with models")

@@ -105,7 +105,7 @@ def create_post(data, now=None, idempotency_key=None):
             **index_fields(data.get("title"), data["content"]),
         )
         post.tags = data.get("tags", [])
-        set_tags(post, post.tags)
+        set_tags(post.id, post.tags, post.publication_time)
         history.add_revision(post, now)
         history.record_change(post.id, "create", now)
         if idempotency_key is not None:
@@ -140,7 +140,7 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
             fields["edited"] = now
         _save(post, fields, now)
         if "tags" in changed:
-            set_tags(post, changes["tags"])
+            set_tags(post.id, changes["tags"], post.publication_time)
             post.tags = changes["tags"]
         if changed & EDIT_FIELDS:
             history.add_revision(post, now)
@@ -205,6 +205,8 @@ def _save(post, fields, now):
     saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
+    if "publication_time" in fields:
+        PostTag.update(publication_time=fields["publication_time"]).where(PostTag.post == post.id).execute()
     for name, value in fields.items():
         setattr(post, name, value)
 
@@ -240,18 +242,21 @@ def _page_query(post_filter, now, found=None):
         if post_filter.visible is not None:
             query = query.where(Post.visible == post_filter.visible)
     order = [Post.publication_time, Post.id]
+    if post_filter.tag is not None:
+        # the tag's index in reading order: its rows carry a copy of publication_time
+        query = query.join(PostTag, on=(PostTag.post == Post.id)).where(
+            PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))
+        order = [PostTag.publication_time, PostTag.post]
+    time = order[0]
     if found is not None:
         query = query.select_extend(found.tier.alias("search_tier")).where(found.match)
         order.insert(0, found.tier)
     if post_filter.after is not None:
         query = query.where(_after(order, post_filter.after))
     if post_filter.since is not None:
-        query = query.where(Post.publication_time >= post_filter.since)
+        query = query.where(time >= post_filter.since)
     if post_filter.until is not None:
-        query = query.where(Post.publication_time < post_filter.until)
-    if post_filter.tag is not None:
-        tagged = PostTag.select(PostTag.post).join(Tag).where(Tag.name == post_filter.tag)
-        query = query.where(Post.id.in_(tagged))
+        query = query.where(time < post_filter.until)
     return query.order_by(*[part.desc() for part in order]).objects(PostView)
 
 
@@ -291,14 +296,16 @@ def _after(order, key):
     return (first < value) | ((first == value) & _after(rest, rest_values))
 
 
-def set_tags(post, names):
-    PostTag.delete().where(PostTag.post == post).execute()
+def set_tags(post_id, names, publication_time):
+    """The post's tags, in order, with its publication time (the tag index's reading order)."""
+    PostTag.delete().where(PostTag.post == post_id).execute()
     if not names:
         return
     Tag.insert_many([{"name": name} for name in names]).on_conflict_ignore().execute()
     tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
     PostTag.insert_many(
-        [{"post": post.id, "tag": tag_ids[name], "position": i} for i, name in enumerate(names)]
+        [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
+         for i, name in enumerate(names)]
     ).execute()
 
 

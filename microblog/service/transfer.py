@@ -108,7 +108,7 @@ def _import_post(fields):
     existing = Post.find(fields["id"])
     if existing is None:
         Post.insert(**fields).execute()
-        set_tags(Post(id=fields["id"]), tags)
+        set_tags(fields["id"], tags, fields["publication_time"])
         history.record_change(fields["id"], "update")
         return "created"
     if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()
@@ -116,7 +116,7 @@ def _import_post(fields):
         return "unchanged"
     fields["version"] = max(fields["version"], existing.version + 1)
     Post.update(**fields).where(Post.id == fields["id"]).execute()
-    set_tags(existing, tags)
+    set_tags(existing.id, tags, fields["publication_time"])
     history.record_change(fields["id"], "update")
     return "updated"
 
