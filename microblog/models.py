@@ -62,6 +62,7 @@ class RevokedToken(BaseModel):
 class Tag(BaseModel):
     id = AutoField()
     name = CharField(max_length=MAX_TAG_LENGTH, unique=True)
+    post_count = IntegerField(default=0)  # its visible, undeleted posts (service.posts.tally_tags)
 
 
 class Post(BaseModel):

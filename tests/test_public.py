@@ -359,3 +359,51 @@ def test_search_finds_exactly_the_posts_holding_every_word_on_either_backend(cli
     posts = [auth.create_post(content=text) for text in TRICKY_TEXTS]
     expected = {p["id"] for p in posts if set(words(query)) <= set(words(p["content"]))}
     assert set(ids(client.get(f"/api/v1/posts?q={quote(query)}"))) == expected
+
+
+def test_tag_counts_follow_every_kind_of_change(app, client, auth):
+    """tag.post_count, kept by each write, always equals a count of the posts themselves, and
+    the tag list equals the public posts' tags counted one by one."""
+    from microblog.models import Post, PostTag, Tag
+
+    def check():
+        with app.app_context():
+            for tag in Tag.select():
+                actual = (PostTag.select().join(Post).where(PostTag.tag == tag.id, Post.visible == True,  # noqa: E712
+                                                             Post.deleted.is_null()).count())
+                assert tag.post_count == actual, tag.name
+        public = client.get("/api/v1/posts?limit=100").get_json()["items"]
+        expected = {}
+        for post in public:
+            for name in post["tags"]:
+                expected[name] = expected.get(name, 0) + 1
+        listed = client.get("/api/v1/tags").get_json()["items"]
+        assert {item["name"]: item["count"] for item in listed} == expected
+        assert listed == sorted(listed, key=lambda item: (-item["count"], item["name"]))
+
+    def patch(post, **fields):
+        response = client.patch(f"/api/v1/admin/posts/{post['id']}", json=fields, headers=auth.headers)
+        assert response.status_code == 200, response.get_json()
+
+    a = auth.create_post(content="a", tags=["x", "y"])
+    b = auth.create_post(content="b", tags=["x"], visible=False)
+    c = auth.create_post(content="c", tags=["y", "z"], publish_at="2999-01-01T00:00:00Z")
+    d = auth.create_post(content="d", tags=["z"])
+    check()
+    patch(a, tags=["y", "w"])
+    patch(b, visible=True)
+    patch(d, visible=False, tags=["x"])
+    patch(c, publish_at=None)
+    check()
+    for post in (a, d):
+        assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
+    check()
+    exported = client.get("/api/v1/admin/export", headers=auth.headers).get_data()
+    assert client.post(f"/api/v1/admin/posts/{a['id']}/restore", headers=auth.headers).status_code == 200
+    assert client.delete(f"/api/v1/admin/posts/{d['id']}?purge=true", headers=auth.headers).status_code == 204
+    patch(b, tags=["v"])
+    check()
+    response = client.post("/api/v1/admin/import", data=exported, headers={
+        **auth.headers, "Content-Type": "application/x-ndjson"})
+    assert response.status_code == 200, response.get_json()
+    check()

@@ -68,17 +68,18 @@ def get_admin(post_id):
 
 
 def public_tags(now=None):
-    """Tags of public posts with the number of public posts carrying each, most used first."""
-    count = fn.COUNT(PostTag.post).alias("count")
-    public_ids = Post.public(now or utcnow()).select(Post.id)
-    return list(
-        Tag.select(Tag.name, count)
-        .join(PostTag)
-        .where(PostTag.post.in_(public_ids))
-        .group_by(Tag.name)
-        .order_by(count.desc(), Tag.name)
-        .dicts()
-    )
+    """Tags of public posts with the number of public posts carrying each, most used first.
+
+    A tag keeps the count of its visible, undeleted posts (tag.post_count); those of them
+    still scheduled are counted through the tag's reading-order index, so the cost follows
+    the number of tags and scheduled posts, not of posts.
+    """
+    scheduled = (PostTag.select(fn.COUNT(PostTag.post)).join(Post)
+                 .where(PostTag.tag == Tag.id, PostTag.publication_time > (now or utcnow()),
+                        Post.visible == True, Post.deleted.is_null()))  # noqa: E712 (peewee expression)
+    counts = Tag.select(Tag.name, Tag.post_count - scheduled).where(Tag.post_count > 0).tuples()
+    found = [{"name": name, "count": count} for name, count in counts if count > 0]
+    return sorted(found, key=lambda tag: (-tag["count"], tag["name"]))
 
 
 def create_post(data, now=None, idempotency_key=None):
@@ -106,6 +107,7 @@ def create_post(data, now=None, idempotency_key=None):
         )
         post.tags = data.get("tags", [])
         set_tags(post.id, post.tags, post.publication_time)
+        tally_tags(post.id, +1)
         history.add_revision(post, now)
         history.record_change(post.id, "create", now)
         if idempotency_key is not None:
@@ -138,10 +140,15 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
             fields["publication_time"] = changes["publish_at"] or post.created
         if changed & EDIT_FIELDS:
             fields["edited"] = now
+        recount = bool(changed & {"tags", "visible"})
+        if recount:
+            tally_tags(post.id, -1)
         _save(post, fields, now)
         if "tags" in changed:
             set_tags(post.id, changes["tags"], post.publication_time)
             post.tags = changes["tags"]
+        if recount:
+            tally_tags(post.id, +1)
         if changed & EDIT_FIELDS:
             history.add_revision(post, now)
         if changed - {"visible"}:
@@ -164,6 +171,7 @@ def delete_post(post_id, precondition=None, now=None):
     with write_transaction():
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
+            tally_tags(post.id, -1)
             _save(post, {"public_when_deleted": post.is_public(now), "deleted": now}, now)
             history.record_change(post.id, "delete", now)
 
@@ -175,6 +183,7 @@ def restore_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             _save(post, {"deleted": None, "public_when_deleted": False}, now)
+            tally_tags(post.id, +1)
             history.record_change(post.id, "restore", now)
     return post
 
@@ -294,6 +303,15 @@ def _after(order, key):
     if not rest:
         return first < value
     return (first < value) | ((first == value) & _after(rest, rest_values))
+
+
+def tally_tags(post_id, delta):
+    """Add `delta` to the post_count of the post's tags if the post counts (visible, not
+    deleted). Every change of a post's tags, visibility or deletion is wrapped in a -1 before
+    and a +1 after, so the counts follow whatever the change did."""
+    counted = (PostTag.select(PostTag.tag).join(Post)
+               .where(PostTag.post == post_id, Post.visible == True, Post.deleted.is_null()))  # noqa: E712
+    Tag.update(post_count=Tag.post_count + delta).where(Tag.id.in_(counted)).execute()
 
 
 def set_tags(post_id, names, publication_time):

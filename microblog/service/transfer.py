@@ -4,7 +4,7 @@ from ..db import read_snapshot, reset_id_sequence, write_transaction
 from ..models import Post, Revision, RevokedToken, User
 from ..search import index_fields
 from . import errors, history
-from .posts import set_tags
+from .posts import set_tags, tally_tags
 
 EXPORT_BATCH = 500
 POST_FIELDS = (
@@ -109,14 +109,17 @@ def _import_post(fields):
     if existing is None:
         Post.insert(**fields).execute()
         set_tags(fields["id"], tags, fields["publication_time"])
+        tally_tags(fields["id"], +1)
         history.record_change(fields["id"], "update")
         return "created"
     if existing.tags == tags and all(getattr(existing, k) == v for k, v in fields.items()
                                      if k not in NOT_COMPARED):
         return "unchanged"
     fields["version"] = max(fields["version"], existing.version + 1)
+    tally_tags(existing.id, -1)
     Post.update(**fields).where(Post.id == fields["id"]).execute()
     set_tags(existing.id, tags, fields["publication_time"])
+    tally_tags(existing.id, +1)
     history.record_change(fields["id"], "update")
     return "updated"
 
