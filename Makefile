@@ -1,15 +1,18 @@
 # make run   — start microblog on SQLite (development) with a working admin
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
 #              then the Postman collection with newman against gunicorn
+# make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+BENCH_BIN := .venv-bench/bin
+POSTS ?= 1000000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres hardening install clean
+.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres hardening bench install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +46,7 @@ run: install $(ADMIN_PASSWORD_FILE)
 test: lint pytest pytest-postgres contract-test contract-test-postgres
 
 lint: install
-	$(BIN)/ruff check microblog tests scripts wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check microblog tests scripts bench wsgi.py gunicorn.conf.py
 
 pytest: install
 	$(BIN)/python -m pytest
@@ -65,5 +68,18 @@ hardening: install
 	cd scripts && ../$(BIN)/python durability.py
 	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python durability.py && ../$(BIN)/python contention.py'
 
+# Seeds a blog of POSTS posts (and one of 1,000), then measures microblog against a bare Flask
+# app and a FastAPI + SQLAlchemy peer with wrk: a table, bench/results.json and bench/results.png.
+bench: $(BENCH_BIN)/.installed
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BENCH_BIN)/python bench/run.py --posts $(POSTS)
+
+$(BENCH_BIN)/.installed: requirements.txt bench/requirements.txt setup.cfg pyproject.toml
+	$(PYTHON) -m venv .venv-bench
+	$(BENCH_BIN)/pip install --quiet --upgrade pip
+	$(BENCH_BIN)/pip install --quiet -r requirements.txt -r bench/requirements.txt
+	$(BENCH_BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) .venv-bench node_modules .pytest_cache

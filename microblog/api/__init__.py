@@ -105,8 +105,7 @@ def public_caching(response):
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
-        response.cache_control.public = True
-        response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
     elif response.status_code != 304:
         response.headers["Cache-Control"] = "no-cache"
     return response
