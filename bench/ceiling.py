@@ -1,0 +1,9 @@
+"""The ceiling: a bare Flask app returning a constant JSON object, served like microblog."""
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def constant():
+    return {"status": "ok", "service": "ceiling"}

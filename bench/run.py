@@ -1,0 +1,313 @@
+"""`make bench`: microblog against the bare-Flask ceiling and the FastAPI + SQLAlchemy peer.
+
+For each blog size (1,000 posts and POSTS), seed a SQLite database, start the servers (the
+ceiling and microblog under gunicorn with gunicorn.conf.py; microblog again under granian, and
+the peer under uvicorn, with as many workers), then drive each endpoint with wrk from this
+machine, the ceiling measured just before every run so that each ratio compares neighbours in
+time. Prints a table and writes bench/results.json and bench/results.png.
+"""
+import argparse
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BIN = os.path.dirname(sys.executable)
+sys.path.insert(0, HERE)
+
+from seed import ADMIN_PASSWORD, ADMIN_USERNAME  # noqa: E402
+
+from microblog.pagination import encode_cursor  # noqa: E402
+
+SMALL = 1000
+UNLIMITED = "1000000000 per minute"  # the limiter still runs on every request; it never refuses
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A server process group: started, awaited until `probe` answers, stopped."""
+
+    def __init__(self, name, command, env, cwd, probe="/"):
+        self.name, self.port = name, free_port()
+        self.command = [part.replace("{port}", str(self.port)) for part in command]
+        self.env, self.cwd, self.probe, self.process = env, cwd, probe, None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.cwd, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(400):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(self.url + self.probe, timeout=1)
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def __exit__(self, *_exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+    def worker_rss_mb(self):
+        """Resident memory of each worker process (the master's children), in MB."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        sizes = []
+        for pid in children.split():
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+                sizes += [int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")]
+        return [round(size, 1) for size in sizes]
+
+
+def gunicorn(name, app, env, cwd, probe):
+    return Server(name, [f"{BIN}/gunicorn", "--config", os.path.join(ROOT, "gunicorn.conf.py"),
+                         "--bind", "127.0.0.1:{port}", app], env, cwd, probe)
+
+
+def service_env(database):
+    return {**os.environ, "MICROBLOG_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": f"sqlite:///{database}", "RATELIMIT_READS": UNLIMITED,
+            "RATELIMIT_WRITES": UNLIMITED}
+
+
+def workers():
+    """The worker count gunicorn.conf.py gives on this machine (WEB_CONCURRENCY or 2 × cores + 1)."""
+    return int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() * 2 + 1))
+
+
+def request(url, method="GET", headers=None, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def fixtures(database, url):
+    """What the endpoints ask for: a public post in the middle of the blog, a cursor deep in it,
+    a tag and a search word of middling popularity, an admin token and a post to edit."""
+    import sqlite3
+
+    connection = sqlite3.connect(database)
+    now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    public = "visible AND deleted IS NULL AND publication_time <= ?"
+    count = connection.execute(f"SELECT COUNT(*) FROM post WHERE {public}", (now,)).fetchone()[0]
+    post_id, slug = connection.execute(
+        f"SELECT id, slug FROM post WHERE {public} AND id >= ? ORDER BY id LIMIT 1", (now, count // 2)).fetchone()
+    time_text, cursor_id = connection.execute(
+        f"SELECT publication_time, id FROM post WHERE {public} ORDER BY publication_time DESC, id DESC "
+        "LIMIT 1 OFFSET ?", (now, count // 2)).fetchone()
+    tag = connection.execute("SELECT name FROM tag ORDER BY id LIMIT 1 OFFSET 20").fetchone()[0]
+    word = connection.execute("SELECT name FROM tag ORDER BY id LIMIT 1 OFFSET 100").fetchone()[0]
+    connection.close()
+    status, _, body = request(f"{url}/api/v1/auth/login", "POST",
+                              body={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})
+    assert status == 200, body
+    token = json.loads(body)["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    status, _, body = request(f"{url}/api/v1/admin/posts", "POST", admin, {"content": "To be edited."})
+    assert status == 201, body
+    _, headers, _ = request(f"{url}/api/v1/posts/{post_id}")
+    return {"post_id": post_id, "slug": slug, "tag": tag, "word": word, "admin": admin,
+            "edited": json.loads(body)["id"], "etag": headers["ETag"],
+            "cursor": encode_cursor((datetime.fromisoformat(time_text), cursor_id))}
+
+
+def endpoints(f):
+    """name → (path, extra wrk arguments, expected status, peer has it)."""
+    bearer = ["-H", f"Authorization: {f['admin']['Authorization']}"]
+    return {
+        "list": ("/api/v1/posts", [], 200, True),
+        "deep page": (f"/api/v1/posts?cursor={f['cursor']}", [], 200, False),
+        "single": (f"/api/v1/posts/{f['post_id']}", [], 200, True),
+        "by slug": (f"/api/v1/posts/by-slug/{f['slug']}", [], 200, False),
+        "tag": (f"/api/v1/posts?tag={f['tag']}", [], 200, False),
+        "search": (f"/api/v1/posts?q={f['word']}", [], 200, False),
+        "304": (f"/api/v1/posts/{f['post_id']}", ["-H", f"If-None-Match: {f['etag']}"], 304, False),
+        "feed.json": ("/feed.json", [], 200, False),
+        "admin create": ("/api/v1/admin/posts", bearer + ["-s", os.path.join(HERE, "wrk", "create.lua")], 201, False),
+        "admin patch": (f"/api/v1/admin/posts/{f['edited']}", bearer + ["-s", os.path.join(HERE, "wrk", "patch.lua")],
+                        200, False),
+    }
+
+
+def wrk(url, extra, duration, connections):
+    """requests/s and p50 latency (ms) of one wrk run; fails on any error response."""
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
+        capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors or "Socket errors" in output and re.search(r"Socket errors:.*(read|write|timeout) [1-9]", output):
+        raise RuntimeError(f"wrk saw errors on {url}:\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
+    return rate, float(p50.group(1)) * scale
+
+
+def check(url, extra, expected):
+    """The request wrk will send gets the expected status (a 304 is a 304, a create a 201)."""
+    headers = dict(value.split(": ", 1) for arg, value in zip(extra, extra[1:], strict=False) if arg == "-H")
+    method, body = "GET", None
+    if any("create.lua" in arg for arg in extra):
+        method, body = "POST", {"content": "A check before the run."}
+    elif any("patch.lua" in arg for arg in extra):
+        method, body = "PATCH", {"content": f"A check before the run {secrets.token_hex(4)}."}
+    status, _, response = request(url, method, headers, body)
+    if status != expected:
+        raise RuntimeError(f"{method} {url}: {status}, not {expected}: {response[:300]!r}")
+
+
+def measure_size(posts, args, workdir):
+    database = os.path.join(workdir, f"bench-{posts}.sqlite3")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, os.path.join(HERE, "seed.py"), database, str(posts)], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    print(f"\n{posts:,} posts seeded in {seconds:.1f} s", flush=True)
+    env = service_env(database)
+    peer_env = {**os.environ, "PEER_DATABASE": database}
+    with gunicorn("ceiling", "ceiling:app", env, HERE, "/") as ceiling, \
+            gunicorn("microblog", "wsgi:app", env, ROOT, "/healthz") as service, \
+            Server("granian", [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(workers()),
+                               "--host", "127.0.0.1", "--port", "{port}", "--no-ws", "wsgi:app"], env, ROOT,
+                   probe="/healthz") as granian, \
+            Server("peer", [f"{BIN}/uvicorn", "app:app", "--port", "{port}", "--workers", str(workers()),
+                            "--no-access-log", "--log-level", "warning"], peer_env, os.path.join(HERE, "peer"),
+                   probe="/api/v1/posts") as peer:
+        f = fixtures(database, service.url)
+        runs = {}
+        for name, (path, extra, expected, in_peer) in endpoints(f).items():
+            check(service.url + path, extra, expected)
+            result = runs[name] = {who: [] for who in ("ceiling", "service", "granian", "peer", "ceiling_p50_ms",
+                                                       "service_p50_ms", "granian_p50_ms", "peer_p50_ms")}
+            for _round in range(args.rounds):
+                for who, server, server_extra in [("ceiling", ceiling, []), ("service", service, extra),
+                                                  ("granian", granian, extra)] + (
+                        [("peer", peer, [])] if in_peer else []):
+                    rate, p50 = wrk((server.url + ("/" if who == "ceiling" else path)), server_extra,
+                                    args.duration, args.connections)
+                    result[who].append(rate)
+                    result[f"{who}_p50_ms"].append(p50)
+            print(f"  {name:13} {statistics.median(result['service']):8.0f} req/s "
+                  f"({statistics.median(result['service']) / statistics.median(result['ceiling']):.2f} × ceiling)",
+                  flush=True)
+        memory = service.worker_rss_mb()
+    return {"posts": posts, "seed_seconds": round(seconds, 1), "worker_rss_mb": memory,
+            "endpoints": {name: summary(result) for name, result in runs.items()}}
+
+
+def summary(result):
+    """Medians over the rounds, and each ratio as the median of its rounds' ratios."""
+    out = {key: round(statistics.median(values), 2) for key, values in result.items() if values}
+    out["ratio_to_ceiling"] = round(statistics.median(
+        s / c for s, c in zip(result["service"], result["ceiling"], strict=True)), 3)
+    out["granian_ratio_to_ceiling"] = round(statistics.median(
+        s / c for s, c in zip(result["granian"], result["ceiling"], strict=True)), 3)
+    if result["peer"]:
+        out["ratio_to_peer"] = round(statistics.median(
+            s / p for s, p in zip(result["service"], result["peer"], strict=True)), 2)
+    out["runs"] = result
+    return out
+
+
+def commit():
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip() or "unknown"
+
+
+def table(results):
+    sizes = results["sizes"]
+    head = f"{'endpoint':14}" + "".join(f"{format(size['posts'], ',') + ' posts':>44}" for size in sizes)
+    sub = f"{'':14}" + f"{'req/s':>9}{'×ceiling':>9}{'×peer':>7}{'p50 ms':>9}{'granian×':>10}" * len(sizes)
+    lines = [head, sub]
+    for name in sizes[0]["endpoints"]:
+        row = f"{name:14}"
+        for size in sizes:
+            e = size["endpoints"][name]
+            peer = f"{e['ratio_to_peer']:.2f}" if "ratio_to_peer" in e else "-"
+            row += (f"{e['service']:9.0f}{e['ratio_to_ceiling']:9.2f}{peer:>7}{e['service_p50_ms']:9.2f}"
+                    f"{e['granian_ratio_to_ceiling']:10.2f}")
+        lines.append(row)
+    lines.append(f"{'ceiling':14}" + "".join(
+        f"{statistics.median(e['ceiling'] for e in s['endpoints'].values()):9.0f}{'':35}" for s in sizes))
+    if len(sizes) == 2:
+        lines.append("")
+        lines.append("p50 growth from the small blog to the large one:")
+        for name in sizes[0]["endpoints"]:
+            small, large = sizes[0]["endpoints"][name], sizes[1]["endpoints"][name]
+            lines.append(f"  {name:14}{large['service_p50_ms'] / small['service_p50_ms']:6.2f} ×")
+    lines.append("")
+    lines.append("worker RSS after the run (MB): " + "; ".join(
+        f"{s['posts']:,} posts: {', '.join(str(m) for m in s['worker_rss_mb'])}" for s in sizes))
+    lines.append("seeding: " + "; ".join(f"{s['posts']:,} posts in {s['seed_seconds']} s" for s in sizes))
+    return "\n".join(lines)
+
+
+def chart(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = results["sizes"]
+    names = list(sizes[0]["endpoints"])
+    figure, axes = plt.subplots(figsize=(11, 4.8))
+    series = [(f"gunicorn, {size['posts']:,} posts", size, "ratio_to_ceiling") for size in sizes]
+    series.append((f"granian, {sizes[-1]['posts']:,} posts", sizes[-1], "granian_ratio_to_ceiling"))
+    width = 0.8 / len(series)
+    for i, (label, size, key) in enumerate(series):
+        ratios = [size["endpoints"][name][key] for name in names]
+        axes.bar([x + i * width for x in range(len(names))], ratios, width, label=label)
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(names))], names, rotation=20)
+    axes.set_ylabel("requests/s ÷ bare Flask's")
+    axes.set_title(f"microblog vs the bare-Flask ceiling ({results['date']}, {results['cores']} cores, "
+                   f"commit {results['commit']})")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint (and its ceiling)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--output", default=HERE)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as workdir:
+        sizes = [measure_size(posts, args, workdir) for posts in sorted({SMALL, args.posts})]
+    results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "commit": commit(),
+               "cores": os.cpu_count(), "workers": workers(), "server": "gunicorn (gunicorn.conf.py)",
+               "wrk": {"threads": 2, "connections": args.connections, "duration_s": args.duration,
+                       "rounds": args.rounds},
+               "sizes": sizes}
+    print()
+    print(table(results))
+    with open(os.path.join(args.output, "results.json"), "w") as out:
+        json.dump(results, out, indent=1)
+    chart(results, os.path.join(args.output, "results.png"))
+
+
+if __name__ == "__main__":
+    main()
