@@ -158,15 +158,16 @@ class PostTag(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("post", "tag")
-        indexes = ((("tag", "post"), False), (("tag", "publication_time", "post"), False))
+        indexes = ((("tag", "post"), False), (("tag", "publication_time", "post"), False),
+                   (("post", "position"), False))
 
 
 def _tag_names():
     """A column of the post's tag names in position order, as a list. Tag names hold no
     space, so the database joins them with spaces (SQLite's group_concat keeps the order of
     its ordered subquery; PostgreSQL's ARRAY(subquery) is ordered by definition)."""
-    names = (PostTag.select(Tag.name).join(Tag)
-             .where(PostTag.post == Post.id).order_by(PostTag.position))
+    name = Tag.select(Tag.name).where(Tag.id == PostTag.tag)  # from the post's own rows, by key
+    names = PostTag.select(name.alias("name")).where(PostTag.post == Post.id).order_by(PostTag.position)
     if is_sqlite():
         joined = Select([names], [fn.group_concat(SQL("name"), " ")])
     else:

@@ -4,12 +4,14 @@
 publication_time, post_id) lists a tag's posts newest first, so a tag page reads its 20 rows
 however many posts carry the tag (before, every post with the tag was read and sorted).
 `tag.post_count` counts the tag's visible, undeleted posts, so the tag list reads no post
-but the scheduled ones (before, it counted every public post on every request).
+but the scheduled ones (before, it counted every public post on every request). The index
+(post_id, position) gives a post's tags in order without a sort.
 """
 from peewee import SqliteDatabase
 
 INDEX = ("CREATE INDEX post_tag_tag_id_publication_time_post_id "
          "ON post_tag (tag_id, publication_time, post_id)")
+POSITION_INDEX = "CREATE INDEX post_tag_post_id_position ON post_tag (post_id, position)"
 COUNT = ("UPDATE tag SET post_count = (SELECT COUNT(*) FROM post_tag JOIN post ON post.id = post_tag.post_id "
          "WHERE post_tag.tag_id = tag.id AND post.visible AND post.deleted IS NULL)")
 
@@ -22,5 +24,6 @@ def upgrade(database):
     if not isinstance(database, SqliteDatabase):
         database.execute_sql("ALTER TABLE post_tag ALTER COLUMN publication_time SET NOT NULL")
     database.execute_sql(INDEX)
+    database.execute_sql(POSITION_INDEX)
     database.execute_sql("ALTER TABLE tag ADD COLUMN post_count INTEGER NOT NULL DEFAULT 0")
     database.execute_sql(COUNT)

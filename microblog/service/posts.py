@@ -231,6 +231,10 @@ def _public_or_raise(post, now):
 
 def _page(post_filter, now=None):
     """One page: the public posts at `now`, or (no `now`) the admin's view."""
+    if now is not None and post_filter.after is not None and post_filter.q is None:
+        # the same rows (the cursor's are older still), but now the public rule's bound on
+        # publication_time starts the index range at the cursor, not at the newest post
+        now = min(now, post_filter.after[0])
     if post_filter.q is None:
         values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
         rows = list(_prepared_page(post_filter, values)(**values))
@@ -298,11 +302,12 @@ def _slot_values(post_filter, now):
 
 
 def _after(order, key):
-    """Rows strictly after `key` in the descending `order` (a keyset condition)."""
+    """Rows strictly after `key` in the descending `order` (a keyset condition). Its first
+    term, `first <= value`, is an index range bound of its own (the OR below is none)."""
     (first, *rest), (value, *rest_values) = order, key
     if not rest:
         return first < value
-    return (first < value) | ((first == value) & _after(rest, rest_values))
+    return (first <= value) & ((first < value) | _after(rest, rest_values))
 
 
 def tally_tags(post_id, delta):
@@ -334,5 +339,7 @@ def _ensure_slug_free(slug):
 
 def _derived_slug(text):
     base = slugify(text)
-    similar = Post.select(Post.slug).where((Post.slug == base) | Post.slug.startswith(base + "-"))
+    # base, and base-… as an index range: slugs are [a-z0-9-], and "." sorts right after "-"
+    similar = Post.select(Post.slug).where((Post.slug == base) | (
+        (Post.slug > base + "-") & (Post.slug < base + ".")))
     return first_free(base, {slug for (slug,) in similar.tuples()})

@@ -1,0 +1,81 @@
+"""Readers' queries read an index range in order: no full scan, no sort of every match, no
+OFFSET and no COUNT over the posts, so their cost does not grow with the blog (SQLite plans)."""
+import logging
+import os
+import re
+
+import pytest
+
+from microblog.models import MAX_ID
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's planner")
+
+GROWING = {"post", "post_tag", "revision", "change"}  # tables that grow with the posts (not tag)
+READS = ["/api/v1/posts", "/api/v1/posts?cursor={cursor}", "/api/v1/posts?tag=t",
+         "/api/v1/posts?tag=t&cursor={tag_cursor}", "/api/v1/posts/{id}", "/api/v1/posts/by-slug/{slug}",
+         "/api/v1/posts?since=2020-01-01T00:00:00Z&until=2030-01-01T00:00:00Z", "/api/v1/tags", "/feed.json"]
+
+
+def test_reader_queries_use_index_ranges(app, client, auth, caplog):
+    for n in range(30):
+        post = auth.create_post(content=f"post {n}", tags=["t"] if n % 2 else [])
+    cursor = client.get("/api/v1/posts?limit=5").get_json()["next_cursor"]
+    tag_cursor = client.get("/api/v1/posts?tag=t&limit=5").get_json()["next_cursor"]
+    database = app.extensions["database"]
+    with app.app_context():
+        database.execute_sql("ANALYZE")
+    for path in READS:
+        url = path.format(cursor=cursor, tag_cursor=tag_cursor, id=post["id"], slug=post["slug"])
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="peewee"):
+            assert client.get(url).status_code == 200, url
+        selects = [record.msg for record in caplog.records
+                   if isinstance(record.msg, tuple) and record.msg[0].lstrip().startswith("SELECT")]
+        assert selects, url
+        with app.app_context():
+            for sql, params in selects:
+                assert " OFFSET " not in sql and "COUNT(*)" not in sql.upper(), (url, sql)
+                plan = [row[-1] for row in database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+                tables = dict((alias, table) for table, alias in re.findall(r'"(\w+)" AS "(t\d+)"', sql))
+                scans = [step for step in plan if "TEMP B-TREE" in step or (
+                    step.startswith("SCAN") and tables.get(step.split()[1]) in GROWING)]
+                assert not scans, (url, sql, plan)
+    assert MAX_ID > post["id"]
+
+
+def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
+    """SQLite VM steps (not seconds) for a page in the middle of 3,000 posts, plain and by tag:
+    a plan that read from the newest row down to the cursor would take far more."""
+    from datetime import datetime, timedelta
+
+    from microblog.models import Post, PostTag, Tag
+
+    start = datetime(2020, 1, 1)
+    with app.app_context():
+        Tag.insert(id=1, name="t", post_count=3000).execute()
+        Post.insert_many([{"content": f"p{n}", "content_html": f"<p>p{n}</p>", "slug": f"p{n}",
+                           "publication_time": start + timedelta(hours=n), "created": start + timedelta(hours=n)}
+                          for n in range(3000)]).execute()
+        PostTag.insert_many([{"post": n + 1, "tag": 1, "publication_time": start + timedelta(hours=n)}
+                             for n in range(3000)]).execute()
+        connection = app.extensions["database"].connection()
+        steps = [0]
+
+        def count():
+            steps[0] += 1
+
+        connection.set_progress_handler(count, 100)
+
+    def cost(url):
+        steps[0] = 0
+        response = client.get(url)
+        assert response.status_code == 200 and len(response.get_json()["items"]) == 20, url
+        return steps[0], response.get_json()["next_cursor"]
+
+    for base in ("/api/v1/posts", "/api/v1/posts?tag=t"):
+        separator = "&" if "?" in base else "?"
+        first, cursor = cost(base)
+        for _ in range(70):  # to the middle: 1,400 posts down
+            cursor = client.get(f"{base}{separator}cursor={cursor}").get_json()["next_cursor"]
+        deep, _ = cost(f"{base}{separator}cursor={cursor}")
+        assert deep < 3 * first + 20, (base, first, deep)
