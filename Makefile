@@ -1,6 +1,6 @@
 # make run   — start microblog on SQLite (development) with a working admin
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
-#              then the Postman collection with newman against gunicorn
+#              then the Postman collection with newman against granian (and gunicorn)
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
@@ -55,13 +55,15 @@ pytest-postgres: install
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 contract-test: install node_modules/.bin/newman
-	BIN=$(BIN) scripts/contract-test.sh
+	BIN=$(BIN) MICROBLOG_SERVER=granian scripts/contract-test.sh
+	BIN=$(BIN) MICROBLOG_SERVER=gunicorn scripts/contract-test.sh
 
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
 
-# Abuse and fault figures against real gunicorn servers, on SQLite then PostgreSQL (several
-# minutes; timings make them unfit for CI, so they are not part of `make test`).
+# Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn),
+# on SQLite then PostgreSQL (several minutes; timings make them unfit for CI, so they are not
+# part of `make test`).
 hardening: install
 	cd scripts && ../$(BIN)/python bruteforce.py
 	cd scripts && ../$(BIN)/python contention.py

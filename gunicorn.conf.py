@@ -1,4 +1,9 @@
-"""gunicorn settings for microblog in production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+"""gunicorn settings for microblog: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Production runs on granian (README, "Running in production"), which served the same app
+faster in `make bench` and passed the same contract and hardening tests; this configuration
+is the alternative, tested by `make contract-test`, and the one the benchmark's bare-Flask
+ceiling runs under.
 
 Every value can be overridden on the command line or through the environment variables named
 here. The server sends `Server: gunicorn` without a version.

@@ -1,8 +1,9 @@
 """`make bench`: microblog against the bare-Flask ceiling and the FastAPI + SQLAlchemy peer.
 
-For each blog size (1,000 posts and POSTS), seed a SQLite database, start the servers (the
-ceiling and microblog under gunicorn with gunicorn.conf.py; microblog again under granian, and
-the peer under uvicorn, with as many workers), then drive each endpoint with wrk from this
+For each blog size (1,000 posts and POSTS), seed a SQLite database and start the servers: the
+ceiling (a bare Flask app under gunicorn with gunicorn.conf.py), microblog under granian (its
+production server) and under gunicorn with the same configuration as the ceiling, and the
+peer under uvicorn, all with as many workers. Then drive each endpoint with wrk from this
 machine, the ceiling measured just before every run so that each ratio compares neighbours in
 time. Prints a table and writes bench/results.json and bench/results.png.
 """
@@ -96,9 +97,9 @@ def request(url, method="GET", headers=None, body=None):
                                  headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 def fixtures(database, url):
@@ -186,10 +187,10 @@ def measure_size(posts, args, workdir):
     env = service_env(database)
     peer_env = {**os.environ, "PEER_DATABASE": database}
     with gunicorn("ceiling", "ceiling:app", env, HERE, "/") as ceiling, \
-            gunicorn("microblog", "wsgi:app", env, ROOT, "/healthz") as service, \
-            Server("granian", [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(workers()),
-                               "--host", "127.0.0.1", "--port", "{port}", "--no-ws", "wsgi:app"], env, ROOT,
-                   probe="/healthz") as granian, \
+            Server("microblog", [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(workers()),
+                                 "--host", "127.0.0.1", "--port", "{port}", "--no-ws", "wsgi:app"], env, ROOT,
+                   probe="/healthz") as service, \
+            gunicorn("microblog on gunicorn", "wsgi:app", env, ROOT, "/healthz") as on_gunicorn, \
             Server("peer", [f"{BIN}/uvicorn", "app:app", "--port", "{port}", "--workers", str(workers()),
                             "--no-access-log", "--log-level", "warning"], peer_env, os.path.join(HERE, "peer"),
                    probe="/api/v1/posts") as peer:
@@ -197,11 +198,11 @@ def measure_size(posts, args, workdir):
         runs = {}
         for name, (path, extra, expected, in_peer) in endpoints(f).items():
             check(service.url + path, extra, expected)
-            result = runs[name] = {who: [] for who in ("ceiling", "service", "granian", "peer", "ceiling_p50_ms",
-                                                       "service_p50_ms", "granian_p50_ms", "peer_p50_ms")}
+            result = runs[name] = {who: [] for who in ("ceiling", "service", "gunicorn", "peer", "ceiling_p50_ms",
+                                                       "service_p50_ms", "gunicorn_p50_ms", "peer_p50_ms")}
             for _round in range(args.rounds):
                 for who, server, server_extra in [("ceiling", ceiling, []), ("service", service, extra),
-                                                  ("granian", granian, extra)] + (
+                                                  ("gunicorn", on_gunicorn, extra)] + (
                         [("peer", peer, [])] if in_peer else []):
                     rate, p50 = wrk((server.url + ("/" if who == "ceiling" else path)), server_extra,
                                     args.duration, args.connections)
@@ -211,7 +212,9 @@ def measure_size(posts, args, workdir):
                   f"({statistics.median(result['service']) / statistics.median(result['ceiling']):.2f} × ceiling)",
                   flush=True)
         memory = service.worker_rss_mb()
+        memory_on_gunicorn = on_gunicorn.worker_rss_mb()
     return {"posts": posts, "seed_seconds": round(seconds, 1), "worker_rss_mb": memory,
+            "gunicorn_worker_rss_mb": memory_on_gunicorn,
             "endpoints": {name: summary(result) for name, result in runs.items()}}
 
 
@@ -220,8 +223,8 @@ def summary(result):
     out = {key: round(statistics.median(values), 2) for key, values in result.items() if values}
     out["ratio_to_ceiling"] = round(statistics.median(
         s / c for s, c in zip(result["service"], result["ceiling"], strict=True)), 3)
-    out["granian_ratio_to_ceiling"] = round(statistics.median(
-        s / c for s, c in zip(result["granian"], result["ceiling"], strict=True)), 3)
+    out["gunicorn_ratio_to_ceiling"] = round(statistics.median(
+        s / c for s, c in zip(result["gunicorn"], result["ceiling"], strict=True)), 3)
     if result["peer"]:
         out["ratio_to_peer"] = round(statistics.median(
             s / p for s, p in zip(result["service"], result["peer"], strict=True)), 2)
@@ -237,7 +240,7 @@ def commit():
 def table(results):
     sizes = results["sizes"]
     head = f"{'endpoint':14}" + "".join(f"{format(size['posts'], ',') + ' posts':>44}" for size in sizes)
-    sub = f"{'':14}" + f"{'req/s':>9}{'×ceiling':>9}{'×peer':>7}{'p50 ms':>9}{'granian×':>10}" * len(sizes)
+    sub = f"{'':14}" + f"{'req/s':>9}{'×ceiling':>9}{'×peer':>7}{'p50 ms':>9}{'gunicorn×':>10}" * len(sizes)
     lines = [head, sub]
     for name in sizes[0]["endpoints"]:
         row = f"{name:14}"
@@ -245,7 +248,7 @@ def table(results):
             e = size["endpoints"][name]
             peer = f"{e['ratio_to_peer']:.2f}" if "ratio_to_peer" in e else "-"
             row += (f"{e['service']:9.0f}{e['ratio_to_ceiling']:9.2f}{peer:>7}{e['service_p50_ms']:9.2f}"
-                    f"{e['granian_ratio_to_ceiling']:10.2f}")
+                    f"{e['gunicorn_ratio_to_ceiling']:10.2f}")
         lines.append(row)
     lines.append(f"{'ceiling':14}" + "".join(
         f"{statistics.median(e['ceiling'] for e in s['endpoints'].values()):9.0f}{'':35}" for s in sizes))
@@ -256,6 +259,8 @@ def table(results):
             small, large = sizes[0]["endpoints"][name], sizes[1]["endpoints"][name]
             lines.append(f"  {name:14}{large['service_p50_ms'] / small['service_p50_ms']:6.2f} ×")
     lines.append("")
+    lines.append("microblog on granian; ×ceiling: requests/s ÷ bare Flask's on gunicorn in the same round; "
+                 "gunicorn×: microblog on gunicorn, ÷ the same ceiling")
     lines.append("worker RSS after the run (MB): " + "; ".join(
         f"{s['posts']:,} posts: {', '.join(str(m) for m in s['worker_rss_mb'])}" for s in sizes))
     lines.append("seeding: " + "; ".join(f"{s['posts']:,} posts in {s['seed_seconds']} s" for s in sizes))
@@ -271,15 +276,15 @@ def chart(results, path):
     sizes = results["sizes"]
     names = list(sizes[0]["endpoints"])
     figure, axes = plt.subplots(figsize=(11, 4.8))
-    series = [(f"gunicorn, {size['posts']:,} posts", size, "ratio_to_ceiling") for size in sizes]
-    series.append((f"granian, {sizes[-1]['posts']:,} posts", sizes[-1], "granian_ratio_to_ceiling"))
+    series = [(f"granian (production), {size['posts']:,} posts", size, "ratio_to_ceiling") for size in sizes]
+    series.append((f"gunicorn, {sizes[-1]['posts']:,} posts", sizes[-1], "gunicorn_ratio_to_ceiling"))
     width = 0.8 / len(series)
     for i, (label, size, key) in enumerate(series):
         ratios = [size["endpoints"][name][key] for name in names]
         axes.bar([x + i * width for x in range(len(names))], ratios, width, label=label)
     axes.axhline(1.0, color="black", linewidth=0.8)
     axes.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(names))], names, rotation=20)
-    axes.set_ylabel("requests/s ÷ bare Flask's")
+    axes.set_ylabel("requests/s ÷ bare Flask's on gunicorn")
     axes.set_title(f"microblog vs the bare-Flask ceiling ({results['date']}, {results['cores']} cores, "
                    f"commit {results['commit']})")
     axes.legend()
@@ -298,7 +303,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="microblog-bench-") as workdir:
         sizes = [measure_size(posts, args, workdir) for posts in sorted({SMALL, args.posts})]
     results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "commit": commit(),
-               "cores": os.cpu_count(), "workers": workers(), "server": "gunicorn (gunicorn.conf.py)",
+               "cores": os.cpu_count(), "workers": workers(),
+               "servers": {"ceiling": "gunicorn (gunicorn.conf.py)", "service": "granian (wsgi)",
+                           "gunicorn": "gunicorn (gunicorn.conf.py)", "peer": "uvicorn"},
                "wrk": {"threads": 2, "connections": args.connections, "duration_s": args.duration,
                        "rounds": args.rounds},
                "sizes": sizes}

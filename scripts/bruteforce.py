@@ -34,7 +34,7 @@ def main():
     args = parser.parse_args()
     env = harness.server_env(harness.database_url(), PROXY_COUNT=1)
     harness.init_db(env)
-    server = harness.Gunicorn(env, workers=4).start()
+    server = harness.server(env, workers=4).start()
     try:
         with ThreadPoolExecutor(THREADS) as pool:
             burst = list(pool.map(lambda _: attempt(server.url, "admin", "guess", "198.51.100.1")[0], range(BURST)))

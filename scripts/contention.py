@@ -44,7 +44,7 @@ def main():
     args = parser.parse_args()
     env = harness.server_env(harness.database_url())
     harness.init_db(env)
-    server = harness.Gunicorn(env, workers=4).start()
+    server = harness.server(env, workers=4).start()
     try:
         headers = harness.login(requests.Session(), server.url)
         started = time.perf_counter()

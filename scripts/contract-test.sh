@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start microblog under gunicorn (2 workers, production settings) on a fresh SQLite file (or
-# the empty database named by TEST_DATABASE_URL),
+# Start microblog under granian (2 workers, production settings; MICROBLOG_SERVER=gunicorn for
+# gunicorn with gunicorn.conf.py) on a fresh SQLite file (or the empty database named by
+# TEST_DATABASE_URL),
 # run postman_collection.json against it with newman, and stop it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,15 +16,20 @@ export ADMIN_USERNAME=admin
 export ADMIN_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
 
 cleanup() {
-  [[ -n ${GUNICORN_PID:-} ]] && kill "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null
+  [[ -n ${SERVER_PID:-} ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   rm -rf "$WORKDIR"
 }
 trap cleanup EXIT
 
 "$BIN/flask" --app microblog init-db
-"$BIN/gunicorn" --config gunicorn.conf.py --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
-  --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &
-GUNICORN_PID=$!
+if [[ ${MICROBLOG_SERVER:-granian} == granian ]]; then
+  "$BIN/granian" --interface wsgi --workers 2 --host 127.0.0.1 --port "$PORT" --no-ws \
+    --log-level error wsgi:app 2>"$WORKDIR/error.log" &
+else
+  "$BIN/gunicorn" --config gunicorn.conf.py --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
+    --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &
+fi
+SERVER_PID=$!
 "$BIN/python" - "$PORT" <<'PY'
 import sys, time, urllib.request
 for _ in range(150):
@@ -33,7 +39,7 @@ for _ in range(150):
     except OSError:
         time.sleep(0.1)
 else:
-    sys.exit("gunicorn did not become healthy")
+    sys.exit("the server did not become healthy")
 PY
 
 status=0
@@ -42,6 +48,6 @@ npx --no-install newman run postman_collection.json \
   --env-var "adminUsername=$ADMIN_USERNAME" \
   --env-var "adminPassword=$ADMIN_PASSWORD" || status=$?
 if ((status)); then
-  echo "--- gunicorn error log ---"; cat "$WORKDIR/error.log"
+  echo "--- server error log ---"; cat "$WORKDIR/error.log"
 fi
 exit "$status"

@@ -8,6 +8,7 @@ kill -9 tests process crashes only: the operating system still writes what was h
 It says nothing about power loss (see SQLITE_SYNCHRONOUS in the README).
 """
 import argparse
+import os
 import random
 import sys
 import threading
@@ -72,7 +73,7 @@ def main():
     harness.init_db(env)
     acked, attempts, lock = {}, {}, threading.Lock()
     for round_number in range(args.rounds):
-        server = harness.Gunicorn(env, workers=4).start()
+        server = harness.server(env, workers=4).start()
         headers = harness.login(requests.Session(), server.url)
         stop = threading.Event()
         clients = [threading.Thread(target=load, args=(server.url, headers, stop, acked, attempts, lock,
@@ -84,7 +85,7 @@ def main():
         stop.set()
         for client in clients:
             client.join()
-    server = harness.Gunicorn(env, workers=2).start()
+    server = harness.server(env, workers=2).start()
     try:
         session, headers = requests.Session(), harness.login(requests.Session(), server.url)
         stored, cursor = {}, None
@@ -102,7 +103,7 @@ def main():
     damaged = [post_id for post_id in acked if post_id in stored and stored[post_id][0] not in attempts[post_id]]
     duplicates = [post_id for post_id, contents in stored.items() if len(contents) > 1]
     report, intact = integrity(url)
-    print(f"database: {url.split(':')[0]}; {args.rounds} SIGKILLs of gunicorn mid-load "
+    print(f"database: {url.split(':')[0]}; {args.rounds} SIGKILLs of {os.environ.get('MICROBLOG_SERVER', 'granian')} mid-load "
           f"({args.clients} clients, 4 workers)")
     print(f"acknowledged: {len(acked)}, found: {len(acked) - len(lost)}, lost: {len(lost)}, "
           f"damaged: {len(damaged)}, duplicates: {len(duplicates)}, stored in all: {len(stored)}")

@@ -39,6 +39,12 @@ def init_db(env):
                    check=True, stdout=subprocess.DEVNULL)
 
 
+def server(env, workers):
+    """The server named by MICROBLOG_SERVER: granian (production's, the default) or gunicorn."""
+    kinds = {"gunicorn": Gunicorn, "granian": Granian}
+    return kinds[os.environ.get("MICROBLOG_SERVER", "granian")](env, workers)
+
+
 class Gunicorn:
     """gunicorn with the production config; start(), kill() (SIGKILL to the whole group)."""
 
@@ -46,18 +52,20 @@ class Gunicorn:
         self.env, self.workers, self.port, self.process = env, workers, free_port(), None
         self.url = f"http://127.0.0.1:{self.port}"
 
+    def command(self):
+        return [f"{BIN}/gunicorn", "--config", "gunicorn.conf.py", "--workers", str(self.workers),
+                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "--access-logfile",
+                "/dev/null", "--error-logfile", "/dev/null", "wsgi:app"]
+
     def start(self):
-        self.process = subprocess.Popen(
-            [f"{BIN}/gunicorn", "--config", "gunicorn.conf.py", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "--access-logfile",
-             "/dev/null", "--error-logfile", "/dev/null", "wsgi:app"],
-            env=self.env, cwd=ROOT, start_new_session=True)
+        self.process = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
                 return self
             time.sleep(0.05)
-        raise RuntimeError("gunicorn did not become healthy")
+        raise RuntimeError(f"{type(self).__name__} did not become healthy")
 
     def kill(self):
         """kill -9 the master and every worker at once, as a crash would."""
@@ -68,6 +76,14 @@ class Gunicorn:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=30)
+
+
+class Granian(Gunicorn):
+    """The same app under granian (WSGI), as many workers."""
+
+    def command(self):
+        return [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(self.workers), "--host",
+                "127.0.0.1", "--port", str(self.port), "--no-ws", "--log-level", "error", "wsgi:app"]
 
 
 def login(session, url, password=ADMIN[1]):
