@@ -17,7 +17,7 @@ import threading
 import time
 
 from flask import current_app, request
-from limits import parse
+from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -74,8 +74,8 @@ class RequestLimits:
     """The app's two limits, its counters, and the check every request passes first."""
 
     def __init__(self, config):
-        self.reads = parse(config["RATELIMIT_READS"])
-        self.writes = parse(config["RATELIMIT_WRITES"])
+        self.reads = parse_many(config["RATELIMIT_READS"])  # e.g. "600 per minute; 10000 per hour"
+        self.writes = parse_many(config["RATELIMIT_WRITES"])
         uri = config["RATELIMIT_STORAGE_URI"]
         self.counters = ProcessWindows() if uri.startswith("memory://") else SharedWindows(uri)
 
@@ -85,12 +85,13 @@ class RequestLimits:
             return
         client = request.remote_addr or "unknown"
         if request.method in READ_METHODS:
-            limit, key = self.reads, f"reads/{client}"
+            limits, key = self.reads, f"reads/{client}"
         else:
-            limit, key = self.writes, f"writes/{request.endpoint}/{client}"
-        allowed, seconds_left = self.counters.hit(limit, key)
-        if not allowed:
-            raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
+            limits, key = self.writes, f"writes/{request.endpoint}/{client}"
+        for limit in limits:
+            allowed, seconds_left = self.counters.hit(limit, f"{key}/{limit.key_for()}")
+            if not allowed:
+                raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
 
 
 def init_app(app):

@@ -14,6 +14,7 @@ from peewee import CharField, DateTimeField, IntegerField, TextField
 from .db import database
 
 MARKER_BASE = 1_900_000_000  # markers for integers: far above any page size, within a 32-bit id
+MARKER_STEP = 1000  # between two integer markers, so that no marker ± a little is another
 
 
 class PreparedQuery:
@@ -57,5 +58,5 @@ def _marker(index, field):
     if isinstance(field, (CharField, TextField)):
         return f"\x00marker-{index}"
     if field is None or isinstance(field, IntegerField):
-        return MARKER_BASE + index
+        return MARKER_BASE + MARKER_STEP * index
     raise TypeError(f"no marker for {field!r}")

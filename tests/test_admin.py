@@ -47,6 +47,15 @@ def test_slugs_are_derived_unique_and_explicit_ones_checked(client, auth):
     assert body["errors"] == [{"pointer": "/slug", "detail": "Another post already has this slug."}]
 
 
+def test_derived_slugs_go_on_past_each_batch_of_candidates(auth, monkeypatch):
+    from microblog.service import posts
+
+    monkeypatch.setattr(posts, "SLUG_PROBE", 2)
+    auth.create_post(content="x", slug="same-4")
+    slugs = [auth.create_post(content=str(n), title="Same")["slug"] for n in range(5)]
+    assert slugs == ["same", "same-2", "same-3", "same-5", "same-6"]
+
+
 def test_long_titles_make_slugs_cut_at_a_word(auth):
     slug = auth.create_post(content="x", title="word " * 40)["slug"]
     assert len(slug) <= 60 and not slug.endswith("-") and slug.startswith("word-word")

@@ -161,3 +161,10 @@ def test_shared_windows_count_in_the_store_and_say_when_to_retry():
     allowed, seconds_left = windows.hit(limit, "a")
     assert not allowed and 59 < seconds_left <= 60
     assert windows.hit(limit, "b") == (True, 0)
+
+
+def test_every_limit_of_a_list_applies(make_app, app):
+    client = limited_client(make_app, reads="100 per minute; 2 per hour")
+    assert [client.get("/api/v1/tags").status_code for _ in range(2)] == [200, 200]
+    body = assert_problem(client.get("/api/v1/tags"), 429)
+    assert "2 per 1 hour" in body["detail"]

@@ -1,4 +1,5 @@
 """Posts: reading (public and admin views), writing, soft delete, restore and purge."""
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from ..search import index_fields, search
 from ..slugs import first_free, slugify
 from . import errors, history
 
+SLUG_PROBE = 20  # derived-slug candidates looked up at once
 EDIT_FIELDS = frozenset({"content", "title", "tags"})  # a change of these marks a post edited
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
 
@@ -338,8 +340,12 @@ def _ensure_slug_free(slug):
 
 
 def _derived_slug(text):
+    """The first free one of base, base-2, base-3 …, looked up SLUG_PROBE at a time by exact
+    match on the slug index (a prefix range or LIKE would depend on the collation or scan)."""
     base = slugify(text)
-    # base, and base-… as an index range: slugs are [a-z0-9-], and "." sorts right after "-"
-    similar = Post.select(Post.slug).where((Post.slug == base) | (
-        (Post.slug > base + "-") & (Post.slug < base + ".")))
-    return first_free(base, {slug for (slug,) in similar.tuples()})
+    taken = set()
+    for start in itertools.count(1, SLUG_PROBE):
+        candidates = [base if n == 1 else f"{base}-{n}" for n in range(start, start + SLUG_PROBE)]
+        taken.update(slug for (slug,) in Post.select(Post.slug).where(Post.slug.in_(candidates)).tuples())
+        if len(taken) < start + SLUG_PROBE - 1:
+            return first_free(base, taken)
