@@ -98,9 +98,9 @@ class Post(BaseModel):
         `query` (e.g. one that locks) replaces the plain SELECT."""
         if not 1 <= post_id <= MAX_ID:
             return None
-        if query is not None:
-            return query.where(cls.id == post_id).first()
-        return next(iter(_post_by_id(post_id=post_id)), None)
+        if query is None:  # not `query or …`: a query's truth value runs it (every row, locked)
+            query = cls.select_with_tags()
+        return query.where(cls.id == post_id).first()
 
     @classmethod
     def view(cls, post_id):
@@ -177,7 +177,6 @@ def _tag_names():
 
 Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
                          if field.name not in ("search_title", "search_body"))
-_post_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id).objects(PostView),
                             post_id=Post.id)
 _view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug).objects(PostView),

@@ -274,3 +274,20 @@ def test_admin_post_responses_carry_a_strong_etag_that_every_change_renews(clien
         seen.add(current)
     unchanged = client.patch(f"{POSTS}/{post_id}", json={"content": "Put"}, headers=auth.headers)
     assert unchanged.headers["ETag"] == current, "a change that changes nothing keeps the version"
+
+
+def test_a_change_reads_only_the_post_it_changes(client, auth, caplog):
+    """Each SELECT on the posts during an edit is filtered (a query's truth value once ran
+    one that read, and on PostgreSQL locked, every post)."""
+    import logging
+
+    for n in range(3):
+        post = auth.create_post(content=f"post {n}")
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        response = client.patch(f"{POSTS}/{post['id']}", json={"content": "edited"}, headers=auth.headers)
+    assert response.status_code == 200
+    selects = [record.msg[0] for record in caplog.records
+               if isinstance(record.msg, tuple) and record.msg[0].startswith("SELECT") and 'FROM "post"' in record.msg[0]]
+    assert selects
+    for sql in selects:
+        assert "WHERE" in sql.rsplit('FROM "post"', 1)[1], sql
