@@ -22,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -132,28 +133,37 @@ def fixtures(database, url):
             "cursor": encode_cursor((datetime.fromisoformat(time_text), cursor_id))}
 
 
+class Endpoint(NamedTuple):
+    path: str
+    expected: int  # the status every request must get
+    method: str = "GET"  # other methods send bench/wrk/write.lua's bodies
+    headers: dict = {}
+    in_peer: bool = False  # the peer serves it too
+
+
 def endpoints(f):
-    """name → (path, extra wrk arguments, expected status, peer has it)."""
-    bearer = ["-H", f"Authorization: {f['admin']['Authorization']}"]
+    bearer = {"Authorization": f["admin"]["Authorization"]}
     return {
-        "list": ("/api/v1/posts", [], 200, True),
-        "deep page": (f"/api/v1/posts?cursor={f['cursor']}", [], 200, False),
-        "single": (f"/api/v1/posts/{f['post_id']}", [], 200, True),
-        "by slug": (f"/api/v1/posts/by-slug/{f['slug']}", [], 200, False),
-        "tag": (f"/api/v1/posts?tag={f['tag']}", [], 200, False),
-        "search": (f"/api/v1/posts?q={f['word']}", [], 200, False),
-        "304": (f"/api/v1/posts/{f['post_id']}", ["-H", f"If-None-Match: {f['etag']}"], 304, False),
-        "feed.json": ("/feed.json", [], 200, False),
-        "admin create": ("/api/v1/admin/posts", bearer + ["-s", os.path.join(HERE, "wrk", "create.lua")], 201, False),
-        "admin patch": (f"/api/v1/admin/posts/{f['edited']}", bearer + ["-s", os.path.join(HERE, "wrk", "patch.lua")],
-                        200, False),
+        "list": Endpoint("/api/v1/posts", 200, in_peer=True),
+        "deep page": Endpoint(f"/api/v1/posts?cursor={f['cursor']}", 200),
+        "single": Endpoint(f"/api/v1/posts/{f['post_id']}", 200, in_peer=True),
+        "by slug": Endpoint(f"/api/v1/posts/by-slug/{f['slug']}", 200),
+        "tag": Endpoint(f"/api/v1/posts?tag={f['tag']}", 200),
+        "search": Endpoint(f"/api/v1/posts?q={f['word']}", 200),
+        "304": Endpoint(f"/api/v1/posts/{f['post_id']}", 304, headers={"If-None-Match": f["etag"]}),
+        "feed.json": Endpoint("/feed.json", 200),
+        "admin create": Endpoint("/api/v1/admin/posts", 201, "POST", bearer),
+        "admin patch": Endpoint(f"/api/v1/admin/posts/{f['edited']}", 200, "PATCH", bearer),
     }
 
 
-def wrk(url, extra, duration, connections):
+def wrk(url, endpoint, duration, connections):
     """requests/s and p50 latency (ms) of one wrk run; fails on any error response."""
+    options = [option for name, value in endpoint.headers.items() for option in ("-H", f"{name}: {value}")]
+    if endpoint.method != "GET":
+        options += ["-s", os.path.join(HERE, "wrk", "write.lua")]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *options, url, "--", endpoint.method],
         capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors or "Socket errors" in output and re.search(r"Socket errors:.*(read|write|timeout) [1-9]", output):
@@ -164,17 +174,12 @@ def wrk(url, extra, duration, connections):
     return rate, float(p50.group(1)) * scale
 
 
-def check(url, extra, expected):
+def check(url, endpoint):
     """The request wrk will send gets the expected status (a 304 is a 304, a create a 201)."""
-    headers = dict(value.split(": ", 1) for arg, value in zip(extra, extra[1:], strict=False) if arg == "-H")
-    method, body = "GET", None
-    if any("create.lua" in arg for arg in extra):
-        method, body = "POST", {"content": "A check before the run."}
-    elif any("patch.lua" in arg for arg in extra):
-        method, body = "PATCH", {"content": f"A check before the run {secrets.token_hex(4)}."}
-    status, _, response = request(url, method, headers, body)
-    if status != expected:
-        raise RuntimeError(f"{method} {url}: {status}, not {expected}: {response[:300]!r}")
+    body = None if endpoint.method == "GET" else {"content": f"A check before the run {secrets.token_hex(4)}."}
+    status, _, response = request(url, endpoint.method, endpoint.headers, body)
+    if status != endpoint.expected:
+        raise RuntimeError(f"{endpoint.method} {url}: {status}, not {endpoint.expected}: {response[:300]!r}")
 
 
 def measure_size(posts, args, workdir):
@@ -196,16 +201,15 @@ def measure_size(posts, args, workdir):
                    probe="/api/v1/posts") as peer:
         f = fixtures(database, service.url)
         runs = {}
-        for name, (path, extra, expected, in_peer) in endpoints(f).items():
-            check(service.url + path, extra, expected)
+        for name, endpoint in endpoints(f).items():
+            check(service.url + endpoint.path, endpoint)
             result = runs[name] = {who: [] for who in ("ceiling", "service", "gunicorn", "peer", "ceiling_p50_ms",
                                                        "service_p50_ms", "gunicorn_p50_ms", "peer_p50_ms")}
             for _round in range(args.rounds):
-                for who, server, server_extra in [("ceiling", ceiling, []), ("service", service, extra),
-                                                  ("gunicorn", on_gunicorn, extra)] + (
-                        [("peer", peer, [])] if in_peer else []):
-                    rate, p50 = wrk((server.url + ("/" if who == "ceiling" else path)), server_extra,
-                                    args.duration, args.connections)
+                for who, server, measured in [("ceiling", ceiling, Endpoint("/", 200)), ("service", service, endpoint),
+                                              ("gunicorn", on_gunicorn, endpoint)] + (
+                        [("peer", peer, Endpoint(endpoint.path, 200))] if endpoint.in_peer else []):
+                    rate, p50 = wrk(server.url + measured.path, measured, args.duration, args.connections)
                     result[who].append(rate)
                     result[f"{who}_p50_ms"].append(p50)
             print(f"  {name:13} {statistics.median(result['service']):8.0f} req/s "
