@@ -18,6 +18,7 @@ from peewee import (
     TextField,
     fn,
 )
+from playhouse.sqlite_ext import RowIDField
 
 from .db import database, is_sqlite
 from .prepared import PreparedQuery
@@ -181,6 +182,19 @@ _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.i
                             post_id=Post.id)
 _view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug).objects(PostView),
                               slug=Post.slug)
+
+
+class PostSearch(BaseModel):
+    """SQLite's full-text index of the posts' words (FTS5, no content of its own: migration
+    v0008). Its rowid is the post's `microblog.search.search_key`, so that matches come out in
+    reading order. PostgreSQL has no such table; not in MODELS."""
+
+    rowid = RowIDField()
+    search_title = TextField()
+    search_body = TextField()
+
+    class Meta:
+        table_name = "post_search"
 
 
 class TagList(TextField):

@@ -292,7 +292,9 @@ class ListQuery(Schema):
         metadata={"description": "Opaque; `next_cursor` of the previous page."},
     )
     tag = TagName()
-    q = Text(validate=validate.Length(min=1, max=200), metadata={"description": "Search text."})
+    q = Text(validate=validate.Length(min=1, max=200), metadata={"description": (
+        "Search text: posts holding every word of it. Posts with every word in the title come "
+        "first; then newest first by the minute of publication, then by id.")})
     since = UTCDateTime(metadata={"description": "Publication time, inclusive."})
     until = UTCDateTime(metadata={"description": "Publication time, exclusive."})
 

@@ -255,6 +255,56 @@ def test_search_follows_edits_hides_and_deletes(client, auth):
                       headers=auth.headers).get_json()["items"] == []
 
 
+def test_search_orders_each_tier_by_minute_of_publication_then_id(client, auth):
+    older_but_newer_id = auth.create_post(content="orbit", publish_at="2026-01-01T09:00:00Z")
+    later = auth.create_post(content="orbit", publish_at="2026-01-01T10:00:59Z")
+    same_minute_created_later = auth.create_post(content="orbit", publish_at="2026-01-01T10:00:01Z")
+    titled = auth.create_post(content="x", title="Orbit", publish_at="2020-01-01T00:00:00Z")
+    assert ids(client.get("/api/v1/posts?q=orbit")) == [
+        titled["id"], same_minute_created_later["id"], later["id"], older_but_newer_id["id"]]
+
+
+def test_search_follows_a_change_of_publication_time_listing_the_post_once(client, auth):
+    first = auth.create_post(content="comet", publish_at="2026-01-01T00:00:00Z")
+    second = auth.create_post(content="comet", publish_at="2026-02-01T00:00:00Z")
+    response = client.patch(f"/api/v1/admin/posts/{first['id']}", json={"publish_at": "2026-03-01T00:00:00Z"},
+                            headers=auth.headers)
+    assert response.status_code == 200
+    assert ids(client.get("/api/v1/posts?q=comet")) == [first["id"], second["id"]]
+    client.patch(f"/api/v1/admin/posts/{first['id']}", json={"publish_at": None, "content": "comet tail"},
+                 headers=auth.headers)
+    assert ids(client.get("/api/v1/posts?q=comet")) == [first["id"], second["id"]]
+    assert ids(client.get("/api/v1/posts?q=tail")) == [first["id"]]
+    client.delete(f"/api/v1/admin/posts/{first['id']}", headers=auth.headers)
+    client.delete(f"/api/v1/admin/posts/{first['id']}?purge=true", headers=auth.headers)
+    assert ids(client.get("/api/v1/posts?q=comet")) == [second["id"]]
+    assert client.get("/api/v1/admin/posts?q=comet&deleted=include",
+                      headers=auth.headers).get_json()["items"][0]["id"] == second["id"]
+
+
+def test_search_pages_cross_from_title_matches_to_the_others(client, auth):
+    titled = [auth.create_post(content="x", title=f"Nebula {n}")["id"] for n in range(3)]
+    others = [auth.create_post(content=f"nebula {n}")["id"] for n in range(3)]
+    seen, url = [], "/api/v1/posts?q=nebula&limit=2"
+    while url:
+        response = client.get(url)
+        seen += ids(response)
+        cursor = response.get_json()["next_cursor"]
+        url = f"/api/v1/posts?q=nebula&limit=2&cursor={cursor}" if cursor else None
+    assert seen == titled[::-1] + others[::-1]
+
+
+def test_search_reaches_posts_dated_at_either_end_of_the_calendar(client, auth):
+    ancient = auth.create_post(content="epoch", publish_at="0001-01-01T00:00:00Z")
+    recent = auth.create_post(content="epoch", publish_at="1969-12-31T23:59:30Z")
+    distant = auth.create_post(content="epoch", publish_at="9999-12-31T23:59:59Z")
+    assert ids(client.get("/api/v1/posts?q=epoch")) == [recent["id"], ancient["id"]]
+    admin = client.get("/api/v1/admin/posts?q=epoch&limit=1", headers=auth.headers).get_json()
+    assert [p["id"] for p in admin["items"]] == [distant["id"]]
+    rest = client.get(f"/api/v1/admin/posts?q=epoch&cursor={admin['next_cursor']}", headers=auth.headers)
+    assert [p["id"] for p in rest.get_json()["items"]] == [recent["id"], ancient["id"]]
+
+
 def test_a_plain_cursor_is_refused_for_a_search_and_the_reverse(client, auth):
     for n in range(3):
         auth.create_post(content=f"word {n}")

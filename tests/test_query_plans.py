@@ -13,19 +13,24 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reaso
 GROWING = {"post", "post_tag", "revision", "change"}  # tables that grow with the posts (not tag)
 READS = ["/api/v1/posts", "/api/v1/posts?cursor={cursor}", "/api/v1/posts?tag=t",
          "/api/v1/posts?tag=t&cursor={tag_cursor}", "/api/v1/posts/{id}", "/api/v1/posts/by-slug/{slug}",
-         "/api/v1/posts?since=2020-01-01T00:00:00Z&until=2030-01-01T00:00:00Z", "/api/v1/tags", "/feed.json"]
+         "/api/v1/posts?since=2020-01-01T00:00:00Z&until=2030-01-01T00:00:00Z", "/api/v1/tags", "/feed.json",
+         "/api/v1/posts?q=post", "/api/v1/posts?q=post&cursor={search_cursor}", "/api/v1/posts?q=post%20title",
+         "/api/v1/posts?q=post&tag=t&since=2020-01-01T00:00:00Z&until=2030-01-01T00:00:00Z"]
 
 
 def test_reader_queries_use_index_ranges(app, client, auth, caplog):
     for n in range(30):
-        post = auth.create_post(content=f"post {n}", tags=["t"] if n % 2 else [])
+        post = auth.create_post(content=f"post {n}", tags=["t"] if n % 2 else [],
+                                title="post title" if n % 3 else None)
     cursor = client.get("/api/v1/posts?limit=5").get_json()["next_cursor"]
+    search_cursor = client.get("/api/v1/posts?q=post&limit=25").get_json()["next_cursor"]
     tag_cursor = client.get("/api/v1/posts?tag=t&limit=5").get_json()["next_cursor"]
     database = app.extensions["database"]
     with app.app_context():
         database.execute_sql("ANALYZE")
     for path in READS:
-        url = path.format(cursor=cursor, tag_cursor=tag_cursor, id=post["id"], slug=post["slug"])
+        url = path.format(cursor=cursor, tag_cursor=tag_cursor, search_cursor=search_cursor, id=post["id"],
+                          slug=post["slug"])
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="peewee"):
             assert client.get(url).status_code == 200, url
@@ -44,8 +49,9 @@ def test_reader_queries_use_index_ranges(app, client, auth, caplog):
 
 
 def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
-    """SQLite VM steps (not seconds) for a page in the middle of 3,000 posts, plain and by tag:
-    a plan that read from the newest row down to the cursor would take far more."""
+    """SQLite VM steps (not seconds) for a page in the middle of 3,000 posts, plain, by tag and
+    searched (every post matches): a plan that read from the newest row down to the cursor, or
+    every match, would take far more."""
     from datetime import datetime, timedelta
 
     from microblog.models import Post, PostTag, Tag
@@ -54,7 +60,8 @@ def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
     with app.app_context():
         Tag.insert(id=1, name="t", post_count=3000).execute()
         Post.insert_many([{"content": f"p{n}", "content_html": f"<p>p{n}</p>", "slug": f"p{n}",
-                           "publication_time": start + timedelta(hours=n), "created": start + timedelta(hours=n)}
+                           "search_body": f"needle p{n}", "publication_time": start + timedelta(hours=n),
+                           "created": start + timedelta(hours=n)}
                           for n in range(3000)]).execute()
         PostTag.insert_many([{"post": n + 1, "tag": 1, "publication_time": start + timedelta(hours=n)}
                              for n in range(3000)]).execute()
@@ -72,10 +79,12 @@ def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
         assert response.status_code == 200 and len(response.get_json()["items"]) == 20, url
         return steps[0], response.get_json()["next_cursor"]
 
-    for base in ("/api/v1/posts", "/api/v1/posts?tag=t"):
+    firsts = {}
+    for base in ("/api/v1/posts", "/api/v1/posts?tag=t", "/api/v1/posts?q=needle"):
         separator = "&" if "?" in base else "?"
-        first, cursor = cost(base)
+        firsts[base], cursor = cost(base)
         for _ in range(70):  # to the middle: 1,400 posts down
             cursor = client.get(f"{base}{separator}cursor={cursor}").get_json()["next_cursor"]
         deep, _ = cost(f"{base}{separator}cursor={cursor}")
-        assert deep < 3 * first + 20, (base, first, deep)
+        assert deep < 3 * firsts[base] + 20, (base, firsts[base], deep)
+    assert firsts["/api/v1/posts?q=needle"] < 3 * firsts["/api/v1/posts"], firsts

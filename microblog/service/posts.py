@@ -9,7 +9,8 @@ from ..content import render_markdown
 from ..db import locked, write_transaction
 from ..models import IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
 from ..prepared import PreparedQuery
-from ..search import index_fields, search
+from ..search import TIERS, index_fields, search
+from ..search import sort_key as search_order
 from ..slugs import first_free, slugify
 from . import errors, history
 
@@ -20,10 +21,11 @@ DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at":
 
 @dataclass(frozen=True)
 class PostFilter:
-    """What a list asks for; `after` is the sort_key of the last item seen."""
+    """What a list asks for; `after` is the sort_key of the last item seen: (publication_time,
+    id), or (tier, minute of publication, id) with a search (`q`)."""
 
     limit: int
-    after: tuple[datetime, int] | None = None
+    after: tuple | None = None
     tag: str | None = None
     q: str | None = None
     since: datetime | None = None
@@ -39,9 +41,9 @@ class Page:
 
 
 def sort_key(post):
-    """The keyset position of a post: (publication_time, id), or (tier, …) in search results."""
+    """The keyset position of a post: (publication_time, id), or search's own in its results."""
     if hasattr(post, "search_tier"):
-        return post.search_tier, post.publication_time, post.id
+        return search_order(post)
     return post.publication_time, post.id
 
 
@@ -233,29 +235,57 @@ def _public_or_raise(post, now):
 
 def _page(post_filter, now=None):
     """One page: the public posts at `now`, or (no `now`) the admin's view."""
-    if now is not None and post_filter.after is not None and post_filter.q is None:
+    if post_filter.q is not None:
+        return _search_page(post_filter, now)
+    if now is not None and post_filter.after is not None:
         # the same rows (the cursor's are older still), but now the public rule's bound on
         # publication_time starts the index range at the cursor, not at the newest post
         now = min(now, post_filter.after[0])
-    if post_filter.q is None:
-        values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
-        rows = list(_prepared_page(post_filter, values)(**values))
-    else:
-        found = search(post_filter.q)
-        if found is None:
-            return Page(items=[], has_more=False)
-        rows = list(_page_query(post_filter, now, found).limit(post_filter.limit + 1))
+    values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
+    rows = list(_prepared_page(post_filter, values)(**values))
     return Page(items=rows[: post_filter.limit], has_more=len(rows) > post_filter.limit)
 
 
-def _page_query(post_filter, now, found=None):
-    """Newest first; with a search (`found`), best tier first and newest first within it."""
+def _search_page(post_filter, now):
+    """Best tier first, each read in search order from the cursor on until the page is full."""
+    found = search(post_filter.q)
+    if found is None:
+        return Page(items=[], has_more=False)
+    query = _seen_by(post_filter, now)
+    if post_filter.tag is not None:
+        query = query.where(fn.EXISTS(PostTag.select(PostTag.post).where(
+            PostTag.post == Post.id, PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))))
+    if post_filter.since is not None:
+        query = query.where(Post.publication_time >= post_filter.since)
+    if post_filter.until is not None:
+        query = query.where(Post.publication_time < post_filter.until)
+    # the index range: nothing scheduled after `now` is read only to be skipped
+    newest = min((time for time in (now, post_filter.until) if time is not None), default=None)
+    after, wanted, rows = post_filter.after, post_filter.limit + 1, []
+    for tier in TIERS:
+        if after is not None and tier > after[0]:
+            continue  # the cursor is past this tier
+        tier_after = after[1:] if after is not None and after[0] == tier else None
+        rows.extend(found.tier(query, tier, tier_after, newest, post_filter.since)
+                    .objects(PostView).limit(wanted - len(rows)))
+        if len(rows) == wanted:
+            break
+    return Page(items=rows[: post_filter.limit], has_more=len(rows) > post_filter.limit)
+
+
+def _seen_by(post_filter, now):
+    """The posts a reader sees at `now`, or (no `now`) those the admin's filter asks for."""
     if now is not None:
-        query = Post.public(now)
-    else:
-        query = Post.admin_view(post_filter.deleted)
-        if post_filter.visible is not None:
-            query = query.where(Post.visible == post_filter.visible)
+        return Post.public(now)
+    query = Post.admin_view(post_filter.deleted)
+    if post_filter.visible is not None:
+        query = query.where(Post.visible == post_filter.visible)
+    return query
+
+
+def _page_query(post_filter, now):
+    """Newest first: publication time, then id."""
+    query = _seen_by(post_filter, now)
     order = [Post.publication_time, Post.id]
     if post_filter.tag is not None:
         # the tag's index in reading order: its rows carry a copy of publication_time
@@ -263,9 +293,6 @@ def _page_query(post_filter, now, found=None):
             PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))
         order = [PostTag.publication_time, PostTag.post]
     time = order[0]
-    if found is not None:
-        query = query.select_extend(found.tier.alias("search_tier")).where(found.match)
-        order.insert(0, found.tier)
     if post_filter.after is not None:
         query = query.where(_after(order, post_filter.after))
     if post_filter.since is not None:
