@@ -152,15 +152,15 @@ class PostView(SimpleNamespace):
 
 
 class PostTag(BaseModel):
-    post = ForeignKeyField(Post, backref="post_tags", on_delete="CASCADE")
-    tag = ForeignKeyField(Tag, backref="post_tags", on_delete="CASCADE")
+    # no index of their own: the primary key starts with post, the reading-order index with tag
+    post = ForeignKeyField(Post, backref="post_tags", on_delete="CASCADE", index=False)
+    tag = ForeignKeyField(Tag, backref="post_tags", on_delete="CASCADE", index=False)
     position = IntegerField(default=0)
     publication_time = DateTimeField()  # the post's, copied: a tag's posts in reading order
 
     class Meta:
         primary_key = CompositeKey("post", "tag")
-        indexes = ((("tag", "post"), False), (("tag", "publication_time", "post"), False),
-                   (("post", "position"), False))
+        indexes = ((("tag", "publication_time", "post"), False), (("post", "position"), False))
 
 
 def _tag_names():
@@ -211,7 +211,7 @@ class Revision(BaseModel):
     """One version of a post's text: revision 1 at creation, one more for every change."""
 
     id = AutoField()
-    post = ForeignKeyField(Post, backref="revisions", on_delete="CASCADE")
+    post = ForeignKeyField(Post, backref="revisions", on_delete="CASCADE", index=False)  # see (post, rev)
     rev = IntegerField()
     title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     content = TextField()
