@@ -4,17 +4,20 @@ Peewee builds a query's SQL anew on every execution; for the short reads that re
 most, building costs more than the database takes to answer. A prepared query is written as
 an ordinary Peewee query by a function of its values. It is built once with a marker in place
 of each value; the markers' positions among the SQL parameters are then filled with the
-caller's values, converted by the same field that converts them in Peewee, and the rows come
-back through the built query's own row conversion (model instances, converters applied).
+caller's values, converted by the same field that converts them in Peewee. Rows come back
+through the built query's own row conversion, except rows made by a plain constructor
+(`.objects(PostView)`): those are built straight from the cursor, converting only the columns
+whose database value is not already the Python one (see `_row_layout`).
 """
 from datetime import datetime
 
-from peewee import CharField, DateTimeField, IntegerField, TextField
+from peewee import AutoField, CharField, DateTimeField, IntegerField, ModelObjectCursorWrapper, TextField
 
 from .db import database
 
 MARKER_BASE = 1_900_000_000  # markers for integers: far above any page size, within a 32-bit id
 MARKER_STEP = 1000  # between two integer markers, so that no marker ± a little is another
+PLAIN_FIELDS = (AutoField, IntegerField, CharField, TextField)  # exact types: subclasses may convert
 
 
 class PreparedQuery:
@@ -24,17 +27,31 @@ class PreparedQuery:
     def __init__(self, build, **slots):
         self.build, self.slots = build, slots
         self._built = {}  # database class → (query, sql, parameters, {slot: positions})
+        self._layouts = {}  # database class → the row layout of a constructor's rows
 
     def __call__(self, **values):
         """Run with these values; an iterable of the query's rows."""
-        query, sql, parameters, positions = self._built.get(type(database.obj)) or self._prepare()
+        backend = type(database.obj)
+        query, sql, parameters, positions = self._built.get(backend) or self._prepare()
         parameters = list(parameters)
         for name, slot_positions in positions.items():
             field = self.slots[name]
             value = values[name] if field is None else field.db_value(values[name])
             for position in slot_positions:
                 parameters[position] = value
-        return query._get_cursor_wrapper(database.execute_sql(sql, parameters))
+        rows = query._get_cursor_wrapper(database.execute_sql(sql, parameters))
+        if not isinstance(rows, ModelObjectCursorWrapper) or rows.is_model:
+            return rows
+        if backend not in self._layouts:
+            self._layouts[backend] = _row_layout(rows)
+        names, converted = self._layouts[backend]
+        made = []
+        for row in rows.cursor:
+            values = dict(zip(names, row, strict=True))
+            for name, convert in converted:
+                values[name] = convert(values[name])
+            made.append(rows.constructor(**values))
+        return made
 
     def _prepare(self):
         markers = {name: _marker(index, field) for index, (name, field) in enumerate(self.slots.items())}
@@ -60,3 +77,13 @@ def _marker(index, field):
     if field is None or isinstance(field, IntegerField):
         return MARKER_BASE + MARKER_STEP * index
     raise TypeError(f"no marker for {field!r}")
+
+
+def _row_layout(rows):
+    """(column names, [(name, converter)]) of a constructor's rows: Peewee's own, less the
+    converters of plain integer and text fields, whose values both drivers return as int and
+    str already."""
+    rows.initialize()
+    converted = [(rows.unique_columns[i], rows.converters[i]) for i in rows.convert
+                 if type(rows.fields[i]) not in PLAIN_FIELDS]
+    return rows.unique_columns, converted
