@@ -16,7 +16,7 @@ MAX_CURSOR_LENGTH = 200
 
 
 def encode_cursor(key):
-    """An opaque token for a sort key: ([tier,] publication_time, id)."""
+    """An opaque token for a sort key: (publication_time, id), or (tier, minute, id) in search."""
     parts = [part.isoformat(timespec="microseconds") if isinstance(part, datetime) else part
              for part in key]
     raw = json.dumps(parts, separators=(",", ":"))

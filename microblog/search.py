@@ -45,7 +45,7 @@ def publication_minute(moment):
 
 def search_key(minute, post_id):
     """One integer in search order: minutes since 1970 (negative before), then the id. Years 1
-    to 9999 span less than 2**33 minutes, so every key fits a signed 64-bit rowid."""
+    to 9999 lie within 2**32 minutes of 1970, so every key fits a signed 64-bit rowid."""
     return (minute - EPOCH) // timedelta(minutes=1) * ID_SPAN + post_id
 
 
@@ -81,10 +81,11 @@ class Search:
         key = PostSearch.rowid
         query = (query.join(PostSearch, on=(Post.id == key.bin_and(MAX_ID)))
                  .where(Expression(PostSearch._meta.entity, "MATCH", expression)))
-        if after is not None:
-            query = query.where(key < search_key(*after))
+        below = [search_key(*after)] if after is not None else []
         if newest is not None:
-            query = query.where(key < search_key(publication_minute(newest), ID_SPAN))
+            below.append(search_key(publication_minute(newest), ID_SPAN))
+        if below:  # one bound: FTS5 starts its range at the first `rowid <` only
+            query = query.where(key < min(below))
         if oldest is not None:
             query = query.where(key >= search_key(publication_minute(oldest), 0))
         return query.order_by(key.desc())
@@ -92,7 +93,7 @@ class Search:
     def _postgresql(self, query, tier, after, newest, oldest):
         found = list(self.words)
         in_title = SQL(f"{POSTGRESQL_TITLE_WORDS} @> %s::text[]", [found])
-        minute = fn.date_trunc("minute", Post.publication_time)
+        minute = fn.date_trunc(SQL("'minute'"), Post.publication_time)  # literal, as the index has it
         query = query.where(SQL(f"{POSTGRESQL_WORDS} @> %s::text[]", [found]),
                             in_title if tier == TITLE_TIER else ~in_title)
         if after is not None:
