@@ -1,4 +1,7 @@
 """Admin API: create, read, list, edit, replace, soft delete, restore, purge, validation."""
+import os
+from datetime import datetime
+
 import pytest
 
 from tests.helpers import assert_problem
@@ -291,3 +294,16 @@ def test_a_change_reads_only_the_post_it_changes(client, auth, caplog):
     assert selects
     for sql in selects:
         assert "WHERE" in sql.rsplit('FROM "post"', 1)[1], sql
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="PostgreSQL's id sequence stops there itself")
+def test_a_create_past_the_last_post_id_is_refused_and_stores_nothing(app, client, auth):
+    from microblog.models import MAX_ID, Post
+
+    with app.app_context():
+        Post.insert(id=MAX_ID, content="last", content_html="<p>last</p>", slug="last",
+                    publication_time=datetime(2026, 1, 1)).execute()
+    response = client.post("/api/v1/admin/posts", json={"content": "one too many"}, headers=auth.headers)
+    assert_problem(response, 409)
+    with app.app_context():
+        assert [post.id for post in Post.select(Post.id)] == [MAX_ID]

@@ -7,7 +7,7 @@ from peewee import fn
 
 from ..content import render_markdown
 from ..db import locked, write_transaction
-from ..models import IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
+from ..models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
 from ..prepared import PreparedQuery
 from ..search import TIERS, index_fields, search
 from ..search import sort_key as search_order
@@ -109,6 +109,8 @@ def create_post(data, now=None, idempotency_key=None):
             updated=now,
             **index_fields(data.get("title"), data["content"]),
         )
+        if post.id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
+            raise errors.Conflict("Every post id up to 2147483647 is taken.")
         post.tags = data.get("tags", [])
         set_tags(post.id, post.tags, post.publication_time)
         tally_tags(post.id, +1)
