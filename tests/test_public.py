@@ -256,15 +256,19 @@ def test_search_follows_edits_hides_and_deletes(client, auth):
 
 
 def test_search_orders_each_tier_by_minute_of_publication_then_id(client, auth):
-    older_but_newer_id = auth.create_post(content="orbit", publish_at="2026-01-01T09:00:00Z")
     later = auth.create_post(content="orbit", publish_at="2026-01-01T10:00:59Z")
     same_minute_created_later = auth.create_post(content="orbit", publish_at="2026-01-01T10:00:01Z")
     titled = auth.create_post(content="x", title="Orbit", publish_at="2020-01-01T00:00:00Z")
+    older_with_the_highest_id = auth.create_post(content="orbit", publish_at="2026-01-01T09:59:59Z")
     assert ids(client.get("/api/v1/posts?q=orbit")) == [
-        titled["id"], same_minute_created_later["id"], later["id"], older_but_newer_id["id"]]
+        titled["id"], same_minute_created_later["id"], later["id"], older_with_the_highest_id["id"]]
+    since = ids(client.get("/api/v1/posts?q=orbit&since=2026-01-01T10:00:30Z&until=2026-01-01T10:00:59Z"))
+    assert since == [] and ids(client.get("/api/v1/posts?q=orbit&since=2026-01-01T10:00:01Z"
+                                          "&until=2026-01-01T10:00:59.000001Z")) == [
+        same_minute_created_later["id"], later["id"]]
 
 
-def test_search_follows_a_change_of_publication_time_listing_the_post_once(client, auth):
+def test_search_follows_a_change_of_publication_time_listing_the_post_once(app, client, auth):
     first = auth.create_post(content="comet", publish_at="2026-01-01T00:00:00Z")
     second = auth.create_post(content="comet", publish_at="2026-02-01T00:00:00Z")
     response = client.patch(f"/api/v1/admin/posts/{first['id']}", json={"publish_at": "2026-03-01T00:00:00Z"},
@@ -280,6 +284,13 @@ def test_search_follows_a_change_of_publication_time_listing_the_post_once(clien
     assert ids(client.get("/api/v1/posts?q=comet")) == [second["id"]]
     assert client.get("/api/v1/admin/posts?q=comet&deleted=include",
                       headers=auth.headers).get_json()["items"][0]["id"] == second["id"]
+    with app.app_context():
+        from microblog.db import is_sqlite
+        if is_sqlite():  # the purged post left no row behind in the index itself
+            from microblog.models import PostSearch
+            from microblog.search import search_key
+            indexed = [row.rowid for row in PostSearch.select(PostSearch.rowid)]
+            assert indexed == [search_key(datetime(2026, 2, 1), second["id"])]
 
 
 def test_search_pages_cross_from_title_matches_to_the_others(client, auth):
@@ -295,8 +306,8 @@ def test_search_pages_cross_from_title_matches_to_the_others(client, auth):
 
 
 def test_search_reaches_posts_dated_at_either_end_of_the_calendar(client, auth):
-    ancient = auth.create_post(content="epoch", publish_at="0001-01-01T00:00:00Z")
     recent = auth.create_post(content="epoch", publish_at="1969-12-31T23:59:30Z")
+    ancient = auth.create_post(content="epoch", publish_at="0001-01-01T00:00:00Z")
     distant = auth.create_post(content="epoch", publish_at="9999-12-31T23:59:59Z")
     assert ids(client.get("/api/v1/posts?q=epoch")) == [recent["id"], ancient["id"]]
     admin = client.get("/api/v1/admin/posts?q=epoch&limit=1", headers=auth.headers).get_json()
