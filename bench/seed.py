@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import time
@@ -24,6 +25,7 @@ from microblog import create_app, migrations
 from microblog.content import render_markdown
 from microblog.migrations.v0007_tag_reading_order import COUNT as TAG_COUNTS
 from microblog.migrations.v0008_search_order import FILL as FILL_SEARCH_INDEX
+from microblog.migrations.v0008_search_order import KEY as SEARCH_KEY
 from microblog.search import index_fields
 from microblog.service import auth as auth_service
 from microblog.slugs import slugify
@@ -36,6 +38,7 @@ FIRST_POST = datetime(2016, 1, 1)
 NOW = datetime.utcnow().replace(microsecond=0)
 SAMPLE_CHECKED = 200
 SEED = 7
+SCRATCH_BYTES_PER_POST = 2000  # the index's scratch blog, with room to spare (1.2 GB for 1M posts)
 SEARCH_TABLES = ("post_search_data", "post_search_idx", "post_search_docsize", "post_search_config")
 VOCABULARY = 3000
 TAGS = 120
@@ -153,45 +156,57 @@ def check_rendering(connection, count, rng):
 
 def seed(path, count):
     """The load on one core while the full-text index is built on the other (it is the
-    slowest part), then copied in."""
-    scratch = "/dev/shm" if os.path.isdir("/dev/shm") else os.path.dirname(os.path.abspath(path))
-    search_path = os.path.join(scratch, f"microblog-seed-search-{os.getpid()}.sqlite3")  # in memory if it can
+    slowest part), then copied in and checked against the posts."""
+    moments = timeline(count)  # once: a child that imported this module anew would differ
+    search_path = os.path.join(scratch_directory(path, count), f"microblog-seed-search-{os.getpid()}.sqlite3")
     create_schema(path)
-    create_schema(search_path)
-    with ProcessPoolExecutor(1) as pool:
-        search_index = pool.submit(build_search_index, search_path, count)
-        connection = bulk_connection(path)
+    try:
+        create_schema(search_path)
+        with ProcessPoolExecutor(1) as pool:
+            search_index = pool.submit(build_search_index, search_path, count, moments)
+            connection = bulk_connection(path)
+            connection.execute("BEGIN")
+            fill_pools(connection)
+            schema = connection.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND (type = 'index' AND tbl_name "
+                "IN ('post', 'post_tag', 'revision', 'change') OR name = 'post_search_insert')").fetchall()
+            for kind, name, _sql in schema:  # indexes are built once at the end: a sort instead of a million inserts
+                connection.execute(f'DROP {kind.upper()} "{name}"')
+            insert_posts(connection, count, *moments)
+            insert_the_rest(connection)
+            for _kind, _name, sql in schema:
+                connection.execute(sql)
+            connection.execute(TAG_COUNTS)
+            connection.execute("COMMIT")
+            search_index.result()
+        connection.execute("ATTACH ? AS built", (search_path,))
         connection.execute("BEGIN")
-        fill_pools(connection)
-        schema = connection.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND (type = 'index' "
-            "AND tbl_name IN ('post', 'post_tag', 'revision', 'change') OR name = 'post_search_insert')").fetchall()
-        for kind, name, _sql in schema:  # indexes are built once at the end: a sort instead of a million inserts
-            connection.execute(f'DROP {kind.upper()} "{name}"')
-        insert_posts(connection, count, *timeline(count))
-        insert_the_rest(connection)
-        for _kind, _name, sql in schema:
-            connection.execute(sql)
-        connection.execute(TAG_COUNTS)
+        for table in SEARCH_TABLES:
+            connection.execute(f"DELETE FROM {table}")
+            connection.execute(f"INSERT INTO {table} SELECT * FROM built.{table}")
         connection.execute("COMMIT")
-        search_index.result()
-    connection.execute("ATTACH ? AS built", (search_path,))
-    connection.execute("BEGIN")
-    for table in SEARCH_TABLES:
-        connection.execute(f"DELETE FROM {table}")
-        connection.execute(f"INSERT INTO {table} SELECT * FROM built.{table}")
-    connection.execute("COMMIT")
-    connection.execute("DETACH built")
-    os.remove(search_path)
-    connection.execute("INSERT INTO post_search(post_search) VALUES ('integrity-check')")
+        connection.execute("DETACH built")
+    finally:
+        for leftover in (search_path, f"{search_path}-wal", f"{search_path}-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
     connection.execute("PRAGMA analysis_limit = 1000")
     connection.execute("ANALYZE")
     connection.execute("PRAGMA journal_mode = WAL")
-    check_rendering(connection, count, random.Random(SEED))
+    rng = random.Random(SEED)
+    check_search_index(connection, count, rng)
+    check_rendering(connection, count, rng)
     connection.close()
 
 
-def build_search_index(path, count):
+def scratch_directory(path, count):
+    """Memory (/dev/shm) for the index's scratch blog if it has room, else beside the blog."""
+    if os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free > SCRATCH_BYTES_PER_POST * count:
+        return "/dev/shm"
+    return os.path.dirname(os.path.abspath(path))
+
+
+def build_search_index(path, count, moments):
     """The same posts into a blog of their own, then its full-text index from them in one
     statement: the one migration v0008 filled it with (its trigger does the same a row at a
     time)."""
@@ -199,10 +214,28 @@ def build_search_index(path, count):
     connection.execute("BEGIN")
     fill_pools(connection)
     connection.execute("DROP TRIGGER post_search_insert")
-    insert_posts(connection, count, *timeline(count))
+    insert_posts(connection, count, *moments)
     connection.execute(FILL_SEARCH_INDEX)
     connection.execute("COMMIT")
     connection.close()
+
+
+def check_search_index(connection, count, rng):
+    """The copied index holds one row per post under the post's own search key (the one its
+    triggers use), and a sample of posts is found by all of its words."""
+    indexed, stray = connection.execute(
+        f"SELECT (SELECT COUNT(*) FROM post_search_docsize), (SELECT COUNT(*) FROM post "
+        f"WHERE {SEARCH_KEY.format(row='post')} NOT IN (SELECT id FROM post_search_docsize))").fetchone()
+    if indexed != count or stray:
+        raise SystemExit(f"full-text index: {indexed} rows for {count} posts, {stray} posts without their key")
+    for post_id in rng.sample(range(1, count + 1), min(SAMPLE_CHECKED, count)):
+        key, title, body = connection.execute(
+            f"SELECT {SEARCH_KEY.format(row='post')}, search_title, search_body FROM post WHERE id = ?",
+            (post_id,)).fetchone()
+        phrase = " ".join(f'"{word}"' for word in dict.fromkeys(f"{title} {body}".split()))
+        if not connection.execute("SELECT 1 FROM post_search WHERE post_search MATCH ? AND rowid = ?",
+                                  (phrase, key)).fetchone():
+            raise SystemExit(f"post {post_id}: not found by its own words in the full-text index")
 
 
 def bulk_connection(path):
