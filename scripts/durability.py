@@ -20,6 +20,7 @@ import requests
 from peewee import SqliteDatabase
 
 from microblog.db import open_database
+from microblog.migrations.v0008_search_order import KEY as SEARCH_KEY
 
 
 def load(url, headers, stop, acked, attempts, lock, seed):
@@ -52,7 +53,13 @@ def integrity(url):
         if isinstance(database, SqliteDatabase):
             result = database.execute_sql("PRAGMA integrity_check").fetchone()[0]
             database.execute_sql("INSERT INTO post_search(post_search) VALUES ('integrity-check')")
-            return f"sqlite integrity_check: {result}; full-text index: ok", result == "ok"
+            indexed, posts, stray = database.execute_sql(
+                "SELECT (SELECT COUNT(*) FROM post_search_docsize), (SELECT COUNT(*) FROM post), "
+                f"(SELECT COUNT(*) FROM post WHERE {SEARCH_KEY.format(row='post')} "
+                "NOT IN (SELECT id FROM post_search_docsize))").fetchone()
+            index_ok = indexed == posts and not stray  # FTS5's own check cannot see a contentless index's posts
+            return (f"sqlite integrity_check: {result}; full-text index: {indexed} rows for {posts} posts, "
+                    f"{stray} without their key", result == "ok" and index_ok)
         database.execute_sql("CREATE EXTENSION IF NOT EXISTS amcheck")
         indexes = [name for (name,) in database.execute_sql(
             "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
