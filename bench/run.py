@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,19 +27,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
+from harness import free_port, start_process  # noqa: E402
 from seed import ADMIN_PASSWORD, ADMIN_USERNAME  # noqa: E402
 
 from microblog.pagination import encode_cursor  # noqa: E402
 
 SMALL = 1000
 UNLIMITED = "1000000000 per minute"  # the limiter still runs on every request; it never refuses
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:
@@ -53,14 +48,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.cwd, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(400):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(self.url + self.probe, timeout=1)
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.name} did not start")
+        self.process = start_process(self.command, self.env, self.cwd, self.url + self.probe, self.name, tries=400)
+        return self
 
     def __exit__(self, *_exc):
         os.killpg(self.process.pid, signal.SIGTERM)

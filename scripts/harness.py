@@ -1,4 +1,4 @@
-"""Shared by the hardening scripts: a database and a real gunicorn serving microblog on it."""
+"""Shared by the hardening scripts (and bench/run.py): a database and a real server of microblog on it."""
 import contextlib
 import os
 import secrets
@@ -19,6 +19,21 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def start_process(command, env, cwd, probe_url, name, tries=200):
+    """`command` started in a process group of its own, once `probe_url` answers (every 50 ms,
+    `tries` times; then the group is stopped and RuntimeError raised)."""
+    process = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(tries):
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(probe_url, timeout=1)
+            return process
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    raise RuntimeError(f"{name} did not become healthy")
 
 
 def server_env(database_url, **settings):
@@ -58,14 +73,8 @@ class Gunicorn:
                 "/dev/null", "--error-logfile", "/dev/null", "wsgi:app"]
 
     def start(self):
-        self.process = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"{type(self).__name__} did not become healthy")
+        self.process = start_process(self.command(), self.env, ROOT, f"{self.url}/healthz", type(self).__name__)
+        return self
 
     def kill(self):
         """kill -9 the master and every worker at once, as a crash would."""
