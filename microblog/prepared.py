@@ -32,7 +32,7 @@ class PreparedQuery:
     def __call__(self, **values):
         """Run with these values; an iterable of the query's rows."""
         backend = type(database.obj)
-        query, sql, parameters, positions = self._built.get(backend) or self._prepare()
+        query, sql, parameters, positions = self._built.get(backend) or self._prepare(backend)
         parameters = list(parameters)
         for name, slot_positions in positions.items():
             field = self.slots[name]
@@ -47,13 +47,13 @@ class PreparedQuery:
         names, converted = self._layouts[backend]
         made = []
         for row in rows.cursor:
-            values = dict(zip(names, row, strict=True))
+            columns = dict(zip(names, row, strict=True))
             for name, convert in converted:
-                values[name] = convert(values[name])
-            made.append(rows.constructor(**values))
+                columns[name] = convert(columns[name])
+            made.append(rows.constructor(**columns))
         return made
 
-    def _prepare(self):
+    def _prepare(self, backend):
         markers = {name: _marker(index, field) for index, (name, field) in enumerate(self.slots.items())}
         query = self.build(**markers)
         sql, parameters = query.sql()
@@ -64,8 +64,8 @@ class PreparedQuery:
                                if type(parameter) is type(converted) and parameter == converted]
             if not positions[name]:
                 raise LookupError(f"value {name!r} is not a parameter of the prepared query")
-        self._built[type(database.obj)] = query, sql, parameters, positions
-        return self._built[type(database.obj)]
+        self._built[backend] = query, sql, parameters, positions
+        return self._built[backend]
 
 
 def _marker(index, field):
