@@ -65,7 +65,8 @@ def list_posts(args):
 @blp.arguments(schemas.PostInput)
 @blp.response(201, schemas.AdminPost, headers={"Location": {"schema": {"type": "string"}},
                                                "ETag": {"schema": {"type": "string"}}})
-@blp.problem(409, "The slug is taken, or a request with this Idempotency-Key is still running.")
+@blp.problem(409, "The slug is taken, a request with this Idempotency-Key is still running, or every "
+                 "post id (up to 2147483647) is taken.")
 def create_post(_args, headers, data):
     """Create a post; 201 with its Location and ETag. With an Idempotency-Key, a retry with
     the same key and body returns the first response and creates nothing."""
