@@ -54,10 +54,11 @@ def init_db(env):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def server(env, workers):
-    """The server named by MICROBLOG_SERVER: granian (production's, the default) or gunicorn."""
+def server(env, workers, kind=None):
+    """A server of `kind`, else the one named by MICROBLOG_SERVER: granian (production's, the
+    default) or gunicorn."""
     kinds = {"gunicorn": Gunicorn, "granian": Granian}
-    return kinds[os.environ.get("MICROBLOG_SERVER", "granian")](env, workers)
+    return kinds[kind or os.environ.get("MICROBLOG_SERVER", "granian")](env, workers)
 
 
 class Gunicorn:
@@ -82,9 +83,16 @@ class Gunicorn:
         self.process.wait()
 
     def stop(self):
+        """SIGTERM to the server (it stops its own workers), SIGKILL to the group if it hangs:
+        granian sometimes never exits when its workers get SIGTERM too while starting."""
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # a worker left behind
 
 
 class Granian(Gunicorn):

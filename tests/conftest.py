@@ -7,6 +7,7 @@ from microblog import create_app, migrations
 from microblog.db import open_database
 from microblog.models import MODELS
 from microblog.service import auth as auth_service
+from scripts import harness
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -107,3 +108,20 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def live_server(database_url):
+    """Start a real server of microblog (`kind` granian or gunicorn) with production settings on
+    the test database, initialised, its admin harness.ADMIN; every server is stopped after the test."""
+    started = []
+
+    def start(kind="granian", workers=2, **settings):
+        env = harness.server_env(database_url, **settings)
+        harness.init_db(env)
+        started.append(harness.server(env, workers, kind).start())
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
