@@ -6,6 +6,7 @@ import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
 
+from microblog.service import throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 from tests.helpers import assert_problem
 
@@ -102,6 +103,23 @@ def test_password_change_with_wrong_current_password_is_403_and_changes_nothing(
     assert body["errors"][0]["pointer"] == "/current_password"
     assert client.get(ME, headers=auth.headers).status_code == 200
     assert auth.login().status_code == 200
+
+
+def test_wrong_current_passwords_are_throttled_as_logins_are(client, auth):
+    """A stolen access token must not become an unthrottled oracle for the password."""
+    def change(current):
+        return client.put("/api/v1/auth/password", headers=auth.headers,
+                          json={"current_password": current, "new_password": "a new passphrase"})
+
+    statuses = [change(f"guess {n}").status_code for n in range(12)]
+    assert statuses == [403] * (throttle.FREE_FAILURES + 1) + [429] * (11 - throttle.FREE_FAILURES)
+    refused = change(ADMIN_PASSWORD)
+    assert_problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert auth.login().status_code == 429, "the same budget as a login from this address"
+    other = client.post("/api/v1/auth/login", json={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
+                        environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert other.status_code == 200
 
 
 def test_password_change_validates_the_new_password(client, auth):

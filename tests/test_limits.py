@@ -42,17 +42,46 @@ def test_the_lock_holds_on_every_worker(make_app, client):
     assert login(make_app().test_client(), ADMIN_PASSWORD).status_code == 429
 
 
-def test_waits_double_up_to_fifteen_minutes(app):
-    now = utcnow()
+def failures_until_locked_for_good(app, count):
+    """Reserve `count` failed attempts of one pair, each once the previous lock has passed;
+    the lock (in seconds) after each."""
+    now = utcnow() - timedelta(hours=20)
+    waits = []
     with app.app_context():
-        waits = []
-        for _ in range(throttle.FREE_FAILURES + 14):
-            throttle.record_failure("admin", "c", now)
-            row = LoginFailure.get(LoginFailure.key == throttle.pair_key("admin", "c"))
+        for _ in range(count):
+            throttle.reserve("admin", f"c{len(waits) // 90}", now)
+            row = LoginFailure.get(LoginFailure.key == throttle.pair_key("admin", f"c{len(waits) // 90}"))
             waits.append(int((row.locked_until - now).total_seconds()) if row.locked_until else 0)
+            now += timedelta(seconds=max(waits[-1], 1))
+    return waits
+
+
+def test_waits_double_up_to_fifteen_minutes(app):
+    waits = failures_until_locked_for_good(app, throttle.FREE_FAILURES + 14)
     assert waits[:throttle.FREE_FAILURES] == [0] * throttle.FREE_FAILURES
     assert waits[throttle.FREE_FAILURES:throttle.FREE_FAILURES + 5] == [1, 2, 4, 8, 16]
     assert max(waits) == 15 * 60 and waits[-1] == 15 * 60
+
+
+def test_the_wait_stays_at_fifteen_minutes_after_thousands_of_failures():
+    assert [throttle.wait_after(n) for n in (1, 5, 6, 7, 16, 53, 1_000, 10_000)] == [
+        None, None, timedelta(seconds=1), timedelta(seconds=2), timedelta(minutes=15),
+        timedelta(minutes=15), timedelta(minutes=15), timedelta(minutes=15)]
+
+
+def test_a_pair_driven_far_past_the_cap_is_still_counted_and_locked(app, client):
+    """53 failures once overflowed the wait (500s, never counted again): unlimited guessing."""
+    with app.app_context():
+        key = throttle.pair_key(ADMIN_USERNAME, "10.0.0.1")
+        LoginFailure.create(key=key, failures=9_999, first_at=utcnow(), last_at=utcnow())
+    response = login(client)
+    assert response.status_code == 401, response.get_json()
+    body = assert_problem(login(client), 429)
+    assert "try again" in body["detail"]
+    with app.app_context():
+        row = LoginFailure.get(LoginFailure.key == key)
+    assert row.failures == 10_000
+    assert 14 * 60 < (row.locked_until - row.last_at).total_seconds() <= 15 * 60
 
 
 def test_a_success_clears_the_failures(client):
@@ -67,7 +96,7 @@ def test_a_client_gets_a_hundred_failures_an_hour_whatever_the_names(app, client
     now = utcnow()
     with app.app_context():
         for n in range(throttle.CLIENT_FAILURES_PER_HOUR):
-            throttle.record_failure(f"user{n}", "10.0.0.1", now)
+            throttle.reserve(f"user{n}", "10.0.0.1", now)
     response = login(client, ADMIN_PASSWORD, username=ADMIN_USERNAME)
     assert_problem(response, 429)
     assert int(response.headers["Retry-After"]) > 55 * 60

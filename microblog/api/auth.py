@@ -78,6 +78,7 @@ def me(_args):
 @blp.arguments(schemas.PasswordChange)
 @blp.response(204)
 @blp.problem(403, "The current password is wrong.")
+@blp.problem(429, "Too many wrong current passwords from this client; see Retry-After.")
 def change_password(_args, change):
     """Set a new password; every token issued before stops working."""
     auth_service.change_password(
@@ -85,4 +86,5 @@ def change_password(_args, change):
         change["current_password"],
         change["new_password"],
         current_app.config["PASSWORD_HASH_METHOD"],
+        client=request.remote_addr or "unknown",
     )

@@ -1,9 +1,10 @@
 """The admin account: passwords, login, token sessions and their revocation."""
 import functools
+import math
 import re
 import secrets
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS, check_password_hash, generate_password_hash
 
 from ..db import write_transaction
 from ..models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
@@ -13,6 +14,9 @@ INVALID_CREDENTIALS = "Invalid username or password."
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 USERNAME_RE = re.compile(rf"[^\s\x00-\x1f]{{1,{MAX_USERNAME_LENGTH}}}")
+SCRYPT_DEFAULTS = (2**15, 8, 1)  # Werkzeug's n, r, p when a method names none
+MAX_PBKDF2_ITERATIONS = 10_000_000  # about 3 s a login here: dearer would be a denial of service
+MAX_SCRYPT_MEMORY = 256 * 1024 * 1024  # scrypt needs 128 * n * r * p bytes a check
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,7 +39,7 @@ def authenticate(username, password, hash_method, client):
     username is unknown or its stored hash is of an older, cheaper method. While `client` is
     throttled for this username, no password is checked at all (Throttled).
     """
-    throttle.check(username, client)
+    throttle.reserve(username, client)
     reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
     valid = user is not None and check_password_hash(user.password_hash, password)
@@ -43,13 +47,40 @@ def authenticate(username, password, hash_method, client):
     if not valid:
         if not current:
             check_password_hash(reference, password)
-        throttle.record_failure(username, client)
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
-    throttle.record_success(username, client)
+    throttle.release(username, client)
     if not current:
         user.password_hash = generate_password_hash(password, method=hash_method)
         user.save(only=[User.password_hash])
     return user
+
+
+def check_importable_hash(password_hash, hash_method):
+    """Refuse (Invalid) a stored hash that logins would check more cheaply than `hash_method`
+    (another kind or digest, a lower cost) or at a cost that would stall every login."""
+    kind, cost = _kind_and_cost(_method_of(password_hash))
+    wanted_kind, wanted_cost = _kind_and_cost(hash_method)
+    if kind != wanted_kind or any(have < want for have, want in zip(cost, wanted_cost, strict=True)):
+        raise errors.Invalid(f"The password hash must be {hash_method} or dearer (PASSWORD_HASH_METHOD).",
+                             "password_hash")
+    scrypt_memory = 128 * math.prod(cost) if kind == ("scrypt",) else 0
+    if scrypt_memory > MAX_SCRYPT_MEMORY or kind[0] == "pbkdf2" and cost[0] > MAX_PBKDF2_ITERATIONS:
+        raise errors.Invalid("The password hash is too costly to check at every login.", "password_hash")
+
+
+def _kind_and_cost(method):
+    """(kind, cost parameters) of a Werkzeug hash method: (("pbkdf2", digest), (iterations,)),
+    (("scrypt",), (n, r, p)), or ((name,), ()) for a method this service cannot check."""
+    name, *params = method.split(":")
+    try:
+        if name == "pbkdf2" and len(params) <= 2:
+            digest, iterations = (params + ["sha256", DEFAULT_PBKDF2_ITERATIONS][len(params):])
+            return ("pbkdf2", digest), (int(iterations),)
+        if name == "scrypt" and len(params) in (0, 3):
+            return ("scrypt",), tuple(map(int, params)) or SCRYPT_DEFAULTS
+    except ValueError:
+        pass
+    return (method,), ()
 
 
 def new_session_id():
@@ -87,12 +118,15 @@ def set_admin(username, password, hash_method):
         return existing, False
 
 
-def change_password(user_id, current_password, new_password, hash_method):
-    """Set a new password after checking the current one; every older token stops working."""
+def change_password(user_id, current_password, new_password, hash_method, client):
+    """Set a new password after checking the current one, throttled as a login is; every
+    older token stops working."""
     new_hash = _new_hash(new_password, hash_method, "new_password")
     user = get_user(user_id)
+    throttle.reserve(user.username, client)
     if not check_password_hash(user.password_hash, current_password):
         raise errors.Forbidden("The current password is wrong.", field="current_password")
+    throttle.release(user.username, client)
     with write_transaction():
         _replace_password(get_user(user_id), new_hash)
 

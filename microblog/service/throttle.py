@@ -4,6 +4,10 @@ Per (username, client address): FREE_FAILURES failures, then each further failur
 pair for twice as long as the one before (1 s, 2 s, 4 s … up to MAX_WAIT); a success clears it.
 Per client address: at most CLIENT_FAILURES_PER_HOUR failures an hour, whatever the usernames.
 A stranger elsewhere can thus slow down only their own attempts, never the admin's.
+
+Every attempt is counted as a failure before its password is checked (`reserve`), in one
+write transaction with the lock check, and forgiven when the password was right (`release`):
+concurrent attempts therefore see each other's counts, so a burst buys no extra guesses.
 """
 from datetime import timedelta
 from math import ceil
@@ -29,38 +33,36 @@ def client_key(client):
     return f"client:{client}"
 
 
-def check(username, client, now=None):
-    """Raise Throttled when this login may not be tried now (checks no password)."""
-    now = now or utcnow()
-    locks = LoginFailure.select(fn.MAX(LoginFailure.locked_until)).where(
-        LoginFailure.key.in_([pair_key(username, client), client_key(client)]),
-        LoginFailure.locked_until > now,
-    ).scalar()
-    if locks is not None:
-        seconds = max(1, ceil((locks - now).total_seconds()))
-        raise errors.Throttled(
-            f"Too many failed logins; try again in {seconds} seconds.", retry_after=seconds
-        )
+def wait_after(failures):
+    """How long the pair is locked after its `failures`-th failure (None: not yet)."""
+    if failures <= FREE_FAILURES:
+        return None
+    doublings = min(failures - FREE_FAILURES - 1, 20)  # 2 ** 20 s is far past the cap, yet no overflow
+    return min(timedelta(seconds=2**doublings), MAX_WAIT)
 
 
-def record_failure(username, client, now=None):
-    """Count a failed login against the pair and the client, locking them when due."""
+def reserve(username, client, now=None):
+    """Count one attempt as a failure, or raise Throttled (counting nothing) while locked."""
     now = now or utcnow()
     with write_transaction():
+        _raise_if_locked(username, client, now)
         LoginFailure.delete().where(LoginFailure.last_at < now - FORGET_AFTER).execute()
         pair = _count(pair_key(username, client), now, window=None)
-        if pair.failures > FREE_FAILURES:
-            wait = min(timedelta(seconds=2 ** (pair.failures - FREE_FAILURES - 1)), MAX_WAIT)
+        wait = wait_after(pair.failures)
+        if wait is not None:
             _lock(pair.key, now + wait)
         address = _count(client_key(client), now, window=CLIENT_WINDOW)
         if address.failures >= CLIENT_FAILURES_PER_HOUR:
             _lock(address.key, address.first_at + CLIENT_WINDOW)
 
 
-def record_success(username, client):
-    """A right password clears that pair's failures (the client's hourly count stays)."""
+def release(username, client):
+    """The reserved attempt had the right password: clear the pair, uncount it for the client."""
     with write_transaction():
         LoginFailure.delete().where(LoginFailure.key == pair_key(username, client)).execute()
+        LoginFailure.update(failures=LoginFailure.failures - 1, locked_until=None).where(
+            LoginFailure.key == client_key(client),
+            LoginFailure.failures <= CLIENT_FAILURES_PER_HOUR).execute()
 
 
 def unlock(username=None):
@@ -70,6 +72,18 @@ def unlock(username=None):
         if username is not None:
             query = query.where(LoginFailure.key.startswith(f"user:{username}|"))
         return query.execute()
+
+
+def _raise_if_locked(username, client, now):
+    locks = LoginFailure.select(fn.MAX(LoginFailure.locked_until)).where(
+        LoginFailure.key.in_([pair_key(username, client), client_key(client)]),
+        LoginFailure.locked_until > now,
+    ).scalar()
+    if locks is not None:
+        seconds = max(1, ceil((locks - now).total_seconds()))
+        raise errors.Throttled(
+            f"Too many failed attempts; try again in {seconds} seconds.", retry_after=seconds
+        )
 
 
 def _count(key, now, window):

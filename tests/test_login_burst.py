@@ -1,0 +1,31 @@
+"""Login throttling under a burst of parallel attempts, against a real server."""
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from microblog.service import throttle
+from scripts import harness
+
+BURST = 60
+
+
+def attempt(url, password, client):
+    return requests.post(f"{url}/api/v1/auth/login", json={"username": harness.ADMIN[0], "password": password},
+                         headers={"X-Forwarded-For": client}, timeout=60)
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_a_burst_of_wrong_logins_checks_no_more_passwords_than_one_by_one(live_server, kind):
+    """Every attempt is counted before its password is checked, so 60 at once from one
+    address get the same FREE_FAILURES + 1 checks as 60 in a row (production hashing)."""
+    server = live_server(kind, workers=5, PROXY_COUNT=1)
+    with ThreadPoolExecutor(BURST) as pool:
+        answers = list(pool.map(lambda n: attempt(server.url, f"guess{n}", "198.51.100.1"), range(BURST)))
+    statuses = Counter(answer.status_code for answer in answers)
+    assert set(statuses) <= {401, 429}, statuses
+    assert statuses[401] <= throttle.FREE_FAILURES + 1, statuses
+    assert all(int(answer.headers["Retry-After"]) >= 1 for answer in answers if answer.status_code == 429)
+    assert attempt(server.url, harness.ADMIN[1], "198.51.100.1").status_code == 429
+    assert attempt(server.url, harness.ADMIN[1], "203.0.113.50").status_code == 200
