@@ -92,6 +92,13 @@ def require_access_token():
         verify_jwt_in_request()
 
 
+def require_fresh_token():
+    """As require_access_token, with a fresh token: one from a password login within
+    JWT_FRESH_LOGIN_EXPIRES, never one made by /auth/refresh."""
+    if request.method != "OPTIONS":
+        verify_jwt_in_request(fresh=True)
+
+
 def private_no_store(response):
     """Admin and auth responses, errors included: never cached; they differ by Authorization."""
     if request.path.startswith(PRIVATE_PATHS):

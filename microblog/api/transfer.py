@@ -4,7 +4,7 @@ from flask import Response, abort, current_app, request, stream_with_context
 from .. import export_format, schemas
 from ..models import utcnow
 from ..service import transfer
-from . import Blueprint, require_access_token
+from . import Blueprint, require_fresh_token
 
 blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")
 
@@ -14,12 +14,13 @@ NDJSON_BODY = {
     "description": "An export: a header line, then one record per line.",
 }
 
+FRESH_TOKEN_NEEDED = "Missing, stale or not fresh token (it carries the admin's password hash)."
 
-blp.before_request(require_access_token)
+blp.before_request(require_fresh_token)
 
 
 @blp.route("/export", methods=["GET"])
-@blp.bearer()
+@blp.bearer(FRESH_TOKEN_NEEDED)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, content_type=export_format.MEDIA_TYPE, description="NDJSON, one record a line.")
 def export(_args):
@@ -34,11 +35,12 @@ def export(_args):
 
 
 @blp.route("/import", methods=["POST"])
-@blp.bearer()
+@blp.bearer(FRESH_TOKEN_NEEDED)
 @blp.doc(requestBody=NDJSON_BODY)
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.ImportCounts)
 @blp.problem(409, "A record clashes with stored data (slug, admin); nothing was imported.")
+@blp.problem(422, "An invalid line, or an admin password hash cheaper than PASSWORD_HASH_METHOD; nothing was imported.")
 @blp.problem(413, "Larger than IMPORT_MAX_CONTENT_LENGTH.")
 @blp.problem(415, "Not application/x-ndjson.")
 def import_(_args):
@@ -47,4 +49,4 @@ def import_(_args):
         abort(415)
     request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
     records = list(export_format.import_records(request.stream))  # all read before any lock
-    return transfer.import_records(records)
+    return transfer.import_records(records, current_app.config["PASSWORD_HASH_METHOD"])

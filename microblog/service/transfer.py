@@ -4,6 +4,7 @@ from ..db import read_snapshot, reset_id_sequence, write_transaction
 from ..models import Post, Revision, RevokedToken, User
 from ..search import index_fields
 from . import errors, history
+from .auth import check_importable_hash
 from .posts import set_tags, tally_tags
 
 EXPORT_BATCH = 500
@@ -36,13 +37,14 @@ def export_records():
                                **{name: getattr(revision, name) for name in REVISION_FIELDS}}
 
 
-def import_records(records):
+def import_records(records, hash_method):
     """Upsert (kind, fields) records in one transaction: all of them or, on any error, none.
 
     Posts keep their ids; a record equal to what is stored changes nothing, so importing the
     same export twice is a no-op. content_html is rendered again, never taken from the file.
     Every post created or changed is an `update` in the change feed; its version never goes
     back (an ETag read before the import cannot match a different post after it).
+    An admin's password hash must be `hash_method` or dearer (auth.check_importable_hash).
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
     importers = {"admin": _import_admin, "revoked_token": _import_revoked_token,
@@ -51,6 +53,8 @@ def import_records(records):
     touched = set()
     with write_transaction():
         for kind, fields in records:
+            if kind == "admin":
+                check_importable_hash(fields["password_hash"], hash_method)
             outcome = importers[kind](fields)
             counts[kind][outcome] += 1
             if kind == "post" and outcome != "unchanged":
