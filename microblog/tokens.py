@@ -12,8 +12,10 @@ INVALID_TOKEN_CHALLENGE = 'Bearer realm="microblog", error="invalid_token"'
 
 def issue_tokens(user, session_id):
     """Access and refresh tokens of one login, sharing its session id; the access token counts
-    as fresh (a recent password login) for JWT_FRESH_LOGIN_EXPIRES."""
-    claims = {"sid": session_id, "gen": user.token_generation}
+    as fresh (a recent password login) for JWT_FRESH_LOGIN_EXPIRES. They name the admin by
+    its creation time too, so that an admin created anew (a new database, the same secret)
+    honours no token issued before."""
+    claims = {"sid": session_id, "gen": user.token_generation, "adm": auth_service.admin_mark(user)}
     fresh = current_app.config["JWT_FRESH_LOGIN_EXPIRES"]
     return (
         create_access_token(identity=str(user.id), fresh=fresh, additional_claims=claims),
@@ -23,17 +25,17 @@ def issue_tokens(user, session_id):
 
 def reissue_access_token(refresh_claims):
     """A new, not fresh, access token of the same login session."""
-    claims = {"sid": refresh_claims["sid"], "gen": refresh_claims["gen"]}
+    claims = {name: refresh_claims[name] for name in ("sid", "gen", "adm")}
     return create_access_token(identity=refresh_claims["sub"], fresh=False, additional_claims=claims)
 
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload):
     try:
-        user_id, session_id, generation = int(payload["sub"]), payload["sid"], payload["gen"]
+        user_id, session_id, generation, mark = int(payload["sub"]), payload["sid"], payload["gen"], payload["adm"]
     except (KeyError, TypeError, ValueError):
         return True
-    return auth_service.is_revoked(user_id, session_id, generation)
+    return auth_service.is_revoked(user_id, session_id, generation, mark)
 
 
 def _invalid(detail):

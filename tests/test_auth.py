@@ -6,6 +6,9 @@ import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
 
+from microblog import migrations
+from microblog.models import Post
+from microblog.service import auth as auth_service
 from microblog.service import throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 from tests.helpers import assert_problem
@@ -145,11 +148,33 @@ def _claims(auth):
     return pyjwt.decode(auth.tokens["access_token"], TEST_SECRET, algorithms=["HS256"])
 
 
+def session_claims(claims):
+    """The claims that tie a token to its login and its admin."""
+    return {name: claims[name] for name in ("sid", "gen", "adm")}
+
+
+def test_a_new_database_with_the_same_secret_honours_no_token_of_the_old_one(make_app, auth, tmp_path):
+    """A deleted database, init-db and create-admin again: the new admin has the old one's id
+    and token generation, so only the admin's identity can tell its tokens apart."""
+    old = auth.tokens
+    auth.client.post("/api/v1/auth/logout", headers=bearer(old["access_token"]))
+    new_site = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/new.sqlite3")
+    with new_site.app_context():
+        migrations.upgrade(new_site.extensions["database"])
+        auth_service.set_admin(ADMIN_USERNAME, "another passphrase", CHEAP_HASH)
+    client = new_site.test_client()
+    assert_problem(client.get(ME, headers=bearer(old["access_token"])), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", headers=bearer(old["refresh_token"])), 401)
+    assert_problem(client.post("/api/v1/admin/posts", json={"content": "x"}, headers=bearer(old["access_token"])), 401)
+    with new_site.app_context():
+        assert Post.select().count() == 0
+
+
 def test_expired_tampered_unsigned_and_foreign_tokens_are_401(app, client, auth):
     claims = _claims(auth)
     with app.app_context():
         expired = create_access_token(identity=claims["sub"], expires_delta=timedelta(seconds=-1),
-                                      additional_claims={"sid": claims["sid"], "gen": claims["gen"]})
+                                      additional_claims=session_claims(claims))
     header, payload, signature = auth.tokens["access_token"].split(".")
     tampered = f"{header}.{payload}.{signature[:-2]}AA"
     unsigned = pyjwt.encode(claims, None, algorithm="none")
@@ -199,7 +224,7 @@ def test_a_login_is_fresh_for_fifteen_minutes_only(app, client, auth):
     with app.app_context():
         sixteen_minutes_ago = create_access_token(
             identity=claims["sub"], fresh=timedelta(minutes=-1),
-            additional_claims={"sid": claims["sid"], "gen": claims["gen"]})
+            additional_claims=session_claims(claims))
     change = {"current_password": ADMIN_PASSWORD, "new_password": "another passphrase"}
     assert_problem(client.put("/api/v1/auth/password", json=change, headers=bearer(sixteen_minutes_ago)), 401)
     assert abs(claims["fresh"] - claims["iat"] - 15 * 60) < 2

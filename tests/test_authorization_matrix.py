@@ -37,7 +37,7 @@ def bad_token(kind, app, client, auth, needs_refresh):
     tokens = auth.tokens
     good = tokens["refresh_token" if needs_refresh else "access_token"]
     claims = pyjwt.decode(good, TEST_SECRET, algorithms=["HS256"])
-    extra = {"sid": claims["sid"], "gen": claims["gen"]}
+    extra = {name: claims[name] for name in ("sid", "gen", "adm")}
     make = create_refresh_token if needs_refresh else create_access_token
     if kind == "none":
         return None

@@ -140,10 +140,16 @@ def revoke_session(session_id, lifetime):
         RevokedToken.insert(session_id=session_id, expires=now + lifetime).on_conflict_ignore().execute()
 
 
-def is_revoked(user_id, session_id, generation):
-    """True when the token's login was revoked or its user's tokens were all invalidated."""
-    current = User.select(User.token_generation).where(User.id == user_id).scalar()
-    if current is None or current != generation:
+def admin_mark(user):
+    """What tells this admin from one created later in its place: its creation time."""
+    return user.created.isoformat()
+
+
+def is_revoked(user_id, session_id, generation, mark):
+    """True when the token's login was revoked, its user's tokens were all invalidated, or
+    its user is not the admin it was issued to (`mark`)."""
+    user = User.select(User.token_generation, User.created).where(User.id == user_id).first()
+    if user is None or user.token_generation != generation or admin_mark(user) != mark:
         return True
     return RevokedToken.select().where(RevokedToken.session_id == session_id).exists()
 
