@@ -79,7 +79,7 @@ class Post(BaseModel):
     edited = DateTimeField(null=True)
     deleted = DateTimeField(null=True)
     public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
-    updated = DateTimeField(default=utcnow)  # the last change of any kind
+    updated = DateTimeField(default=utcnow)  # the last change readers can see (posts._save)
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
     search_title = TextField(default="")  # the title's words, as microblog.search indexes them
     search_body = TextField(default="")  # the content's words

@@ -1,8 +1,10 @@
 """Public reading API: order, paging, filters, single posts, tags, caching, and no leaks."""
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import pytest
 
+from microblog.models import Post, utcnow
 from tests.helpers import assert_problem
 
 
@@ -401,6 +403,28 @@ def test_single_posts_carry_last_modified_and_honour_if_modified_since(client, a
     assert client.get(f"/api/v1/posts/by-slug/{post['slug']}",
                       headers={"If-Modified-Since": last_modified}).status_code == 304
     assert client.get(url, headers={"If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"}).status_code == 200
+
+
+def test_last_modified_moves_only_with_what_readers_see(app, client, auth):
+    """Hiding and showing again, or deleting and restoring, must not tell when it happened."""
+    post = auth.create_post(content="Dated", title="Dated")
+    with app.app_context():
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        Post.update(created=an_hour_ago, updated=an_hour_ago, publication_time=an_hour_ago).where(
+            Post.id == post["id"]).execute()
+    url, admin_url = f"/api/v1/posts/{post['id']}", f"/api/v1/admin/posts/{post['id']}"
+    before = client.get(url)
+    for change in ({"visible": False}, {"visible": True}):
+        assert client.patch(admin_url, json=change, headers=auth.headers).status_code == 200
+    assert client.delete(admin_url, headers=auth.headers).status_code == 204
+    assert client.post(f"{admin_url}/restore", headers=auth.headers).status_code == 200
+    after = client.get(url)
+    assert (after.get_data(), after.headers["ETag"]) == (before.get_data(), before.headers["ETag"])
+    assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
+    assert client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]}).status_code == 304
+    assert client.patch(admin_url, json={"title": "Retitled"}, headers=auth.headers).status_code == 200
+    edited = client.get(url)
+    assert parsedate_to_datetime(edited.headers["Last-Modified"]) > parsedate_to_datetime(before.headers["Last-Modified"])
 
 
 TRICKY_TEXTS = ["Mail me at user@example.com", "Version 1.2.3 fixes 3.14", "Paths like /usr/bin/python",

@@ -149,7 +149,7 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         recount = bool(changed & {"tags", "visible"})
         if recount:
             tally_tags(post.id, -1)
-        _save(post, fields, now)
+        _save(post, fields, now, seen_by_readers=bool(changed - {"visible"}))
         if "tags" in changed:
             set_tags(post.id, changes["tags"], post.publication_time)
             post.tags = changes["tags"]
@@ -214,9 +214,13 @@ def _get_for_change(post_id, precondition):
     return post
 
 
-def _save(post, fields, now):
-    """Write changed fields and the next version in one conditional UPDATE."""
-    fields = {**fields, "updated": now, "version": post.version + 1}
+def _save(post, fields, now, seen_by_readers=False):
+    """Write changed fields and the next version in one conditional UPDATE; `updated` (the
+    post's Last-Modified) moves only with a change that readers can see, so that hiding and
+    showing again, or deleting and restoring, tells nobody when it happened."""
+    fields = {**fields, "version": post.version + 1}
+    if seen_by_readers:
+        fields["updated"] = now
     saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
