@@ -94,10 +94,28 @@ class RequestLimits:
                 raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
 
 
+class ForwardedForWarning:
+    """Warns once per worker that requests come through a proxy no setting trusts: every client
+    then shares the proxy's address, in request limits and login throttling alike."""
+
+    def __init__(self):
+        self.warned = False
+
+    def __call__(self):
+        if not self.warned and "X-Forwarded-For" in request.headers:
+            self.warned = True
+            current_app.logger.warning(
+                "Requests carry X-Forwarded-For but PROXY_COUNT is 0, so every client behind the "
+                "proxy shares its address %s (request limits and login locks apply to all of them): "
+                "set PROXY_COUNT to the number of proxies in front of microblog.", request.remote_addr)
+
+
 def init_app(app):
     """Trust PROXY_COUNT proxies' X-Forwarded-For/-Proto (none by default), then limit."""
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    else:
+        app.before_request(ForwardedForWarning())
     if app.config["RATELIMIT_ENABLED"]:
         app.before_request(RequestLimits(app.config).check)

@@ -146,6 +146,19 @@ def test_the_client_address_comes_from_trusted_proxies_only(make_app, app):
     assert proxied.get("/api/v1/tags", headers={"X-Forwarded-For": "5.6.7.8"}).status_code == 200
 
 
+def test_forwarded_requests_without_a_trusted_proxy_are_warned_about_once(make_app, app, caplog):
+    client = make_app().test_client()
+    client.get("/api/v1/tags")
+    assert "PROXY_COUNT" not in caplog.text, "no proxy, no warning"
+    for _ in range(3):
+        client.get("/api/v1/tags", headers={"X-Forwarded-For": "203.0.113.4"})
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "PROXY_COUNT is 0" in r.getMessage()]
+    assert len(warnings) == 1
+    caplog.clear()
+    make_app(PROXY_COUNT=1).test_client().get("/api/v1/tags", headers={"X-Forwarded-For": "203.0.113.4"})
+    assert "PROXY_COUNT" not in caplog.text, "a trusted proxy is no cause for warning"
+
+
 def test_no_cross_origin_access_by_default(client):
     response = client.get("/api/v1/posts", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in response.headers
