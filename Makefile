@@ -68,7 +68,7 @@ hardening: install
 	cd scripts && ../$(BIN)/python bruteforce.py
 	cd scripts && ../$(BIN)/python contention.py
 	cd scripts && ../$(BIN)/python durability.py
-	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python durability.py && ../$(BIN)/python contention.py'
+	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python bruteforce.py --tries 100 && ../$(BIN)/python durability.py && ../$(BIN)/python contention.py'
 
 # Seeds a blog of POSTS posts (and one of 1,000), then measures microblog against a bare Flask
 # app and a FastAPI + SQLAlchemy peer with wrk: a table, bench/results.json and bench/results.png.
