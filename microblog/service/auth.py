@@ -105,7 +105,8 @@ def set_admin(username, password, hash_method):
         raise errors.Invalid(
             f"A username is 1 to {MAX_USERNAME_LENGTH} characters without spaces.", "username"
         )
-    password_hash = _new_hash(password, hash_method, "password")
+    _check_length(password, "password")
+    password_hash = generate_password_hash(password, method=hash_method)
     with write_transaction():
         existing = User.select().first()
         if existing is not None and existing.username != username:
@@ -120,13 +121,15 @@ def set_admin(username, password, hash_method):
 
 def change_password(user_id, current_password, new_password, hash_method, client):
     """Set a new password after checking the current one, throttled as a login is; every
-    older token stops working."""
-    new_hash = _new_hash(new_password, hash_method, "new_password")
+    older token stops working. The new password is hashed only once the current one is right,
+    so that a wrong guess costs the server one hash, not two."""
+    _check_length(new_password, "new_password")
     user = get_user(user_id)
     throttle.reserve(user.username, client)
     if not check_password_hash(user.password_hash, current_password):
         raise errors.Forbidden("The current password is wrong.", field="current_password")
     throttle.release(user.username, client)
+    new_hash = generate_password_hash(new_password, method=hash_method)
     with write_transaction():
         _replace_password(get_user(user_id), new_hash)
 
@@ -154,12 +157,11 @@ def is_revoked(user_id, session_id, generation, mark):
     return RevokedToken.select().where(RevokedToken.session_id == session_id).exists()
 
 
-def _new_hash(password, hash_method, field):
+def _check_length(password, field):
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise errors.Invalid(
             f"A password is {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.", field
         )
-    return generate_password_hash(password, method=hash_method)
 
 
 def _replace_password(user, password_hash):
