@@ -2,7 +2,7 @@
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from . import cli, config, cors, db, errors, limits, openapi
+from . import bodies, cli, config, cors, db, errors, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
@@ -11,6 +11,7 @@ from .tokens import jwt
 def create_app(test_config=None):
     """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
     if test_config is None:
