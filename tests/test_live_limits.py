@@ -1,5 +1,5 @@
 """Limits on what a request may send, through real granian and gunicorn servers: bodies over
-their limit however they are framed."""
+their limit however they are framed, JSON nested too deeply."""
 import json
 
 import pytest
@@ -56,3 +56,19 @@ def test_an_import_sent_chunked_has_its_own_larger_limit(live_server, kind):
     assert imported.json()["admin"] == {"created": 0, "updated": 0, "unchanged": 1}
     over = export + b"\n" * (64 * 1024)
     assert_problem(session.post(server.url + IMPORT, data=chunked(over), headers=ndjson), 413)
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_json_nested_100000_deep_is_a_problem_not_a_server_error(live_server, kind):
+    server = live_server(kind, workers=1)
+    session = requests.Session()
+    headers = harness.login(session, server.url)
+    deep = b"[" * 100_000
+    export = session.get(server.url + "/api/v1/admin/export", headers=headers).content
+    ndjson = {**headers, "Content-Type": "application/x-ndjson"}
+    imported = session.post(server.url + IMPORT, data=export + deep + b"\n", headers=ndjson)
+    assert_problem(imported, 422)
+    assert imported.json()["errors"][0]["line"] == export.count(b"\n") + 1
+    login = session.post(server.url + "/api/v1/auth/login", data=deep,
+                         headers={"Content-Type": "application/json"})
+    assert_problem(login, 400)
