@@ -2,7 +2,7 @@
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from . import bodies, cli, config, cors, db, errors, limits, openapi
+from . import bodies, cli, config, cors, db, errors, head_limits, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
@@ -21,6 +21,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
+    app.before_request(head_limits.check_request_head)
     db.init_app(app)
     limits.init_app(app)
     cors.init_app(app)
