@@ -46,11 +46,16 @@ class NoCookieSessions(SessionInterface):
         pass
 
 
+# The API's responses are data (JSON, feeds), never pages: they may load nothing and never be
+# framed. Swagger UI's page has its own policy (openapi.DOCS_POLICY).
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _security_headers(response):
     if response.status_code == 204:
         del response.headers["Content-Type"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("Content-Security-Policy", API_POLICY)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
