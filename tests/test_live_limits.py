@@ -113,8 +113,10 @@ def test_granian_alone_answers_three_heads_without_a_body(live_server):
     """The cases README names, which granian answers before the app sees the request: a request
     target over 65,534 bytes, more than 100 header fields, a head over its HTTP/1 buffer."""
     server = live_server("granian", workers=1)
+    line_with_longest_target = 65_534 + len("GET  HTTP/1.1")
+    assert_problem(requests.get(feed_url(server, line_with_longest_target)), 414)  # the app's answer
     answers = [
-        (414, requests.get(feed_url(server, 70_000))),
+        (414, requests.get(feed_url(server, line_with_longest_target + 1))),
         (431, requests.get(server.url + "/healthz", headers=header_fields(head_limits.MAX_HEADER_FIELDS + 1, 20))),
         (431, requests.get(server.url + "/healthz", headers=header_fields(1, 600_000))),
     ]
