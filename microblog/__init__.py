@@ -2,7 +2,7 @@
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from . import cli, config, cors, db, errors, limits, openapi
+from . import bodies, cli, config, cors, db, errors, head_limits, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
@@ -11,6 +11,7 @@ from .tokens import jwt
 def create_app(test_config=None):
     """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
     if test_config is None:
@@ -20,6 +21,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
+    app.before_request(head_limits.check_request_head)
     db.init_app(app)
     limits.init_app(app)
     cors.init_app(app)
@@ -44,11 +46,16 @@ class NoCookieSessions(SessionInterface):
         pass
 
 
+# The API's responses are data (JSON, feeds), never pages: they may load nothing and never be
+# framed. Swagger UI's page has its own policy (openapi.DOCS_POLICY).
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _security_headers(response):
     if response.status_code == 204:
         del response.headers["Content-Type"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("Content-Security-Policy", API_POLICY)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -37,14 +37,19 @@ DETAILS = {
 }
 
 
-def problem_response(status, detail=None, errors=None, headers=()):
-    """A problem+json response; 401s carry the Bearer challenge."""
+def problem_document(status, detail=None, errors=None):
+    """The members of an RFC 9457 problem with this status."""
     phrase = HTTPStatus(status).phrase
     body = {"type": "about:blank", "title": phrase, "status": status, "detail": detail or phrase}
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem_response(status, detail=None, errors=None, headers=()):
+    """A problem+json response; 401s carry the Bearer challenge."""
     response = current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+        json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
     )
     response.headers.extend(headers)
     if status == 401 and "WWW-Authenticate" not in response.headers:

@@ -133,6 +133,8 @@ def _parse(number, raw):
         return json.loads(text) if text.strip() else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportFormatError(number, f"not a JSON document ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise ImportFormatError(number, "not a JSON document (nested too deeply)") from None
 
 
 def _load(number, schema, data):

@@ -3,13 +3,17 @@ import os
 
 import flask_smorest
 import flask_swagger_ui
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, current_app, request, send_from_directory
 
 from . import schemas
 from .api import StrictIntegerConverter, integer_parameter_schema
 from .errors import PROBLEM_MIMETYPE
 
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
+# Swagger UI's page (templates/swagger_ui.html): scripts, styles, images and requests from this
+# origin only (its CSS embeds images as data: URLs), no inline script, never framed.
+DOCS_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 assets = Blueprint("docs_assets", __name__)
 
@@ -47,3 +51,10 @@ def init_app(app, blueprints):
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(assets)
+    app.after_request(_docs_policy)
+
+
+def _docs_policy(response):
+    if request.path == current_app.config["OPENAPI_SWAGGER_UI_PATH"]:
+        response.headers["Content-Security-Policy"] = DOCS_POLICY
+    return response

@@ -150,6 +150,15 @@ def test_invalid_imports_are_422_and_import_nothing(client, auth, body, line, po
     assert admin_view(client, auth) == populated
 
 
+def test_a_line_nested_too_deeply_is_422_naming_it_and_imports_nothing(client, auth, populated):
+    header = export(client, auth).splitlines()[0]
+    body = header + b"\n" + b"[" * 100_000 + b"\n"
+    problem = assert_problem(import_(client, auth, body), 422)
+    assert problem["errors"][0]["line"] == 2
+    assert problem["errors"][0]["detail"] == "not a JSON document (nested too deeply)"
+    assert admin_view(client, auth) == populated
+
+
 def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
     lines = export(client, auth).splitlines()
     header, posts = lines[0], [json.loads(line) for line in lines if b'"type":"post"' in line]

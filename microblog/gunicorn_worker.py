@@ -1,0 +1,29 @@
+"""gunicorn's sync worker, whose own error answers are problem+json like the app's."""
+import json
+
+from gunicorn import util
+from gunicorn.workers.sync import SyncWorker
+
+from .errors import PROBLEM_MIMETYPE, problem_document
+from .head_limits import HEADER_FIELDS_DETAIL, REQUEST_LINE_DETAIL
+
+DETAILS = {414: REQUEST_LINE_DETAIL, 431: HEADER_FIELDS_DETAIL}
+
+
+class ProblemSyncWorker(SyncWorker):
+    """`worker_class = "microblog.gunicorn_worker.ProblemSyncWorker"` in gunicorn.conf.py."""
+
+    def init_process(self):
+        # gunicorn has no setting for its error page: handle_error writes every answer of its
+        # own (request line or header fields over the limits, a malformed request) through
+        # util.write_error, which sends text/html.
+        util.write_error = write_problem
+        super().init_process()
+
+
+def write_problem(sock, status, reason, message):
+    """gunicorn's error answer (status, reason phrase, message) as an RFC 9457 problem."""
+    body = json.dumps(problem_document(status, DETAILS.get(status) or message)).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_MIMETYPE}\r\n"
+            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)

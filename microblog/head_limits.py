@@ -1,0 +1,42 @@
+"""Limits on a request's head (request line, header fields), answered as 414 and 431 problems.
+
+The app enforces them on every server, so that granian (whose own answers beyond its limits
+have no body) and gunicorn answer alike; gunicorn.conf.py gives gunicorn the same numbers.
+"""
+from urllib.parse import quote
+
+from flask import request
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
+
+MAX_REQUEST_LINE = 4094  # bytes of "METHOD target HTTP/1.1"
+MAX_HEADER_FIELD = 8190  # bytes of one "Name: value" line with its CRLF
+MAX_HEADER_FIELDS = 100  # granian's fixed limit; enforced by the servers alone (see README)
+MAX_HEADER_BYTES = 32 * 1024  # every header field line together
+
+REQUEST_LINE_DETAIL = f"The request line is longer than {MAX_REQUEST_LINE} bytes."
+HEADER_FIELDS_DETAIL = (
+    f"The request's header fields are too large or too many: at most {MAX_HEADER_FIELDS} "
+    f"fields of at most {MAX_HEADER_FIELD} bytes each, {MAX_HEADER_BYTES} bytes in all."
+)
+# Characters a request target carries as they are; the server hands the app the path decoded.
+TARGET_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def check_request_head():
+    """A before_request hook: 414 for a request line, 431 for header fields over the limits."""
+    if request_line_length(request.environ) > MAX_REQUEST_LINE:
+        raise RequestURITooLarge(REQUEST_LINE_DETAIL)
+    sizes = [len(name) + len(": ") + len(value) + len("\r\n") for name, value in request.headers]
+    if max(sizes, default=0) > MAX_HEADER_FIELD or sum(sizes) > MAX_HEADER_BYTES:
+        raise RequestHeaderFieldsTooLarge(HEADER_FIELDS_DETAIL)
+
+
+def request_line_length(environ):
+    """The request line's length: gunicorn passes the raw target (RAW_URI); granian only its
+    decoded path and query, so the path is percent-encoded again to count what was sent."""
+    target = environ.get("RAW_URI")
+    if target is None:
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=TARGET_SAFE)
+        query = environ.get("QUERY_STRING", "")
+        target = f"{path}?{query}" if query else path
+    return len(environ["REQUEST_METHOD"]) + len(target) + len(environ["SERVER_PROTOCOL"]) + 2
