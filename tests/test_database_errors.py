@@ -1,6 +1,9 @@
 """Database failures reach clients as clear problems, never as a 500 with driver text."""
+import os
+
 import pytest
 
+from microblog.db import database
 from microblog.service import posts
 from tests.helpers import assert_problem
 
@@ -54,3 +57,29 @@ def test_each_kind_of_driver_error_has_its_status_and_no_driver_text(make_app, a
     response = broken.test_client().get("/driver-error")
     body = assert_problem(response, status)
     assert "varying" not in str(body) and '"post"' not in str(body)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's own page limit")
+def test_a_full_disk_is_logged_as_such_and_is_503(app, client, auth, caplog):
+    """SQLite ends the transaction itself when the disk fills; the log must say so, not that
+    peewee's ROLLBACK then found no transaction (max_page_count stands in for a full disk)."""
+    kept = auth.create_post(content="written before the disk filled")
+    with app.app_context():
+        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+        database.execute_sql(f"PRAGMA max_page_count = {pages}")  # on the pooled connection
+    statuses = []
+    for n in range(20):
+        response = client.post("/api/v1/admin/posts", headers=auth.headers,
+                               json={"content": " ".join(f"word{n}x{i}" for i in range(400))})
+        statuses.append(response.status_code)
+        if response.status_code != 201:
+            break
+    assert statuses[-1] == 503, statuses
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+    logged = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert any("database or disk is full" in message for message in logged), logged
+    assert not any("no transaction is active" in message for message in logged), logged
+    with app.app_context():
+        database.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert client.get(f"/api/v1/admin/posts/{kept['id']}", headers=auth.headers).status_code == 200
