@@ -1,4 +1,6 @@
 """Admin export and import: the whole site as NDJSON, over HTTP."""
+import io
+
 from flask import Response, abort, current_app, request, stream_with_context
 
 from .. import export_format, schemas
@@ -14,6 +16,8 @@ NDJSON_BODY = {
     "description": "An export: a header line, then one record per line.",
 }
 
+
+BODY_BUFFER_BYTES = 1024 * 1024
 
 blp.before_request(require_access_token)
 
@@ -46,5 +50,6 @@ def import_(_args):
     if request.mimetype != export_format.MEDIA_TYPE:
         abort(415)
     request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
-    records = list(export_format.import_records(request.stream))  # all read before any lock
-    return transfer.import_records(records)
+    # buffered: lines read from the raw stream would be read a byte at a time
+    body = io.BufferedReader(request.stream, BODY_BUFFER_BYTES)
+    return transfer.import_records(export_format.import_records(body))
