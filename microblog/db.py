@@ -9,6 +9,7 @@ database = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
+WRITERS_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS  # the longest wait for it, then an error
 CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
 
 
@@ -48,10 +49,13 @@ def is_sqlite():
 def write_transaction():
     """A transaction that takes the one writers' lock at its start: BEGIN IMMEDIATE on SQLite,
     an advisory lock held to commit on PostgreSQL. Writers thus run one at a time in commit
-    order (change-feed seqs follow it), and no two of them can wait on each other's rows."""
+    order (change-feed seqs follow it), and no two of them can wait on each other's rows. A
+    writer waits for the lock 5 s at most (while an import writes, say), then fails."""
     try:
         with database.atomic() as transaction:
             if not is_sqlite():
+                # a writer that cannot have the lock soon gets an error (a 503), as on SQLite
+                database.execute_sql(f"SET LOCAL lock_timeout = {WRITERS_LOCK_TIMEOUT_MS}")
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
             yield transaction
     except OperationalError as error:
