@@ -70,8 +70,8 @@ def write_export(path, posts, sentences):
 
 
 def posts_for(mib):
-    """Posts (of 20 to 24 sentences, about 2,900 bytes with their revision) filling about `mib` MiB."""
-    return int(mib * 1024 * 1024 * 0.98 / 2_930)
+    """Posts (of 20 to 24 sentences, about 2,600 bytes with their revision) filling about `mib` MiB."""
+    return int(mib * 1024 * 1024 * 0.98 / 2_600)
 
 
 def empty_blog():
@@ -183,8 +183,8 @@ def main():
     outcomes = Counter((status, retry) for _, status, retry, _ in seen)
     slowest = max((took for *_, took in seen), default=0)
     print(f"  admin writes meanwhile (one every {WRITE_EVERY:.0f} s): "
-          + ", ".join(f"{n} × {status}" + (f" (Retry-After {retry})" if retry else "")
-                      for (status, retry), n in sorted(outcomes.items(), key=str))
+          + (", ".join(f"{n} × {status}" + (f" (Retry-After {retry})" if retry else "")
+                      for (status, retry), n in sorted(outcomes.items(), key=str)) or "none")
           + f"; slowest answer {slowest:.1f} s")
     if any(status not in (201, 503) or (status == 503 and retry is None) for (status, retry) in outcomes):
         sys.exit("an admin write hung or got something other than 201 or 503 with Retry-After")
