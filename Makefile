@@ -68,7 +68,10 @@ hardening: install
 	cd scripts && ../$(BIN)/python bruteforce.py
 	cd scripts && ../$(BIN)/python contention.py
 	cd scripts && ../$(BIN)/python durability.py
-	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python bruteforce.py --tries 100 && ../$(BIN)/python durability.py && ../$(BIN)/python contention.py'
+	cd scripts && ../$(BIN)/python import_figures.py --posts 100000
+	cd scripts && ../$(BIN)/python import_figures.py --mib 256 --skip-cli
+	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python bruteforce.py --tries 100 && ../$(BIN)/python durability.py \
+	  && ../$(BIN)/python contention.py && ../$(BIN)/python import_figures.py --posts 100000'
 
 # Seeds a blog of POSTS posts (and one of 1,000), then measures microblog against a bare Flask
 # app and a FastAPI + SQLAlchemy peer with wrk: a table, bench/results.json and bench/results.png.

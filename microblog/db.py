@@ -2,13 +2,14 @@
 import contextlib
 
 from flask import appcontext_pushed
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import DatabaseProxy, OperationalError, PeeweeException, SqliteDatabase
 from playhouse.db_url import connect
 
 database = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
+WRITERS_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS  # the longest wait for it, then an error
 CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
 
 
@@ -48,11 +49,35 @@ def is_sqlite():
 def write_transaction():
     """A transaction that takes the one writers' lock at its start: BEGIN IMMEDIATE on SQLite,
     an advisory lock held to commit on PostgreSQL. Writers thus run one at a time in commit
-    order (change-feed seqs follow it), and no two of them can wait on each other's rows."""
-    with database.atomic() as transaction:
-        if not is_sqlite():
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
-        yield transaction
+    order (change-feed seqs follow it), and no two of them can wait on each other's rows. A
+    writer waits for the lock 5 s at most (while an import writes, say), then fails."""
+    try:
+        with database.atomic() as transaction:
+            if not is_sqlite():
+                # a writer that cannot have the lock soon gets an error (a 503), as on SQLite
+                database.execute_sql(f"SET LOCAL lock_timeout = {WRITERS_LOCK_TIMEOUT_MS}")
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+            yield transaction
+    except OperationalError as error:
+        ended_by = _error_that_ended_the_transaction(error)
+        if ended_by is None:
+            raise
+        raise ended_by from None
+
+
+NO_TRANSACTION = "no transaction is active"  # SQLite's words for a COMMIT or ROLLBACK without one
+
+
+def _error_that_ended_the_transaction(error):
+    """The database error behind a failed ROLLBACK, if that is what `error` is: SQLite ends a
+    transaction itself on some errors (a full disk, an I/O error), so the ROLLBACK that follows
+    finds no transaction, and its error would hide the one that says what happened."""
+    if NO_TRANSACTION not in str(error):
+        return None
+    earlier = error.__context__
+    while earlier is not None and not isinstance(earlier, PeeweeException):
+        earlier = earlier.__context__
+    return earlier
 
 
 def locked(query):

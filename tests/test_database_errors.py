@@ -1,9 +1,15 @@
 """Database failures reach clients as clear problems, never as a 500 with driver text."""
-import pytest
+import os
+import threading
 
+import pytest
+from peewee import SqliteDatabase
+
+from microblog.db import WRITERS_LOCK, database, open_database
 from microblog.service import posts
 from tests.helpers import assert_problem
 
+HOLD_SECONDS = 15
 UNREACHABLE = ["sqlite:////nonexistent-folder/db.sqlite3",
                "postgresql://nobody@127.0.0.1:9/microblog?connect_timeout=2"]
 
@@ -54,3 +60,56 @@ def test_each_kind_of_driver_error_has_its_status_and_no_driver_text(make_app, a
     response = broken.test_client().get("/driver-error")
     body = assert_problem(response, status)
     assert "varying" not in str(body) and '"post"' not in str(body)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's own page limit")
+def test_a_full_disk_is_logged_as_such_and_is_503(app, client, auth, caplog):
+    """SQLite ends the transaction itself when the disk fills; the log must say so, not that
+    peewee's ROLLBACK then found no transaction (max_page_count stands in for a full disk)."""
+    kept = auth.create_post(content="written before the disk filled")
+    with app.app_context():
+        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+        database.execute_sql(f"PRAGMA max_page_count = {pages}")  # on the pooled connection
+    statuses = []
+    for n in range(20):
+        response = client.post("/api/v1/admin/posts", headers=auth.headers,
+                               json={"content": " ".join(f"word{n}x{i}" for i in range(400))})
+        statuses.append(response.status_code)
+        if response.status_code != 201:
+            break
+    assert statuses[-1] == 503, statuses
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+    logged = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert any("database or disk is full" in message for message in logged), logged
+    assert not any("no transaction is active" in message for message in logged), logged
+    with app.app_context():
+        database.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert client.get(f"/api/v1/admin/posts/{kept['id']}", headers=auth.headers).status_code == 200
+
+
+def test_a_write_while_another_holds_the_writers_lock_is_503_not_a_hang(client, auth, database_url):
+    """As while an import writes: the write waits for the lock at most SQLITE_BUSY_TIMEOUT_MS
+    (SQLite) or WRITERS_LOCK_TIMEOUT_MS (PostgreSQL), then gets a 503 with Retry-After. The
+    holder lets go after HOLD_SECONDS whatever happens, so a write that waited for it gets 201."""
+    headers = auth.headers  # logged in before the lock is taken
+    holder, locked, release = open_database(database_url), threading.Event(), threading.Event()
+
+    def hold():
+        with holder.connection_context(), holder.atomic():
+            if not isinstance(holder, SqliteDatabase):
+                holder.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+            locked.set()
+            release.wait(HOLD_SECONDS)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        response = client.post("/api/v1/admin/posts", json={"content": "meanwhile"}, headers=headers)
+    finally:
+        release.set()
+        thread.join()
+        holder.close_all()
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"

@@ -1,5 +1,6 @@
 """Export and import: NDJSON of everything, idempotent upserts, over HTTP and the CLI."""
 import json
+import logging
 
 import pytest
 
@@ -303,3 +304,82 @@ def test_out_of_range_numbers_in_imports_are_422(client, auth, populated, field,
     lines = export(client, auth).splitlines()
     post = json.loads(next(line for line in lines if b'"type":"post"' in line))
     assert_problem(import_(client, auth, lines[0] + b"\n" + json.dumps({**post, field: value}).encode()), 422)
+
+
+def post_record(post_id, **fields):
+    return {"type": "post", "id": post_id, "title": None, "slug": f"post-{post_id}", "content": f"Post {post_id}",
+            "tags": [], "visible": True, "publish_at": None, "created": "2026-01-01T00:00:00Z", "edited": None,
+            "updated": "2026-01-01T00:00:00Z", "deleted": None, "public_when_deleted": False, **fields}
+
+
+def ndjson(client, auth, records):
+    header = export(client, auth).splitlines()[0]
+    return header + b"\n" + b"\n".join(json.dumps(record).encode() for record in records) + b"\n"
+
+
+def test_a_large_import_keeps_tag_counts_search_history_and_the_feed(client, auth):
+    """More posts than one batch: every post's tags, counts, search words, revision and feed entry."""
+    count = 1203
+    records = [post_record(n, content=f"Body {n} common{'' if n % 3 else ' third'}", tags=[f"t{n % 4}", "all"],
+                           visible=n % 5 != 0, title="Even" if n % 2 == 0 else None) for n in range(1, count + 1)]
+    since = client.get("/api/v1/admin/changes", headers=auth.headers).get_json()["next_since"]
+    response = import_(client, auth, ndjson(client, auth, records))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["post"] == {"created": count, "updated": 0, "unchanged": 0}
+    visible = [record for record in records if record["visible"]]
+    tags = {tag["name"]: tag["count"] for tag in client.get("/api/v1/tags").get_json()["items"]}
+    assert tags == {"all": len(visible), **{f"t{k}": sum(1 for r in visible if r["id"] % 4 == k) for k in range(4)}}
+    third = client.get("/api/v1/posts?q=third&limit=100").get_json()["items"]
+    assert len(third) == 100 and all(post["id"] % 3 == 0 and post["id"] % 5 for post in third)
+    titled = client.get("/api/v1/posts?q=even&limit=5").get_json()["items"]
+    assert titled and all(post["title"] == "Even" for post in titled)
+    tagged = client.get("/api/v1/posts?tag=t1&limit=100").get_json()["items"]
+    assert {post["id"] % 4 for post in tagged} == {1}
+    revisions = client.get(f"/api/v1/admin/posts/{count}/revisions", headers=auth.headers).get_json()["items"]
+    assert [(r["rev"], r["content"], r["tags"]) for r in revisions] == [(1, records[-1]["content"], records[-1]["tags"])]
+    feed, next_since = [], since
+    while True:
+        page = client.get(f"/api/v1/admin/changes?since={next_since}&limit=1000", headers=auth.headers).get_json()
+        if not page["items"]:
+            break
+        feed += [(item["post_id"], item["action"]) for item in page["items"]]
+        next_since = page["next_since"]
+    assert feed == [(n, "update") for n in range(1, count + 1)]
+    again = import_(client, auth, ndjson(client, auth, records)).get_json()["post"]
+    assert again == {"created": 0, "updated": 0, "unchanged": count}
+    assert {tag["name"]: tag["count"] for tag in client.get("/api/v1/tags").get_json()["items"]} == tags
+
+
+def test_an_import_writes_in_batches_not_post_by_post(client, auth, caplog):
+    """A few statements for each batch of posts or revisions (peewee logs each one it runs)."""
+    records = [post_record(n, tags=["a", f"t{n}"]) for n in range(1, 1001)]
+    records += [{"type": "revision", "post_id": n, "rev": 1, "title": None, "content": f"Post {n}",
+                 "tags": ["a", f"t{n}"], "created": "2026-01-01T00:00:00Z"} for n in range(1, 1001)]
+    body = ndjson(client, auth, records)
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        response = import_(client, auth, body)
+    assert response.status_code == 200 and response.get_json()["post"]["created"] == 1000
+    statements = [record for record in caplog.records if record.name == "peewee"]
+    assert 10 < len(statements) < 100, len(statements)
+
+
+def test_a_post_twice_in_a_file_ends_as_its_last_record(client, auth):
+    records = [post_record(7, tags=["x"]), post_record(8), post_record(7, tags=["y"], content="Second")]
+    response = import_(client, auth, ndjson(client, auth, records))
+    assert response.get_json()["post"] == {"created": 2, "updated": 1, "unchanged": 0}
+    post = client.get("/api/v1/admin/posts/7", headers=auth.headers).get_json()
+    assert (post["content"], post["tags"]) == ("Second", ["y"])
+    revisions = client.get("/api/v1/admin/posts/7/revisions", headers=auth.headers).get_json()["items"]
+    assert [(r["rev"], r["content"]) for r in revisions] == [(1, "Second")]
+    assert {tag["name"]: tag["count"] for tag in client.get("/api/v1/tags").get_json()["items"]} == {"y": 1}
+
+
+def test_an_import_gives_a_stored_posts_old_slug_to_a_new_post(client, auth):
+    stored = auth.create_post(content="Stored", slug="wanted", tags=["kept"])
+    records = [post_record(stored["id"], slug="moved", tags=["kept"]), post_record(stored["id"] + 1, slug="wanted")]
+    response = import_(client, auth, ndjson(client, auth, records))
+    assert response.get_json()["post"] == {"created": 1, "updated": 1, "unchanged": 0}
+    assert client.get("/api/v1/posts/by-slug/wanted").get_json()["id"] == stored["id"] + 1
+    assert client.get("/api/v1/posts/by-slug/moved").get_json()["id"] == stored["id"]
+    clash = [post_record(stored["id"] + 2, slug="moved")]
+    assert "already has" in assert_problem(import_(client, auth, ndjson(client, auth, clash)), 409)["detail"]

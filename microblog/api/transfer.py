@@ -1,4 +1,6 @@
 """Admin export and import: the whole site as NDJSON, over HTTP."""
+import io
+
 from flask import Response, abort, current_app, request, stream_with_context
 
 from .. import export_format, schemas
@@ -15,6 +17,8 @@ NDJSON_BODY = {
 }
 
 FRESH_TOKEN_NEEDED = "Missing, stale or not fresh token (it carries the admin's password hash)."
+
+BODY_BUFFER_BYTES = 1024 * 1024
 
 blp.before_request(require_fresh_token)
 
@@ -48,5 +52,6 @@ def import_(_args):
     if request.mimetype != export_format.MEDIA_TYPE:
         abort(415)
     request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
-    records = list(export_format.import_records(request.stream))  # all read before any lock
-    return transfer.import_records(records, current_app.config["PASSWORD_HASH_METHOD"])
+    # buffered: lines read from the raw stream would be read a byte at a time
+    body = io.BufferedReader(request.stream, BODY_BUFFER_BYTES)
+    return transfer.import_records(export_format.import_records(body), current_app.config["PASSWORD_HASH_METHOD"])

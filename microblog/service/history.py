@@ -1,4 +1,7 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
+from peewee import fn
+
+from ..bulk import insert_rows
 from ..models import MAX_ID, Change, Post, Revision, utcnow
 from . import errors
 
@@ -9,6 +12,30 @@ def record_change(post_id, action, now=None):
     """Append to the change feed, in the caller's write transaction (whose lock makes seqs
     follow commit order)."""
     Change.create(post_id=post_id, action=action, at=now or utcnow())
+
+
+def record_changes(post_ids, action, now):
+    """record_change for many posts, in one INSERT and in this order."""
+    insert_rows(Change, [{"post_id": post_id, "action": action, "at": now} for post_id in post_ids])
+
+
+def revise(post_ids, now, chunk=500):
+    """Posts whose current title, content and tags are not their latest revision get them as
+    their next one (add_revision for many posts, `chunk` at a time)."""
+    ids = sorted(post_ids)
+    for start in range(0, len(ids), chunk):
+        some = ids[start:start + chunk]
+        newest = (Revision.select(Revision.post, fn.MAX(Revision.rev).alias("rev"))
+                  .where(Revision.post.in_(some)).group_by(Revision.post))
+        latest = {revision.post_id: revision for revision in Revision.select().join(
+            newest, on=(Revision.post == newest.c.post_id) & (Revision.rev == newest.c.rev))}
+        added = []
+        for post in Post.select_with_tags().where(Post.id.in_(some)):
+            last = latest.get(post.id)
+            if last is None or (last.title, last.content, last.tags) != (post.title, post.content, post.tags):
+                added.append({"post": post.id, "rev": last.rev + 1 if last else 1, "title": post.title,
+                              "content": post.content, "tags": post.tags, "created": now})
+        insert_rows(Revision, added)
 
 
 def latest_revision(post_id):

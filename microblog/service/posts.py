@@ -5,6 +5,7 @@ from datetime import datetime
 
 from peewee import fn
 
+from ..bulk import insert_rows
 from ..content import render_markdown
 from ..db import locked, write_transaction
 from ..models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
@@ -356,15 +357,31 @@ def tally_tags(post_id, delta):
 
 def set_tags(post_id, names, publication_time):
     """The post's tags, in order, with its publication time (the tag index's reading order)."""
-    PostTag.delete().where(PostTag.post == post_id).execute()
+    set_tags_of_posts([(post_id, names, publication_time)])
+
+
+def set_tags_of_posts(posts):
+    """set_tags for many (post_id, names, publication_time) at once, in three statements."""
+    if not posts:
+        return
+    PostTag.delete().where(PostTag.post.in_([post_id for post_id, _, _ in posts])).execute()
+    names = {name for _, tags, _ in posts for name in tags}
     if not names:
         return
-    Tag.insert_many([{"name": name} for name in names]).on_conflict_ignore().execute()
+    Tag.insert_many([{"name": name} for name in sorted(names)]).on_conflict_ignore().execute()
     tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
-    PostTag.insert_many(
-        [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
-         for i, name in enumerate(names)]
-    ).execute()
+    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
+                          for post_id, tags, publication_time in posts for i, name in enumerate(tags)])
+
+
+def add_to_tag_counts(deltas):
+    """Add {tag name: delta} to the tags' post_count: one UPDATE for each distinct delta."""
+    names_by_delta = {}
+    for name, delta in deltas.items():
+        if delta:
+            names_by_delta.setdefault(delta, []).append(name)
+    for delta, names in names_by_delta.items():
+        Tag.update(post_count=Tag.post_count + delta).where(Tag.name.in_(names)).execute()
 
 
 def _ensure_slug_free(slug):
