@@ -116,7 +116,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     attacks = [(f"{args.slow_bodies} slow bodies", args.slow_bodies, SLOW_BODY, b" " * 1000),
                (f"{args.idle} idle connections", args.idle, b"", REQUEST_LINE)]
-    print(f"{WORKERS} workers, SQLite; a reader GETs a list page every {POLL_INTERVAL} s for "
+    print(f"{WORKERS} workers, {harness.database_url().split(':')[0]}; a reader GETs a list page every {POLL_INTERVAL} s for "
           f"{READ_SECONDS} s (timeout {READ_TIMEOUT} s) once the attack's connections are open")
     print(f"{'server':13} {'attack':26} {'open':>11} {'polls':>5} {'≤ 2 s':>5} {'':9} {'median':>8} "
           f"{'timeouts':>8} {'errors':>6} {'closed':>7}")
