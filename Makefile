@@ -61,17 +61,20 @@ contract-test: install node_modules/.bin/newman
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
 
-# Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn),
+# Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn;
+# availability.py compares bare granian with `microblog serve`),
 # on SQLite then PostgreSQL (several minutes; timings make them unfit for CI, so they are not
 # part of `make test`).
 hardening: install
+	command -v wrk >/dev/null || apt-get install -y wrk
 	cd scripts && ../$(BIN)/python bruteforce.py
 	cd scripts && ../$(BIN)/python contention.py
 	cd scripts && ../$(BIN)/python durability.py
+	cd scripts && ../$(BIN)/python availability.py
 	cd scripts && ../$(BIN)/python import_figures.py --posts 100000
 	cd scripts && ../$(BIN)/python import_figures.py --mib 256 --skip-cli
 	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python bruteforce.py --tries 100 && ../$(BIN)/python durability.py \
-	  && ../$(BIN)/python contention.py && ../$(BIN)/python import_figures.py --posts 100000'
+	  && ../$(BIN)/python contention.py && ../$(BIN)/python pool.py && ../$(BIN)/python import_figures.py --posts 100000'
 
 # Seeds a blog of POSTS posts (and one of 1,000), then measures microblog against a bare Flask
 # app and a FastAPI + SQLAlchemy peer with wrk: a table, bench/results.json and bench/results.png.

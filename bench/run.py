@@ -181,8 +181,8 @@ def measure_size(posts, args, workdir):
     env = service_env(database)
     peer_env = {**os.environ, "PEER_DATABASE": database}
     with gunicorn("ceiling", "ceiling:app", env, HERE, "/") as ceiling, \
-            Server("microblog", [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(workers()),
-                                 "--host", "127.0.0.1", "--port", "{port}", "--no-ws", "wsgi:app"], env, ROOT,
+            Server("microblog", [f"{BIN}/microblog", "serve", "--workers", str(workers()),
+                                 "--host", "127.0.0.1", "--port", "{port}"], env, ROOT,
                    probe="/healthz") as service, \
             gunicorn("microblog on gunicorn", "wsgi:app", env, ROOT, "/healthz") as on_gunicorn, \
             Server("peer", [f"{BIN}/uvicorn", "app:app", "--port", "{port}", "--workers", str(workers()),

@@ -1,4 +1,4 @@
-"""Command line: init-db, create-admin, seed."""
+"""Command line: init-db, create-admin, seed, export, import, unlock-admin, serve."""
 import random
 import sys
 from datetime import timedelta
@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from . import export_format, migrations
 from .models import utcnow
+from .serve import serve_command
 from .service import auth as auth_service
 from .service import errors as service_errors
 from .service import posts, throttle, transfer
@@ -130,5 +131,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, seed_command, export_command,
-                    import_command, unlock_admin_command):
+                    import_command, unlock_admin_command, serve_command):
         app.cli.add_command(command)

@@ -13,6 +13,9 @@ class Defaults:
     MICROBLOG_ENV = "production"
     DATABASE_URL = None  # sqlite:///<instance>/microblog.sqlite3
     SQLITE_SYNCHRONOUS = "NORMAL"
+    DB_POOL_SIZE = 4
+    DB_POOL_TIMEOUT = 5
+    DB_POOL_IDLE_TIMEOUT = 30
     SECRET_KEY = None
     JWT_SECRET_KEY = None
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
@@ -53,10 +56,15 @@ class Defaults:
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
              "IDEMPOTENCY_KEY_TTL")
 
+POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
+
 ENV_SETTINGS = {
     "MICROBLOG_ENV": str,
     "DATABASE_URL": str,
     "SQLITE_SYNCHRONOUS": str,
+    "DB_POOL_SIZE": int,
+    "DB_POOL_TIMEOUT": float,
+    "DB_POOL_IDLE_TIMEOUT": float,
     "SECRET_KEY": str,
     "JWT_SECRET_KEY": str,
     "JWT_ACCESS_TOKEN_EXPIRES": int,
@@ -112,6 +120,9 @@ def finalize(config, instance_path, debug=False):
             config[name] = timedelta(seconds=config[name])
         if not isinstance(config[name], timedelta) or config[name].total_seconds() <= 0:
             raise ConfigurationError(f"{name} must be a positive number of seconds")
+    for name in POOL_SETTINGS:
+        if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
+            raise ConfigurationError(f"{name} must be a positive number")
     apply_secret_policy(config, instance_path)
 
 

@@ -1,7 +1,11 @@
 """The database: a proxy bound to the app's database, pooled connections, write transactions."""
 import contextlib
+import os
+import threading
+import time
+import weakref
 
-from flask import appcontext_pushed
+from flask import appcontext_pushed, current_app
 from peewee import DatabaseProxy, OperationalError, PeeweeException, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -13,18 +17,21 @@ WRITERS_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS  # the longest wait for it, the
 CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
 
 
-def open_database(url, sqlite_synchronous="NORMAL"):
+def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout=None):
     """Build (without connecting) the database named by a URL, with a pool of connections.
 
     Opening a connection costs more than most reads (SQLite: four pragmas; PostgreSQL: a TCP
     handshake and authentication), so each process keeps its connections: one per thread
     that uses the database, handed back at the end of each app context and reused by the next.
     A connection handed back inside a transaction is rolled back; a broken one is dropped.
+    With `pool_size`, a thread waits up to `pool_timeout` seconds for one of that many
+    connections, then gets playhouse.pool.MaxConnectionsExceeded.
     """
     scheme, rest = url.split(":", 1)
     if not scheme.endswith("+pool"):
         url = f"{scheme}+pool:{rest}"
-    pool = {"max_connections": None, "stale_timeout": CONNECTION_MAX_AGE_SECONDS}
+    pool = {"max_connections": pool_size, "timeout": pool_timeout,
+            "stale_timeout": CONNECTION_MAX_AGE_SECONDS}
     if url.startswith("sqlite"):
         return connect(
             url,
@@ -103,10 +110,35 @@ def reset_id_sequence(model):
         )
 
 
+class IdleConnectionCloser:
+    """Closes a pool's idle connections every `interval` seconds, from a daemon thread of the
+    process that uses the pool (started after any fork); the thread ends with the pool."""
+
+    def __init__(self, pool, interval):
+        self.pool, self.interval = weakref.ref(pool), interval
+        self.pid, self.lock = None, threading.Lock()
+
+    def ensure_running(self):
+        with self.lock:
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self._run, name="idle-connection-closer", daemon=True).start()
+
+    def _run(self):
+        while True:
+            time.sleep(self.interval)
+            pool = self.pool()
+            if pool is None:
+                return
+            pool.close_idle()
+            del pool
+
+
 def release_connection(_exc=None):
     """Hand this thread's connection back to the pool (the end of every app context)."""
     if not database.is_closed():
         database.close()
+        current_app.extensions["idle_connection_closer"].ensure_running()
 
 
 def _bind(app, **_extra):
@@ -121,7 +153,11 @@ def init_app(app):
     context ends.
     """
     app.extensions["database"] = open_database(
-        app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"]
+        app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"],
+        app.config["DB_POOL_SIZE"], app.config["DB_POOL_TIMEOUT"],
+    )
+    app.extensions["idle_connection_closer"] = IdleConnectionCloser(
+        app.extensions["database"], app.config["DB_POOL_IDLE_TIMEOUT"]
     )
     appcontext_pushed.connect(_bind, app, weak=False)
     app.teardown_appcontext(release_connection)

@@ -9,6 +9,7 @@ from peewee import (
     OperationalError,
     PeeweeException,
 )
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
 from .export_format import ImportFormatError
@@ -132,8 +133,22 @@ def handle_database_error(error):
     return problem_response(500, DETAILS[500])
 
 
+POOL_RETRY_AFTER_SECONDS = 1
+
+
+def handle_pool_exhausted(_error):
+    """Every pooled connection stayed busy for DB_POOL_TIMEOUT: the server is overloaded."""
+    current_app.logger.warning("No database connection became free within DB_POOL_TIMEOUT")
+    return problem_response(
+        503,
+        "The server is busy; try again shortly.",
+        headers={"Retry-After": str(POOL_RETRY_AFTER_SECONDS)},
+    )
+
+
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(service_errors.ServiceError, handle_service_error)
     app.register_error_handler(PeeweeException, handle_database_error)
+    app.register_error_handler(MaxConnectionsExceeded, handle_pool_exhausted)
     app.register_error_handler(ImportFormatError, handle_import_format_error)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start microblog under granian (2 workers, production settings; MICROBLOG_SERVER=gunicorn for
+# Start microblog under `microblog serve` (granian, 2 workers, production settings; MICROBLOG_SERVER=gunicorn for
 # gunicorn with gunicorn.conf.py) on a fresh SQLite file (or the empty database named by
 # TEST_DATABASE_URL),
 # run postman_collection.json against it with newman, and stop it again.
@@ -23,8 +23,7 @@ trap cleanup EXIT
 
 "$BIN/flask" --app microblog init-db
 if [[ ${MICROBLOG_SERVER:-granian} == granian ]]; then
-  "$BIN/granian" --interface wsgi --workers 2 --host 127.0.0.1 --port "$PORT" --no-ws \
-    --log-level error wsgi:app 2>"$WORKDIR/error.log" &
+  "$BIN/flask" --app microblog serve --workers 2 --host 127.0.0.1 --port "$PORT" 2>"$WORKDIR/error.log" &
 else
   "$BIN/gunicorn" --config gunicorn.conf.py --workers 2 --bind "127.0.0.1:$PORT" --no-control-socket \
     --access-logfile "$WORKDIR/access.log" --error-logfile "$WORKDIR/error.log" wsgi:app &

@@ -13,6 +13,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 ADMIN = ("admin", "hardening passphrase")
+# Past microblog.serve's workers' kill timeout (10 s) and gunicorn's graceful timeout (30 s).
+STOP_SECONDS = 35
 
 
 def free_port():
@@ -83,24 +85,29 @@ class Gunicorn:
         self.process.wait()
 
     def stop(self):
-        """SIGTERM to the server (it stops its own workers), SIGKILL to the group if it hangs:
-        granian sometimes never exits when its workers get SIGTERM too while starting."""
+        """SIGTERM to the server (it stops its own workers), SIGKILL to the group if it is still
+        there after STOP_SECONDS."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 self.kill()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)  # a worker left behind
 
+    def worker_pids(self):
+        """The server's worker processes (children of the main one)."""
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+            return [int(pid) for pid in children.read().split()]
+
 
 class Granian(Gunicorn):
-    """The same app under granian (WSGI), as many workers."""
+    """microblog's production entry point, `microblog serve` (granian), as many workers."""
 
     def command(self):
-        return [f"{BIN}/granian", "--interface", "wsgi", "--workers", str(self.workers), "--host",
-                "127.0.0.1", "--port", str(self.port), "--no-ws", "--log-level", "error", "wsgi:app"]
+        return [f"{BIN}/microblog", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", str(self.workers)]
 
 
 def login(session, url, password=ADMIN[1]):

@@ -84,3 +84,11 @@ def test_create_app_creates_no_tables(make_app):
     app = make_app()
     with app.app_context():
         assert database.get_tables() == []
+
+
+@pytest.mark.parametrize("name, value", [("DB_POOL_SIZE", 0), ("DB_POOL_TIMEOUT", -1),
+                                         ("DB_POOL_IDLE_TIMEOUT", "soon"), ("DB_POOL_SIZE", True)])
+def test_pool_settings_must_be_positive_numbers(tmp_path, name, value):
+    with pytest.raises(ConfigurationError, match=f"{name} must be a positive number"):
+        create_app({"MICROBLOG_ENV": "production", "SECRET_KEY": "s" * 40, name: value,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})

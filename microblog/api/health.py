@@ -13,7 +13,8 @@ blp = Blueprint("health", __name__, description="Service health.")
 @blp.route("/healthz", methods=["GET"])
 @exempt
 @blp.response(200, schemas.Health)
-@blp.problem(503, "The database is not answering, or its schema is older than the code.")
+@blp.problem(503, "The database is not answering, no pooled connection became free in time, "
+                  "or the database's schema is older than the code.")
 def healthz():
     """200 when the database answers and its schema is the one this code needs, else 503."""
     try:

@@ -1,0 +1,74 @@
+"""`microblog serve`: granian with the production settings, sized so that slow or idle clients
+cannot take every worker's capacity."""
+import multiprocessing
+import resource
+
+import click
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+
+# granian counts connections, not requests, against its backpressure: each open connection
+# holds one place from accept to close. A worker takes up to this many; the kernel hands
+# further ones to the other workers.
+CONNECTIONS_PER_WORKER = 512
+# File descriptors a worker needs besides its connections: database, logs, the listener.
+SPARE_FILE_DESCRIPTORS = 64
+FILE_LIMIT_WHEN_UNLIMITED = 65536
+# A client must send its request line and headers within this time, also for a later request
+# on a kept-alive connection; then granian closes the connection.
+HEADER_READ_TIMEOUT_MS = 10_000
+# A stopping worker finishes its requests for this long, then is killed; without it granian
+# waits for good on a worker whose request never ends (a body that never arrives).
+WORKERS_KILL_TIMEOUT_SECONDS = 10
+
+
+def default_workers():
+    return 2 * multiprocessing.cpu_count() + 1
+
+
+def raise_file_limit():
+    """Raise this process's open-file limit (workers inherit it) to the hard limit; return it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILE_LIMIT_WHEN_UNLIMITED if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
+
+
+def connections_per_worker(file_limit):
+    return max(1, min(CONNECTIONS_PER_WORKER, file_limit - SPARE_FILE_DESCRIPTORS))
+
+
+def build_server(host, port, workers):
+    """granian serving microblog's WSGI app. Each worker gets as many threads as connections,
+    so requests whose bodies arrive slowly (granian cannot time a body out) hold only their
+    own threads and never keep a reader waiting for one."""
+    connections = connections_per_worker(raise_file_limit())
+    return Granian(
+        "microblog:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        http=HTTPModes.http1,
+        websockets=False,
+        workers=workers,
+        backpressure=connections,
+        blocking_threads=connections,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKERS_KILL_TIMEOUT_SECONDS,
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers,
+              show_default="2 × cores + 1", help="Worker processes.")
+def serve_command(host, port, workers):
+    """Serve microblog in production: granian with bounded connections, header and shutdown
+    timeouts, and failed workers respawned."""
+    build_server(host, port, workers).serve()

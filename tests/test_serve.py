@@ -1,0 +1,61 @@
+"""`microblog serve` (granian with production settings) under crashes, idle clients and stops."""
+import os
+import signal
+import socket
+import time
+
+import requests
+
+RESPAWN_DEADLINE_SECONDS = 10
+
+
+def is_running(pid):
+    """Neither gone nor a zombie waiting for its parent."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_worker_is_replaced_while_the_others_keep_answering(live_server):
+    server = live_server("granian", workers=2)
+    victim = server.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + RESPAWN_DEADLINE_SECONDS
+    while is_running(victim):  # a connection the dying worker accepted would be reset
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    statuses = []
+    while time.monotonic() < deadline:
+        statuses.append(requests.get(f"{server.url}/api/v1/posts", timeout=5).status_code)
+        workers = server.worker_pids()
+        if len(workers) == 2 and victim not in workers:
+            break
+        time.sleep(0.1)
+    assert server.process.poll() is None
+    assert victim not in workers and len(workers) == 2, workers
+    assert set(statuses) == {200}
+    assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+
+
+def test_a_client_that_sends_no_request_is_disconnected(live_server):
+    server = live_server("granian", workers=1)
+    with socket.create_connection(("127.0.0.1", server.port)) as idle:
+        idle.settimeout(20)
+        idle.sendall(b"GET /api/v1/posts HTTP/1.1\r\n")
+        started = time.monotonic()
+        answer = idle.recv(1024)
+        waited = time.monotonic() - started
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer
+    assert waited < 15
+
+
+def test_the_server_stops_while_a_request_body_never_arrives(live_server):
+    server = live_server("granian", workers=1)
+    with socket.create_connection(("127.0.0.1", server.port)) as stalled:
+        stalled.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        time.sleep(0.5)  # the request is in the app, waiting for the rest of its body
+        server.process.terminate()
+        server.process.wait(timeout=20)
