@@ -130,11 +130,15 @@ def _line(document):
 def _parse(number, raw):
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text) if text.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(text, parse_constant=_refuse_constant) if text.strip() else None
+    except ValueError as exc:  # not UTF-8, malformed, NaN or Infinity, an integer of over 4300 digits
         raise ImportFormatError(number, f"not a JSON document ({exc.__class__.__name__})") from None
     except RecursionError:
         raise ImportFormatError(number, "not a JSON document (nested too deeply)") from None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 def _load(number, schema, data):

@@ -4,6 +4,7 @@ import json
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
+from . import SECURITY_HEADERS
 from .errors import PROBLEM_MIMETYPE, problem_document
 from .head_limits import HEADER_FIELDS_DETAIL, REQUEST_LINE_DETAIL
 
@@ -24,6 +25,8 @@ class ProblemSyncWorker(SyncWorker):
 def write_problem(sock, status, reason, message):
     """gunicorn's error answer (status, reason phrase, message) as an RFC 9457 problem."""
     body = json.dumps(problem_document(status, DETAILS.get(status) or message)).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_MIMETYPE}\r\n"
-            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n\r\n")
+    headers = {"Connection": "close", "Content-Type": PROBLEM_MIMETYPE, "Content-Length": len(body),
+               **SECURITY_HEADERS}
+    head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    head += "\r\n"
     util.write_nonblock(sock, head.encode("latin-1") + body)

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from microblog import head_limits
+from microblog import SECURITY_HEADERS, head_limits
 from scripts import harness
 
 SERVERS = ["granian", "gunicorn"]
@@ -30,6 +30,7 @@ def assert_problem(response, status):
     assert response.status_code == status, response.text[:300]
     assert response.headers["Content-Type"] == PROBLEM
     assert response.json()["status"] == status
+    assert {name: response.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
 @pytest.mark.parametrize("kind", SERVERS)

@@ -1,4 +1,4 @@
-"""Login throttling under a burst of parallel attempts, against a real server."""
+"""Logins and password changes under bursts of parallel requests, against a real server."""
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,3 +44,22 @@ def test_a_burst_of_wrong_current_passwords_checks_no_more_than_logins_do(live_s
         statuses = Counter(answer.status_code for answer in pool.map(change, range(BURST)))
     assert set(statuses) <= {403, 429}, statuses
     assert statuses[403] <= throttle.FREE_FAILURES + 1, statuses
+
+
+def test_of_concurrent_password_changes_exactly_one_is_told_it_succeeded(live_server):
+    """The others' token was revoked by the winner: they must not report a password that
+    does not work."""
+    server = live_server("granian", workers=5, PROXY_COUNT=1)
+    token = attempt(server.url, harness.ADMIN[1], "198.51.100.3").json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.3"}
+
+    def change(n):
+        return requests.put(f"{server.url}/api/v1/auth/password", headers=headers, timeout=60,
+                            json={"current_password": harness.ADMIN[1], "new_password": f"new passphrase {n}"})
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = [answer.status_code for answer in pool.map(change, range(10))]
+    assert statuses.count(204) == 1 and set(statuses) <= {204, 401, 429}, statuses
+    winner = statuses.index(204)
+    logins = [attempt(server.url, f"new passphrase {n}", f"203.0.113.{n}").status_code for n in range(10)]
+    assert logins == [200 if n == winner else 401 for n in range(10)]

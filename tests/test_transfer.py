@@ -160,6 +160,15 @@ def test_a_line_nested_too_deeply_is_422_naming_it_and_imports_nothing(client, a
     assert admin_view(client, auth) == populated
 
 
+@pytest.mark.parametrize("value", [b"9" * 4301, b"NaN", b"-Infinity"])
+def test_numbers_json_cannot_hold_are_422_naming_the_line(client, auth, populated, value):
+    """An integer of over 4300 digits made Python's parser raise a plain ValueError (a 500)."""
+    header = export(client, auth).splitlines()[0]
+    problem = assert_problem(import_(client, auth, header + b'\n{"type":"post","id":' + value + b"}\n"), 422)
+    assert problem["errors"][0]["line"] == 2 and problem["errors"][0]["detail"].startswith("not a JSON document")
+    assert admin_view(client, auth) == populated
+
+
 def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
     lines = export(client, auth).splitlines()
     header, posts = lines[0], [json.loads(line) for line in lines if b'"type":"post"' in line]

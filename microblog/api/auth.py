@@ -81,8 +81,10 @@ def me(_args):
 @blp.problem(429, "Too many wrong current passwords from this client; see Retry-After.")
 def change_password(_args, change):
     """Set a new password; every token issued before stops working."""
+    claims = get_jwt()
     auth_service.change_password(
-        int(get_jwt()["sub"]),
+        int(claims["sub"]),
+        claims["gen"],
         change["current_password"],
         change["new_password"],
         current_app.config["PASSWORD_HASH_METHOD"],

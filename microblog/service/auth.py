@@ -119,10 +119,11 @@ def set_admin(username, password, hash_method):
         return existing, False
 
 
-def change_password(user_id, current_password, new_password, hash_method, client):
+def change_password(user_id, generation, current_password, new_password, hash_method, client):
     """Set a new password after checking the current one, throttled as a login is; every
     older token stops working. The new password is hashed only once the current one is right,
-    so that a wrong guess costs the server one hash, not two."""
+    so that a wrong guess costs the server one hash, not two. Of concurrent changes made with
+    tokens of one `generation`, one wins; the others find their token revoked by it."""
     _check_length(new_password, "new_password")
     user = get_user(user_id)
     throttle.reserve(user.username, client)
@@ -131,7 +132,10 @@ def change_password(user_id, current_password, new_password, hash_method, client
     throttle.release(user.username, client)
     new_hash = generate_password_hash(new_password, method=hash_method)
     with write_transaction():
-        _replace_password(get_user(user_id), new_hash)
+        changed = User.update(password_hash=new_hash, token_generation=User.token_generation + 1).where(
+            User.id == user_id, User.token_generation == generation).execute()
+    if not changed:
+        raise errors.AuthenticationFailed("The token was revoked by a password change made meanwhile.")
 
 
 def revoke_session(session_id, lifetime):

@@ -111,7 +111,8 @@ def create_post(data, now=None, idempotency_key=None):
             **index_fields(data.get("title"), data["content"]),
         )
         if post.id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
-            raise errors.Conflict("Every post id up to 2147483647 is taken.")
+            raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
+                                  "purge it, or import it under a lower id.")
         post.tags = data.get("tags", [])
         set_tags(post.id, post.tags, post.publication_time)
         tally_tags(post.id, +1)
