@@ -2,10 +2,11 @@
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from . import bodies, cli, config, cors, db, errors, head_limits, limits, openapi
+from . import bodies, cli, config, cors, errors, head_limits, limits, openapi
 from .api import admin, auth, feeds, health, private_no_store, public, transfer
 from .service import auth as auth_service
 from .tokens import jwt
+from .web import database
 
 
 def create_app(test_config=None):
@@ -22,7 +23,7 @@ def create_app(test_config=None):
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
     app.before_request(head_limits.check_request_head)
-    db.init_app(app)
+    database.init_app(app)
     limits.init_app(app)
     cors.init_app(app)
     jwt.init_app(app)

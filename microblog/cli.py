@@ -7,8 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import export_format, migrations
-from .models import utcnow
+from . import export_format
+from .data import migrations
+from .data.models import utcnow
 from .serve import serve_command
 from .service import auth as auth_service
 from .service import errors as service_errors

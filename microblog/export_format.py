@@ -7,8 +7,8 @@ import json
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import migrations
-from .models import MAX_ID, utcnow
+from .data import migrations
+from .data.models import MAX_ID, utcnow
 from .schemas import (
     OptionalTitle,
     Slug,

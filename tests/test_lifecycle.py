@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from microblog.api.admin import _body_hash
-from microblog.db import write_transaction
-from microblog.models import IdempotencyKey, utcnow
+from microblog.data.db import write_transaction
+from microblog.data.models import IdempotencyKey, utcnow
 from microblog.service import history, idempotency
 from tests.helpers import assert_problem
 

@@ -4,7 +4,7 @@ import io
 from flask import Response, abort, current_app, request, stream_with_context
 
 from .. import export_format, schemas
-from ..models import utcnow
+from ..data.models import utcnow
 from ..service import transfer
 from . import Blueprint, require_fresh_token
 
