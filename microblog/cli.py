@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from . import export_format
 from .data import migrations
 from .data.models import utcnow
-from .serve import serve_command
 from .service import auth as auth_service
 from .service import errors as service_errors
 from .service import posts, throttle, transfer
+from .web.serve import serve_command
 
 
 def _set_admin(username, password):

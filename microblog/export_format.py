@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from .data import migrations
 from .data.models import MAX_ID, utcnow
-from .schemas import (
+from .web.schemas import (
     OptionalTitle,
     Slug,
     TagName,

@@ -2,8 +2,8 @@
 from flask import current_app
 from peewee import PeeweeException
 
+from ...data import migrations
 from .. import schemas
-from ..data import migrations
 from ..errors import handle_database_error, problem_response
 from ..limits import exempt
 from . import Blueprint
