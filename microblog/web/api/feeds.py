@@ -4,8 +4,7 @@ from urllib.parse import urlencode
 from flask import current_app, json, request
 from marshmallow import EXCLUDE
 
-from ... import feeds
-from ...service import posts
+from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import schemas
 from . import Blueprint, public_caching

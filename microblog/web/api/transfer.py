@@ -3,9 +3,8 @@ import io
 
 from flask import Response, abort, current_app, request, stream_with_context
 
-from ... import export_format
 from ...data.models import utcnow
-from ...service import transfer
+from ...service import export_format, transfer
 from .. import schemas
 from . import Blueprint, require_fresh_token
 
