@@ -11,7 +11,7 @@ here. The server sends `Server: gunicorn` without a version.
 import multiprocessing
 import os
 
-from microblog import head_limits
+from microblog.web import head_limits
 
 # Where to listen: a loopback port behind a TLS-terminating reverse proxy (nginx, Caddy).
 bind = os.environ.get("MICROBLOG_BIND", "127.0.0.1:8000")
@@ -19,7 +19,7 @@ bind = os.environ.get("MICROBLOG_BIND", "127.0.0.1:8000")
 # Sync workers: 2 per core + 1. Each worker is one process with its own database connection
 # per request; SQLite in WAL mode and PostgreSQL both take several.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "microblog.gunicorn_worker.ProblemSyncWorker"
+worker_class = "microblog.web.gunicorn_worker.ProblemSyncWorker"
 
 # A request taking longer than this is killed (its worker restarts); shutdowns wait this long.
 timeout = int(os.environ.get("MICROBLOG_TIMEOUT", "30"))
@@ -31,7 +31,7 @@ max_requests = 10000
 max_requests_jitter = 1000
 
 # Request limits before the app sees the request, the numbers the app holds granian to
-# (microblog/head_limits.py); the app limits bodies (MAX_CONTENT_LENGTH) and the header block.
+# (microblog/web/head_limits.py); the app limits bodies (MAX_CONTENT_LENGTH) and the header block.
 # gunicorn's own answers (these limits, malformed requests) are problem+json like the app's.
 limit_request_line = head_limits.MAX_REQUEST_LINE
 limit_request_fields = head_limits.MAX_HEADER_FIELDS

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from harness import free_port, start_process  # noqa: E402
 from seed import ADMIN_PASSWORD, ADMIN_USERNAME  # noqa: E402
 
-from microblog.pagination import encode_cursor  # noqa: E402
+from microblog.web.pagination import encode_cursor  # noqa: E402
 
 SMALL = 1000
 UNLIMITED = "1000000000 per minute"  # the limiter still runs on every request; it never refuses

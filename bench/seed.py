@@ -21,14 +21,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
-from microblog import create_app, migrations
-from microblog.content import render_markdown
-from microblog.migrations.v0007_tag_reading_order import COUNT as TAG_COUNTS
-from microblog.migrations.v0008_search_order import FILL as FILL_SEARCH_INDEX
-from microblog.migrations.v0008_search_order import KEY as SEARCH_KEY
-from microblog.search import index_fields
+from microblog import create_app
+from microblog.data import migrations
+from microblog.data.migrations.v0007_tag_reading_order import COUNT as TAG_COUNTS
+from microblog.data.migrations.v0008_search_order import FILL as FILL_SEARCH_INDEX
+from microblog.data.migrations.v0008_search_order import KEY as SEARCH_KEY
+from microblog.data.search import index_fields
 from microblog.service import auth as auth_service
-from microblog.slugs import slugify
+from microblog.service.content import render_markdown
+from microblog.service.slugs import slugify
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "bench-password-not-secret"

@@ -2,15 +2,17 @@
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from . import bodies, cli, config, cors, db, errors, head_limits, limits, openapi
-from .api import admin, auth, feeds, health, private_no_store, public, transfer
+from . import cli, config
 from .service import auth as auth_service
-from .tokens import jwt
+from .web import bodies, cors, database, errors, head_limits, limits, openapi
+from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
+from .web.tokens import jwt
 
 
 def create_app(test_config=None):
     """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="web/templates", static_folder="web/static")
     app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
@@ -22,7 +24,7 @@ def create_app(test_config=None):
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
     app.before_request(head_limits.check_request_head)
-    db.init_app(app)
+    database.init_app(app)
     limits.init_app(app)
     cors.init_app(app)
     jwt.init_app(app)

@@ -7,12 +7,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import export_format, migrations
-from .models import utcnow
-from .serve import serve_command
+from .data import migrations
+from .data.models import utcnow
 from .service import auth as auth_service
 from .service import errors as service_errors
-from .service import posts, throttle, transfer
+from .service import export_format, posts, throttle, transfer
+from .web.serve import serve_command
 
 
 def _set_admin(username, password):

@@ -19,8 +19,8 @@ import harness
 import requests
 from peewee import SqliteDatabase
 
-from microblog.db import open_database
-from microblog.migrations.v0008_search_order import KEY as SEARCH_KEY
+from microblog.data.db import open_database
+from microblog.data.migrations.v0008_search_order import KEY as SEARCH_KEY
 
 
 def load(url, headers, stop, acked, attempts, lock, seed):

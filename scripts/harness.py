@@ -13,7 +13,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 ADMIN = ("admin", "hardening passphrase")
-# Past microblog.serve's workers' kill timeout (10 s) and gunicorn's graceful timeout (30 s).
+# Past microblog.web.serve's workers' kill timeout (10 s) and gunicorn's graceful timeout (30 s).
 STOP_SECONDS = 35
 
 

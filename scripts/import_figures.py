@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 import harness
 import requests
 
-from microblog import migrations
-from microblog.db import open_database
-from microblog.models import MODELS
+from microblog.data import migrations
+from microblog.data.db import open_database
+from microblog.data.models import MODELS
 
 WORDS = ["".join(p) for p in itertools.product("kalomineru", "sativoba", "defigohu")]  # 640 words
 TAGS = [f"tag{n}" for n in range(120)]

@@ -3,9 +3,10 @@ import os
 
 import pytest
 
-from microblog import create_app, migrations
-from microblog.db import open_database
-from microblog.models import MODELS
+from microblog import create_app
+from microblog.data import migrations
+from microblog.data.db import open_database
+from microblog.data.models import MODELS
 from microblog.service import auth as auth_service
 from scripts import harness
 

@@ -298,7 +298,7 @@ def test_a_change_reads_only_the_post_it_changes(client, auth, caplog):
 
 @pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="PostgreSQL's id sequence stops there itself")
 def test_a_create_past_the_last_post_id_is_refused_and_stores_nothing(app, client, auth):
-    from microblog.models import MAX_ID, Post
+    from microblog.data.models import MAX_ID, Post
 
     with app.app_context():
         Post.insert(id=MAX_ID, content="last", content_html="<p>last</p>", slug="last",

@@ -6,8 +6,8 @@ import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
 
-from microblog import migrations
-from microblog.models import Post
+from microblog.data import migrations
+from microblog.data.models import Post
 from microblog.service import auth as auth_service
 from microblog.service import throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
@@ -132,7 +132,7 @@ def test_password_change_validates_the_new_password(client, auth):
 
 
 def test_login_rehashes_a_password_stored_with_another_method(make_app, app, auth):
-    from microblog.models import User
+    from microblog.data.models import User
 
     stronger = "pbkdf2:sha256:2000"
     client = make_app(PASSWORD_HASH_METHOD=stronger).test_client()
@@ -212,7 +212,7 @@ def test_every_admin_route_needs_a_token(app, client):
 
 
 def test_passwords_are_hashed_with_the_configured_method(app):
-    from microblog.models import User
+    from microblog.data.models import User
 
     with app.app_context():
         stored = User.get().password_hash
@@ -247,7 +247,7 @@ class HashChecks:
 
 
 def test_every_failed_login_checks_a_hash_of_the_configured_cost(make_app, app, monkeypatch):
-    from microblog.models import User
+    from microblog.data.models import User
 
     checks = HashChecks(monkeypatch)
     client = app.test_client()
@@ -266,7 +266,7 @@ def test_every_failed_login_checks_a_hash_of_the_configured_cost(make_app, app, 
 
 
 def test_two_apps_on_two_databases_stay_apart(make_app, app, tmp_path):
-    from microblog import migrations
+    from microblog.data import migrations
 
     other = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/other.sqlite3")
     with other.app_context():

@@ -1,8 +1,8 @@
 """CLI: init-db, create-admin (stdin or prompt), seed."""
 import pytest
 
-from microblog.db import database
-from microblog.models import Post, User
+from microblog.data.db import database
+from microblog.data.models import Post, User
 
 
 @pytest.fixture

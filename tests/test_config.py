@@ -3,7 +3,7 @@ import pytest
 
 from microblog import create_app
 from microblog.config import ConfigurationError, load_environment
-from microblog.db import database
+from microblog.data.db import database
 
 
 @pytest.mark.parametrize("secret", [None, "", "too-short"])

@@ -5,7 +5,7 @@ import threading
 import pytest
 from peewee import SqliteDatabase
 
-from microblog.db import WRITERS_LOCK, database, open_database
+from microblog.data.db import WRITERS_LOCK, database, open_database
 from microblog.service import posts
 from tests.helpers import assert_problem
 

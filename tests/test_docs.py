@@ -1,7 +1,7 @@
 """OpenAPI document, Swagger UI served from local assets, and the health check."""
 import re
 
-from microblog.db import database
+from microblog.data.db import database
 
 UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>"}
 

@@ -14,7 +14,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from microblog import create_app, migrations
+from microblog import create_app
+from microblog.data import migrations
 from microblog.service import auth as auth_service
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from microblog.api.admin import _body_hash
-from microblog.db import write_transaction
-from microblog.models import IdempotencyKey, utcnow
+from microblog.data.db import write_transaction
+from microblog.data.models import IdempotencyKey, utcnow
 from microblog.service import history, idempotency
+from microblog.web.api.admin import _body_hash
 from tests.helpers import assert_problem
 
 POSTS = "/api/v1/admin/posts"

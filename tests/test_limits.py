@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from limits import parse
 
-from microblog import limits
-from microblog.models import LoginFailure, utcnow
+from microblog.data.models import LoginFailure, utcnow
 from microblog.service import throttle
+from microblog.web import limits
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.helpers import assert_problem
 from tests.test_auth import HashChecks

@@ -6,7 +6,8 @@ import json
 import pytest
 import requests
 
-from microblog import SECURITY_HEADERS, head_limits
+from microblog import SECURITY_HEADERS
+from microblog.web import head_limits
 from scripts import harness
 
 SERVERS = ["granian", "gunicorn"]

@@ -4,8 +4,8 @@ from datetime import datetime
 import pytest
 from peewee import CompositeKey, SqliteDatabase
 
-from microblog import migrations
-from microblog.models import MODELS
+from microblog.data import migrations
+from microblog.data.models import MODELS
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 
 SEARCH_INDEXES = {"post_search", "post_search_title", "post_search_order"}  # PostgreSQL's, over expressions

@@ -11,7 +11,7 @@ import feedparser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.models import Post, PostTag, RevokedToken, Tag
+from microblog.data.models import Post, PostTag, RevokedToken, Tag
 
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]

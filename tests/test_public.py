@@ -4,7 +4,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from microblog.models import Post, utcnow
+from microblog.data.models import Post, utcnow
 from tests.helpers import assert_problem
 
 
@@ -194,7 +194,7 @@ def test_a_tag_page_follows_reading_order_through_reschedules_and_imports(app, c
         **auth.headers, "Content-Type": "application/x-ndjson"})
     assert response.status_code == 200, response.get_json()
     with app.app_context():
-        from microblog.models import Post, PostTag
+        from microblog.data.models import Post, PostTag
         pairs = PostTag.select(PostTag.publication_time, Post.publication_time).join(Post).tuples()
         assert len(pairs) == 4 and all(copy == original for copy, original in pairs)
 
@@ -287,10 +287,10 @@ def test_search_follows_a_change_of_publication_time_listing_the_post_once(app, 
     assert client.get("/api/v1/admin/posts?q=comet&deleted=include",
                       headers=auth.headers).get_json()["items"][0]["id"] == second["id"]
     with app.app_context():
-        from microblog.db import is_sqlite
+        from microblog.data.db import is_sqlite
         if is_sqlite():  # the purged post left no row behind in the index itself
-            from microblog.models import PostSearch
-            from microblog.search import search_key
+            from microblog.data.models import PostSearch
+            from microblog.data.search import search_key
             indexed = [row.rowid for row in PostSearch.select(PostSearch.rowid)]
             assert indexed == [search_key(datetime(2026, 2, 1), second["id"])]
 
@@ -439,7 +439,7 @@ TRICKY_QUERIES = ["user", "example", "com", "user@example.com", "1", "3", "14", 
 def test_search_finds_exactly_the_posts_holding_every_word_on_either_backend(client, auth, query):
     from urllib.parse import quote
 
-    from microblog.search import words
+    from microblog.data.search import words
 
     posts = [auth.create_post(content=text) for text in TRICKY_TEXTS]
     expected = {p["id"] for p in posts if set(words(query)) <= set(words(p["content"]))}
@@ -449,7 +449,7 @@ def test_search_finds_exactly_the_posts_holding_every_word_on_either_backend(cli
 def test_tag_counts_follow_every_kind_of_change(app, client, auth):
     """tag.post_count, kept by each write, always equals a count of the posts themselves, and
     the tag list equals the public posts' tags counted one by one."""
-    from microblog.models import Post, PostTag, Tag
+    from microblog.data.models import Post, PostTag, Tag
 
     def check():
         with app.app_context():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from microblog.models import MAX_ID
+from microblog.data.models import MAX_ID
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's planner")
 
@@ -54,7 +54,7 @@ def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
     every match, would take far more."""
     from datetime import datetime, timedelta
 
-    from microblog.models import Post, PostTag, Tag
+    from microblog.data.models import Post, PostTag, Tag
 
     start = datetime(2020, 1, 1)
     with app.app_context():

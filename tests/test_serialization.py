@@ -3,9 +3,9 @@ from datetime import datetime, timedelta
 
 from marshmallow import Schema
 
-from microblog import schemas
 from microblog.service import posts
 from microblog.service.posts import PostFilter
+from microblog.web import schemas
 
 
 def test_post_dumps_match_marshmallow_for_every_kind_of_post(app, auth, client):

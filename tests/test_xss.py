@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from microblog.content import render_markdown, sanitize_html
+from microblog.service.content import render_markdown, sanitize_html
 
 EXECUTABLE = {"script", "iframe", "frame", "object", "embed", "svg", "math", "style", "link",
               "meta", "base", "form", "input", "button", "textarea", "template", "noscript"}

@@ -6,8 +6,8 @@ import secrets
 
 from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS, check_password_hash, generate_password_hash
 
-from ..db import write_transaction
-from ..models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
+from ..data.db import write_transaction
+from ..data.models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
 from . import errors, throttle
 
 INVALID_CREDENTIALS = "Invalid username or password."

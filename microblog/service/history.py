@@ -1,8 +1,8 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
 from peewee import fn
 
-from ..bulk import insert_rows
-from ..models import MAX_ID, Change, Post, Revision, utcnow
+from ..data.bulk import insert_rows
+from ..data.models import MAX_ID, Change, Post, Revision, utcnow
 from . import errors
 
 ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
-from ..db import database, locked, write_transaction
-from ..models import IdempotencyKey, utcnow
+from ..data.db import database, locked, write_transaction
+from ..data.models import IdempotencyKey, utcnow
 from . import errors
 
 ABANDONED_AFTER = timedelta(seconds=60)  # a claim this old whose request never finished

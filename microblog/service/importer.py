@@ -7,8 +7,8 @@ starts a new one, so each key is decided against what the earlier record wrote.
 """
 from collections import Counter
 
-from ..bulk import insert_rows
-from ..models import Post, Revision, RevokedToken
+from ..data.bulk import insert_rows
+from ..data.models import Post, Revision, RevokedToken
 from . import errors, history
 from .posts import add_to_tag_counts, set_tags_of_posts
 

@@ -5,15 +5,15 @@ from datetime import datetime
 
 from peewee import fn
 
-from ..bulk import insert_rows
-from ..content import render_markdown
-from ..db import locked, write_transaction
-from ..models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
-from ..prepared import PreparedQuery
-from ..search import TIERS, index_fields, search
-from ..search import sort_key as search_order
-from ..slugs import first_free, slugify
+from ..data.bulk import insert_rows
+from ..data.db import locked, write_transaction
+from ..data.models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
+from ..data.prepared import PreparedQuery
+from ..data.search import TIERS, index_fields, search
+from ..data.search import sort_key as search_order
 from . import errors, history
+from .content import render_markdown
+from .slugs import first_free, slugify
 
 SLUG_PROBE = 20  # derived-slug candidates looked up at once
 EDIT_FIELDS = frozenset({"content", "title", "tags"})  # a change of these marks a post edited

@@ -2,8 +2,8 @@
 import pickle
 import tempfile
 
-from ..content import render_markdown
-from ..search import index_fields
+from ..data.search import index_fields
+from .content import render_markdown
 
 BATCH = 500  # records written at a time (SQLite allows 32,766 bound values a statement)
 

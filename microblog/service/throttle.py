@@ -14,8 +14,8 @@ from math import ceil
 
 from peewee import fn
 
-from ..db import write_transaction
-from ..models import LoginFailure, utcnow
+from ..data.db import write_transaction
+from ..data.models import LoginFailure, utcnow
 from . import errors
 
 FREE_FAILURES = 5

@@ -1,8 +1,8 @@
 """Export every record, and import (upsert) them back: the site's data, backend-neutral."""
 from collections import Counter
 
-from ..db import read_snapshot, reset_id_sequence, write_transaction
-from ..models import Post, Revision, RevokedToken, User, utcnow
+from ..data.db import read_snapshot, reset_id_sequence, write_transaction
+from ..data.models import Post, Revision, RevokedToken, User, utcnow
 from . import errors, history, importer
 from .auth import check_importable_hash
 from .spool import RecordSpool

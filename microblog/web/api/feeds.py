@@ -4,9 +4,9 @@ from urllib.parse import urlencode
 from flask import current_app, json, request
 from marshmallow import EXCLUDE
 
-from .. import feeds, schemas
-from ..service import posts
-from ..service.posts import PostFilter
+from ...service import feeds, posts
+from ...service.posts import PostFilter
+from .. import schemas
 from . import Blueprint, public_caching
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")

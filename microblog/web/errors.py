@@ -12,8 +12,8 @@ from peewee import (
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
-from .export_format import ImportFormatError
-from .service import errors as service_errors
+from ..service import errors as service_errors
+from ..service.export_format import ImportFormatError
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="microblog"'

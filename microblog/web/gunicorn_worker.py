@@ -4,7 +4,7 @@ import json
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-from . import SECURITY_HEADERS
+from .. import SECURITY_HEADERS
 from .errors import PROBLEM_MIMETYPE, problem_document
 from .head_limits import HEADER_FIELDS_DETAIL, REQUEST_LINE_DETAIL
 
@@ -12,7 +12,7 @@ DETAILS = {414: REQUEST_LINE_DETAIL, 431: HEADER_FIELDS_DETAIL}
 
 
 class ProblemSyncWorker(SyncWorker):
-    """`worker_class = "microblog.gunicorn_worker.ProblemSyncWorker"` in gunicorn.conf.py."""
+    """`worker_class = "microblog.web.gunicorn_worker.ProblemSyncWorker"` in gunicorn.conf.py."""
 
     def init_process(self):
         # gunicorn has no setting for its error page: handle_error writes every answer of its

@@ -2,7 +2,8 @@
 from flask import current_app
 from peewee import PeeweeException
 
-from .. import migrations, schemas
+from ...data import migrations
+from .. import schemas
 from ..errors import handle_database_error, problem_response
 from ..limits import exempt
 from . import Blueprint

@@ -1,6 +1,6 @@
 """Query arguments of the list endpoints as the service's PostFilter."""
+from ...service.posts import PostFilter
 from ..pagination import decode_cursor
-from ..service.posts import PostFilter
 
 
 def post_filter(args):

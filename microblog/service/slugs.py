@@ -2,7 +2,6 @@
 import re
 import unicodedata
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_SLUG_WORDS_LENGTH = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 

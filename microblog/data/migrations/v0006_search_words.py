@@ -9,7 +9,7 @@ import re
 
 from peewee import AutoField, CharField, Model, SqliteDatabase, TextField
 
-WORD = re.compile(r"[^\W_]+")  # frozen copy of microblog.search.WORD
+WORD = re.compile(r"[^\W_]+")  # frozen copy of microblog.data.search.WORD
 BATCH = 500
 
 SQLITE = [

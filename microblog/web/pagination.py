@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from flask import request
 from werkzeug.exceptions import UnprocessableEntity
 
-from .models import MAX_ID
-from .search import CONTENT_TIER, TITLE_TIER
-from .service.posts import sort_key
+from ..data.models import MAX_ID
+from ..data.search import CONTENT_TIER, TITLE_TIER
+from ..service.posts import sort_key
 
 MAX_CURSOR_LENGTH = 200
 

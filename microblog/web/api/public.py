@@ -1,9 +1,9 @@
 """Public reading API: anonymous, cacheable, and never showing a post that is not public."""
 from werkzeug.http import http_date
 
+from ...service import posts
 from .. import schemas
 from ..pagination import page_response
-from ..service import posts
 from . import Blueprint, public_caching
 from .filters import post_filter
 

@@ -4,7 +4,7 @@ Search ranks by tier, then newest first by the minute of publication, then by id
 search read and sorted every match (1.5 s for a common word among a million posts).
 
 SQLite: the FTS5 index keeps no content of its own (content='') and its rowid is the post's
-search key, minutes since 1970 × 2**31 + id (microblog.search.search_key), so FTS5 yields
+search key, minutes since 1970 × 2**31 + id (microblog.data.search.search_key), so FTS5 yields
 matches newest first and a page stops after its rows. Triggers keep it in step with the words
 and the publication time. PostgreSQL: a B-tree on (the minute of publication, id), walked in
 order, and a GIN index on the title's words beside the one on all words (version 6), for the

@@ -2,8 +2,8 @@
 from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 
+from ...service import auth as auth_service
 from .. import schemas
-from ..service import auth as auth_service
 from ..tokens import issue_tokens, reissue_access_token
 from . import Blueprint
 

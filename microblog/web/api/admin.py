@@ -4,9 +4,9 @@ import hashlib
 from flask import current_app, json, request, url_for
 from werkzeug.http import quote_etag
 
+from ...service import history, idempotency, posts
 from .. import schemas
 from ..pagination import page_response
-from ..service import history, idempotency, posts
 from . import Blueprint, require_access_token
 from .filters import post_filter
 

@@ -22,13 +22,13 @@ from playhouse.sqlite_ext import RowIDField
 
 from .db import database, is_sqlite
 from .prepared import PreparedQuery
-from .slugs import SLUG_PATTERN
 
 MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
 MAX_SLUG_LENGTH = 200
 MAX_TITLE_LENGTH = 200
 MAX_TAG_LENGTH = 50
 MAX_USERNAME_LENGTH = 50
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # lowercase a-z and 0-9 words joined by single hyphens
 SLUG_RE = re.compile(SLUG_PATTERN)
 
 
@@ -81,7 +81,7 @@ class Post(BaseModel):
     public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
     updated = DateTimeField(default=utcnow)  # the last change readers can see (posts._save)
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
-    search_title = TextField(default="")  # the title's words, as microblog.search indexes them
+    search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words
 
     class Meta:
@@ -186,7 +186,7 @@ _view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.sl
 
 class PostSearch(BaseModel):
     """SQLite's full-text index of the posts' words (FTS5, no content of its own: migration
-    v0008). Its rowid is the post's `microblog.search.search_key`, so that matches come out in
+    v0008). Its rowid is the post's `microblog.data.search.search_key`, so that matches come out in
     reading order. PostgreSQL has no such table; not in MODELS."""
 
     rowid = RowIDField()

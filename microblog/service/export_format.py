@@ -7,9 +7,9 @@ import json
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import migrations
-from .models import MAX_ID, utcnow
-from .schemas import (
+from ..data import migrations
+from ..data.models import MAX_ID, utcnow
+from ..web.schemas import (
     OptionalTitle,
     Slug,
     TagName,

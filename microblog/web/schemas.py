@@ -5,15 +5,15 @@ from datetime import timezone
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .models import (
+from ..data.models import (
     MAX_SLUG_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USERNAME_LENGTH,
+    SLUG_PATTERN,
     SLUG_RE,
 )
-from .service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from .slugs import SLUG_PATTERN
+from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")

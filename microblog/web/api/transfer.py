@@ -3,9 +3,9 @@ import io
 
 from flask import Response, abort, current_app, request, stream_with_context
 
-from .. import export_format, schemas
-from ..models import utcnow
-from ..service import transfer
+from ...data.models import utcnow
+from ...service import export_format, transfer
+from .. import schemas
 from . import Blueprint, require_fresh_token
 
 blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")

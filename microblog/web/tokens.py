@@ -2,8 +2,8 @@
 from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
+from ..service import auth as auth_service
 from .errors import problem_response
-from .service import auth as auth_service
 
 jwt = JWTManager()
 

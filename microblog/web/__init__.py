@@ -1,0 +1,1 @@
+"""The web layer: blueprints, schemas, errors, cursors, OpenAPI, request limits, CORS, JWT."""
