@@ -112,7 +112,7 @@ def export_command(output):
 def import_command(source):
     """Upsert an NDJSON export (a file, or - for standard input): all records or none."""
     try:
-        records = export_format.import_records(source)
+        records = export_format.import_records(source, current_app.config["MAX_POST_LENGTH"])
         counts = transfer.import_records(records, current_app.config["PASSWORD_HASH_METHOD"])
     except (export_format.ImportFormatError, service_errors.ServiceError) as exc:
         raise click.ClickException(f"Nothing imported: {exc}") from None

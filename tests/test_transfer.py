@@ -169,6 +169,25 @@ def test_numbers_json_cannot_hold_are_422_naming_the_line(client, auth, populate
     assert admin_view(client, auth) == populated
 
 
+def test_imported_content_is_held_to_the_sites_max_post_length(make_app, app, tmp_path):
+    small = make_app(MAX_POST_LENGTH=10)
+    client = small.test_client()
+    auth = AuthActions(client)
+    header = export(client, auth).splitlines()[0]
+    post = {"type": "post", "id": 999, "title": None, "slug": "long-one", "content": "x" * 11, "tags": [],
+            "visible": True, "publish_at": None, "created": "2026-01-01T00:00:00Z", "edited": None,
+            "updated": "2026-01-01T00:00:00Z", "deleted": None, "public_when_deleted": False}
+    body = header + b"\n" + json.dumps(post).encode() + b"\n"
+    problem = assert_problem(import_(client, auth, body), 422)
+    assert problem["errors"][0] == {"line": 2, "pointer": "/content",
+                                    "detail": "Length must be between 1 and 10 characters (after trimming)."}
+    path = tmp_path / "long.ndjson"
+    path.write_bytes(body)
+    result = small.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code != 0 and "line 2: /content: Length must be between 1 and 10" in result.output
+    assert import_(client, auth, body.replace(b"x" * 11, b"x" * 10)).status_code == 200
+
+
 def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
     lines = export(client, auth).splitlines()
     header, posts = lines[0], [json.loads(line) for line in lines if b'"type":"post"' in line]

@@ -4,20 +4,13 @@ Line 1 is a header; every other line is one record with a "type" member ("admin"
 "revoked_token", "post" or "revision", posts before their revisions) and that record's fields. Used by the CLI and the admin API alike.
 """
 import json
+from functools import partial
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..data import migrations
 from ..data.models import MAX_ID, utcnow
-from ..web.schemas import (
-    OptionalTitle,
-    Slug,
-    TagName,
-    Text,
-    UniqueTags,
-    UTCDateTime,
-    post_length,
-)
+from .fields import OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, check_content_length
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -59,12 +52,21 @@ class RevokedTokenRecord(Schema):
     expires = UTCDateTime(required=True)
 
 
-class PostRecord(Schema):
+class WithContent(Schema):
+    """A record with content, held to the site's MAX_POST_LENGTH when one is given (loading)."""
+
+    def __init__(self, max_post_length=None, **kwargs):
+        super().__init__(**kwargs)
+        if max_post_length is not None:
+            self.fields["content"].validators.append(partial(check_content_length, limit=max_post_length))
+
+
+class PostRecord(WithContent):
     type = fields.Constant("post")
     id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     title = OptionalTitle(required=True, allow_none=True)
     slug = Slug(required=True)
-    content = Text(required=True, validate=post_length)
+    content = Text(required=True)
     content_html = fields.String(load_default=None)
     tags = UniqueTags(TagName(), required=True)
     visible = fields.Boolean(required=True)
@@ -77,12 +79,12 @@ class PostRecord(Schema):
     version = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
-class RevisionRecord(Schema):
+class RevisionRecord(WithContent):
     type = fields.Constant("revision")
     post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     title = OptionalTitle(required=True, allow_none=True)
-    content = Text(required=True, validate=post_length)
+    content = Text(required=True)
     tags = UniqueTags(TagName(), required=True)
     created = UTCDateTime(required=True)
 
@@ -101,8 +103,9 @@ def export_lines(records):
         yield _line(RECORDS[kind].dump(record))
 
 
-def import_records(lines):
+def import_records(lines, max_post_length):
     """Validated (kind, fields) records from NDJSON lines (bytes or str); ImportFormatError if not."""
+    loaders = {**RECORDS, "post": PostRecord(max_post_length), "revision": RevisionRecord(max_post_length)}
     header_seen = False
     number = 0
     for number, raw in enumerate(lines, start=1):
@@ -114,9 +117,9 @@ def import_records(lines):
             header_seen = True
             continue
         kind = data.get("type") if isinstance(data, dict) else None
-        if kind not in RECORDS:
-            raise ImportFormatError(number, f"type must be one of {sorted(RECORDS)}", "/type")
-        record = _load(number, RECORDS[kind], data)
+        if kind not in loaders:
+            raise ImportFormatError(number, f"type must be one of {sorted(loaders)}", "/type")
+        record = _load(number, loaders[kind], data)
         record.pop("type", None)
         yield kind, record
     if not header_seen:

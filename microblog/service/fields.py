@@ -1,0 +1,121 @@
+"""The domain's values as marshmallow fields: text free of control characters, titles, tag
+names, slugs, tag lists and UTC times. The API's schemas and the export format share them."""
+import re
+from datetime import timezone
+
+from marshmallow import ValidationError, fields, validate
+
+from ..data.models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
+
+REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
+RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+MAX_TAGS = 10
+
+
+ALLOWED_CHARACTER = "[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]"
+TRIMMED = " \t\r\n"
+
+
+class Text(fields.String):
+    """A string refusing C0 control characters (but tab, LF, CR) and lone surrogates; spaces,
+    tabs and line breaks around it are trimmed unless strip=False."""
+
+    ALLOWED_PATTERN = f"^{ALLOWED_CHARACTER}*$"
+
+    def __init__(self, *, strip=True, **kwargs):
+        kwargs["metadata"] = {"pattern": self.ALLOWED_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+        self.strip = strip
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if REFUSED_CHARACTERS.search(text):
+            raise ValidationError(
+                "Control characters (other than tab, LF and CR), lone surrogates and U+FFFE/U+FFFF "
+                "(not allowed in XML feeds) are not allowed."
+            )
+        return text.strip(TRIMMED) if self.strip else text
+
+
+class OptionalTitle(Text):
+    """A title of at most MAX_TITLE_LENGTH characters; blank means no title."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"maxLength": MAX_TITLE_LENGTH}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        title = super()._deserialize(value, attr, data, **kwargs)
+        if len(title) > MAX_TITLE_LENGTH:
+            raise ValidationError(f"Longer than maximum length {MAX_TITLE_LENGTH}.")
+        return title or None
+
+
+class TagName(Text):
+    """A tag, normalised to lowercase and trimmed before it is checked."""
+
+    ALLOWED_PATTERN = rf"^[ \t\r\n]*[A-Za-z0-9-]{{1,{MAX_TAG_LENGTH}}}[ \t\r\n]*$"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs).lower()
+        if not TAG_RE.fullmatch(name):
+            raise ValidationError(f"A tag is 1 to {MAX_TAG_LENGTH} characters of a-z, 0-9 and '-'.")
+        return name
+
+
+class Slug(fields.String):
+    """A slug: lowercase ASCII words joined by single hyphens."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"pattern": SLUG_PATTERN, "maxLength": MAX_SLUG_LENGTH}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        slug = super()._deserialize(value, attr, data, **kwargs)
+        if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
+            raise ValidationError("A slug is lowercase a-z and 0-9 words joined by single hyphens.")
+        return slug
+
+
+class UniqueTags(fields.List):
+    """At most MAX_TAGS tags as sent (duplicates count), kept once each in the order first given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate=validate.Length(max=MAX_TAGS), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and len(value) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags.")
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+
+
+class UTCDateTime(fields.DateTime):
+    """RFC 3339 with an explicit offset on input; stored naive UTC; written with `Z`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._aware = fields.AwareDateTime(format="iso")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not RFC3339_RE.fullmatch(value):
+            raise ValidationError(
+                "Not an RFC 3339 date-time with a time zone, e.g. 2026-11-23T08:00:00Z."
+            )
+        moment = self._aware._deserialize(value.upper(), attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationError("The time is out of range once converted to UTC.") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return utc_text(value)
+
+
+def utc_text(moment):
+    """A naive UTC datetime as RFC 3339 text with microseconds and Z (None stays None)."""
+    return None if moment is None else moment.isoformat(timespec="microseconds") + "Z"
+
+
+def check_content_length(content, limit):
+    """Post content is 1 to `limit` (MAX_POST_LENGTH) characters once trimmed."""
+    if not 1 <= len(content) <= limit:
+        raise ValidationError(f"Length must be between 1 and {limit} characters (after trimming).")
