@@ -4,7 +4,7 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, limits, openapi
+from .web import bodies, cors, database, errors, head_limits, openapi, request_limits
 from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
 from .web.tokens import jwt
 
@@ -25,7 +25,7 @@ def create_app(test_config=None):
 
     app.before_request(head_limits.check_request_head)
     database.init_app(app)
-    limits.init_app(app)
+    request_limits.init_app(app)
     cors.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])

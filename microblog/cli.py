@@ -11,7 +11,7 @@ from .data import migrations
 from .data.models import utcnow
 from .service import auth as auth_service
 from .service import errors as service_errors
-from .service import export_format, posts, throttle, transfer
+from .service import export_format, login_throttle, posts, transfer
 from .web.serve import serve_command
 
 
@@ -92,7 +92,7 @@ def seed_command(count, random_seed):
 @with_appcontext
 def unlock_admin_command(username):
     """Clear login throttling, e.g. after someone guessed at the admin's password."""
-    cleared = throttle.unlock(username)
+    cleared = login_throttle.unlock(username)
     click.echo(f"Cleared {cleared} login lock{'s' if cleared != 1 else ''}.")
 
 

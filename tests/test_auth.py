@@ -9,7 +9,7 @@ from flask_jwt_extended import create_access_token
 from microblog.data import migrations
 from microblog.data.models import Post
 from microblog.service import auth as auth_service
-from microblog.service import throttle
+from microblog.service import login_throttle
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 from tests.helpers import assert_problem
 
@@ -115,7 +115,7 @@ def test_wrong_current_passwords_are_throttled_as_logins_are(client, auth):
                           json={"current_password": current, "new_password": "a new passphrase"})
 
     statuses = [change(f"guess {n}").status_code for n in range(12)]
-    assert statuses == [403] * (throttle.FREE_FAILURES + 1) + [429] * (11 - throttle.FREE_FAILURES)
+    assert statuses == [403] * (login_throttle.FREE_FAILURES + 1) + [429] * (11 - login_throttle.FREE_FAILURES)
     refused = change(ADMIN_PASSWORD)
     assert_problem(refused, 429)
     assert int(refused.headers["Retry-After"]) >= 1

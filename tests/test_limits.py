@@ -4,8 +4,8 @@ from datetime import timedelta
 from limits import parse
 
 from microblog.data.models import LoginFailure, utcnow
-from microblog.service import throttle
-from microblog.web import limits
+from microblog.service import login_throttle
+from microblog.web import request_limits
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.helpers import assert_problem
 from tests.test_auth import HashChecks
@@ -19,7 +19,7 @@ def login(client, password="wrong", username=ADMIN_USERNAME, address="10.0.0.1")
 
 
 def test_after_five_free_failures_a_client_waits_and_no_password_is_checked(app, client, monkeypatch):
-    for _ in range(throttle.FREE_FAILURES + 1):
+    for _ in range(login_throttle.FREE_FAILURES + 1):
         assert login(client).status_code == 401
     checks = HashChecks(monkeypatch)
     for password in ("wrong", ADMIN_PASSWORD):
@@ -30,14 +30,14 @@ def test_after_five_free_failures_a_client_waits_and_no_password_is_checked(app,
 
 
 def test_the_lock_is_per_client_so_the_admin_elsewhere_still_logs_in(client):
-    for _ in range(throttle.FREE_FAILURES + 2):
+    for _ in range(login_throttle.FREE_FAILURES + 2):
         login(client, address="203.0.113.9")
     assert login(client, address="203.0.113.9").status_code == 429
     assert login(client, ADMIN_PASSWORD, address="198.51.100.7").status_code == 200
 
 
 def test_the_lock_holds_on_every_worker(make_app, client):
-    for _ in range(throttle.FREE_FAILURES + 2):
+    for _ in range(login_throttle.FREE_FAILURES + 2):
         login(client)
     assert login(make_app().test_client(), ADMIN_PASSWORD).status_code == 429
 
@@ -49,22 +49,22 @@ def failures_until_locked_for_good(app, count):
     waits = []
     with app.app_context():
         for _ in range(count):
-            throttle.reserve("admin", f"c{len(waits) // 90}", now)
-            row = LoginFailure.get(LoginFailure.key == throttle.pair_key("admin", f"c{len(waits) // 90}"))
+            login_throttle.reserve("admin", f"c{len(waits) // 90}", now)
+            row = LoginFailure.get(LoginFailure.key == login_throttle.pair_key("admin", f"c{len(waits) // 90}"))
             waits.append(int((row.locked_until - now).total_seconds()) if row.locked_until else 0)
             now += timedelta(seconds=max(waits[-1], 1))
     return waits
 
 
 def test_waits_double_up_to_fifteen_minutes(app):
-    waits = failures_until_locked_for_good(app, throttle.FREE_FAILURES + 14)
-    assert waits[:throttle.FREE_FAILURES] == [0] * throttle.FREE_FAILURES
-    assert waits[throttle.FREE_FAILURES:throttle.FREE_FAILURES + 5] == [1, 2, 4, 8, 16]
+    waits = failures_until_locked_for_good(app, login_throttle.FREE_FAILURES + 14)
+    assert waits[:login_throttle.FREE_FAILURES] == [0] * login_throttle.FREE_FAILURES
+    assert waits[login_throttle.FREE_FAILURES:login_throttle.FREE_FAILURES + 5] == [1, 2, 4, 8, 16]
     assert max(waits) == 15 * 60 and waits[-1] == 15 * 60
 
 
 def test_the_wait_stays_at_fifteen_minutes_after_thousands_of_failures():
-    assert [throttle.wait_after(n) for n in (1, 5, 6, 7, 16, 53, 1_000, 10_000)] == [
+    assert [login_throttle.wait_after(n) for n in (1, 5, 6, 7, 16, 53, 1_000, 10_000)] == [
         None, None, timedelta(seconds=1), timedelta(seconds=2), timedelta(minutes=15),
         timedelta(minutes=15), timedelta(minutes=15), timedelta(minutes=15)]
 
@@ -72,7 +72,7 @@ def test_the_wait_stays_at_fifteen_minutes_after_thousands_of_failures():
 def test_a_pair_driven_far_past_the_cap_is_still_counted_and_locked(app, client):
     """53 failures once overflowed the wait (500s, never counted again): unlimited guessing."""
     with app.app_context():
-        key = throttle.pair_key(ADMIN_USERNAME, "10.0.0.1")
+        key = login_throttle.pair_key(ADMIN_USERNAME, "10.0.0.1")
         LoginFailure.create(key=key, failures=9_999, first_at=utcnow(), last_at=utcnow())
     response = login(client)
     assert response.status_code == 401, response.get_json()
@@ -85,18 +85,18 @@ def test_a_pair_driven_far_past_the_cap_is_still_counted_and_locked(app, client)
 
 
 def test_a_success_clears_the_failures(client):
-    for _ in range(throttle.FREE_FAILURES):
+    for _ in range(login_throttle.FREE_FAILURES):
         login(client)
     assert login(client, ADMIN_PASSWORD).status_code == 200
-    for _ in range(throttle.FREE_FAILURES):
+    for _ in range(login_throttle.FREE_FAILURES):
         assert login(client).status_code == 401
 
 
 def test_a_client_gets_a_hundred_failures_an_hour_whatever_the_names(app, client):
     now = utcnow()
     with app.app_context():
-        for n in range(throttle.CLIENT_FAILURES_PER_HOUR):
-            throttle.reserve(f"user{n}", "10.0.0.1", now)
+        for n in range(login_throttle.CLIENT_FAILURES_PER_HOUR):
+            login_throttle.reserve(f"user{n}", "10.0.0.1", now)
     response = login(client, ADMIN_PASSWORD, username=ADMIN_USERNAME)
     assert_problem(response, 429)
     assert int(response.headers["Retry-After"]) > 55 * 60
@@ -107,7 +107,7 @@ def test_a_client_gets_a_hundred_failures_an_hour_whatever_the_names(app, client
 
 
 def test_unlock_admin_clears_the_locks(app, client):
-    for _ in range(throttle.FREE_FAILURES + 2):
+    for _ in range(login_throttle.FREE_FAILURES + 2):
         login(client)
     result = app.test_cli_runner().invoke(args=["unlock-admin", "--username", ADMIN_USERNAME])
     assert result.exit_code == 0 and "Cleared 1 login lock." in result.output
@@ -182,8 +182,8 @@ def test_cross_origin_access_for_the_allowed_origins_only(make_app, app, auth):
 
 def test_process_windows_restart_after_their_window_and_forget_old_clients(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
-    windows, limit = limits.ProcessWindows(), parse("2 per minute")
+    monkeypatch.setattr(request_limits.time, "monotonic", lambda: clock[0])
+    windows, limit = request_limits.ProcessWindows(), parse("2 per minute")
     assert [windows.hit(limit, "a")[0] for _ in range(3)] == [True, True, False]
     assert windows.hit(limit, "a") == (False, 60.0)
     clock[0] += 45
@@ -198,7 +198,7 @@ def test_process_windows_restart_after_their_window_and_forget_old_clients(monke
 
 
 def test_shared_windows_count_in_the_store_and_say_when_to_retry():
-    windows, limit = limits.SharedWindows("memory://"), parse("2 per minute")
+    windows, limit = request_limits.SharedWindows("memory://"), parse("2 per minute")
     assert [windows.hit(limit, "a")[0] for _ in range(3)] == [True, True, False]
     allowed, seconds_left = windows.hit(limit, "a")
     assert not allowed and 59 < seconds_left <= 60

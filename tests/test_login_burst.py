@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from microblog.service import throttle
+from microblog.service import login_throttle
 from scripts import harness
 
 BURST = 60
@@ -25,7 +25,7 @@ def test_a_burst_of_wrong_logins_checks_no_more_passwords_than_one_by_one(live_s
         answers = list(pool.map(lambda n: attempt(server.url, f"guess{n}", "198.51.100.1"), range(BURST)))
     statuses = Counter(answer.status_code for answer in answers)
     assert set(statuses) <= {401, 429}, statuses
-    assert statuses[401] <= throttle.FREE_FAILURES + 1, statuses
+    assert statuses[401] <= login_throttle.FREE_FAILURES + 1, statuses
     assert all(int(answer.headers["Retry-After"]) >= 1 for answer in answers if answer.status_code == 429)
     assert attempt(server.url, harness.ADMIN[1], "203.0.113.50").status_code == 200
 
@@ -43,7 +43,7 @@ def test_a_burst_of_wrong_current_passwords_checks_no_more_than_logins_do(live_s
     with ThreadPoolExecutor(BURST) as pool:
         statuses = Counter(answer.status_code for answer in pool.map(change, range(BURST)))
     assert set(statuses) <= {403, 429}, statuses
-    assert statuses[403] <= throttle.FREE_FAILURES + 1, statuses
+    assert statuses[403] <= login_throttle.FREE_FAILURES + 1, statuses
 
 
 def test_of_concurrent_password_changes_exactly_one_is_told_it_succeeded(live_server):

@@ -8,7 +8,7 @@ from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS, check_password_hash, ge
 
 from ..data.db import write_transaction
 from ..data.models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
-from . import errors, throttle
+from . import errors, login_throttle
 
 INVALID_CREDENTIALS = "Invalid username or password."
 MIN_PASSWORD_LENGTH = 8
@@ -39,7 +39,7 @@ def authenticate(username, password, hash_method, client):
     username is unknown or its stored hash is of an older, cheaper method. While `client` is
     throttled for this username, no password is checked at all (Throttled).
     """
-    throttle.reserve(username, client)
+    login_throttle.reserve(username, client)
     reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
     valid = user is not None and check_password_hash(user.password_hash, password)
@@ -48,7 +48,7 @@ def authenticate(username, password, hash_method, client):
         if not current:
             check_password_hash(reference, password)
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
-    throttle.release(username, client)
+    login_throttle.release(username, client)
     if not current:
         user.password_hash = generate_password_hash(password, method=hash_method)
         user.save(only=[User.password_hash])
@@ -126,10 +126,10 @@ def change_password(user_id, generation, current_password, new_password, hash_me
     tokens of one `generation`, one wins; the others find their token revoked by it."""
     _check_length(new_password, "new_password")
     user = get_user(user_id)
-    throttle.reserve(user.username, client)
+    login_throttle.reserve(user.username, client)
     if not check_password_hash(user.password_hash, current_password):
         raise errors.Forbidden("The current password is wrong.", field="current_password")
-    throttle.release(user.username, client)
+    login_throttle.release(user.username, client)
     new_hash = generate_password_hash(new_password, method=hash_method)
     with write_transaction():
         changed = User.update(password_hash=new_hash, token_generation=User.token_generation + 1).where(

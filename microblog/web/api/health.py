@@ -5,7 +5,7 @@ from peewee import PeeweeException
 from ...data import migrations
 from .. import schemas
 from ..errors import handle_database_error, problem_response
-from ..limits import exempt
+from ..request_limits import exempt
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")

@@ -4,7 +4,7 @@ Reads (GET, HEAD, OPTIONS) share one budget per client across the whole API; wri
 budget per endpoint per client; views marked `exempt` have none. A request over its budget
 gets a 429 problem with Retry-After. Counters live in RATELIMIT_STORAGE_URI: `memory://`
 counts per process (so N workers allow N times the limit); point it at Redis or Memcached to
-share them. Login throttling is separate and always in the database (service/throttle.py).
+share them. Login throttling is separate and always in the database (service/login_throttle.py).
 
 Flask-Limiter did this job before; it spent more time deciding which limits applied to a
 request than microblog spends answering a read, so the two rules above are applied here on
