@@ -112,8 +112,8 @@ def export_command(output):
 def import_command(source):
     """Upsert an NDJSON export (a file, or - for standard input): all records or none."""
     try:
-        records = export_format.import_records(source, current_app.config["MAX_POST_LENGTH"])
-        counts = transfer.import_records(records, current_app.config["PASSWORD_HASH_METHOD"])
+        records = export_format.read_records(source, current_app.config["MAX_POST_LENGTH"])
+        counts = transfer.upsert_records(records, current_app.config["PASSWORD_HASH_METHOD"])
     except (export_format.ImportFormatError, service_errors.ServiceError) as exc:
         raise click.ClickException(f"Nothing imported: {exc}") from None
     for kind, outcome in counts.items():

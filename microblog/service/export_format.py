@@ -103,7 +103,7 @@ def export_lines(records):
         yield _line(RECORDS[kind].dump(record))
 
 
-def import_records(lines, max_post_length):
+def read_records(lines, max_post_length):
     """Validated (kind, fields) records from NDJSON lines (bytes or str); ImportFormatError if not."""
     loaders = {**RECORDS, "post": PostRecord(max_post_length), "revision": RevisionRecord(max_post_length)}
     header_seen = False

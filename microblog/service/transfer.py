@@ -36,7 +36,7 @@ def export_records():
                                **{name: getattr(revision, name) for name in importer.REVISION_FIELDS}}
 
 
-def import_records(records, hash_method):
+def upsert_records(records, hash_method):
     """Upsert (kind, fields) records in one transaction: all of them or, on any error, none.
 
     Posts keep their ids; a record equal to what is stored changes nothing, so importing the

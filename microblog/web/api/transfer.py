@@ -54,5 +54,5 @@ def import_(_args):
     request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
     # buffered: lines read from the raw stream would be read a byte at a time
     body = io.BufferedReader(request.stream, BODY_BUFFER_BYTES)
-    records = export_format.import_records(body, current_app.config["MAX_POST_LENGTH"])
-    return transfer.import_records(records, current_app.config["PASSWORD_HASH_METHOD"])
+    records = export_format.read_records(body, current_app.config["MAX_POST_LENGTH"])
+    return transfer.upsert_records(records, current_app.config["PASSWORD_HASH_METHOD"])
