@@ -58,7 +58,8 @@ class WithContent(Schema):
     def __init__(self, max_post_length=None, **kwargs):
         super().__init__(**kwargs)
         if max_post_length is not None:
-            self.fields["content"].validators.append(partial(check_content_length, limit=max_post_length))
+            content = self.fields["content"]  # a shallow copy of the class's field: a new list, not append
+            content.validators = [*content.validators, partial(check_content_length, limit=max_post_length)]
 
 
 class PostRecord(WithContent):
