@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from microblog.service import export_format
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, AuthActions
 from tests.helpers import assert_problem
 
@@ -186,6 +187,18 @@ def test_imported_content_is_held_to_the_sites_max_post_length(make_app, app, tm
     result = small.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code != 0 and "line 2: /content: Length must be between 1 and 10" in result.output
     assert import_(client, auth, body.replace(b"x" * 11, b"x" * 10)).status_code == 200
+
+
+def test_each_import_holds_content_to_its_own_limit(client, auth):
+    """One site's smaller MAX_POST_LENGTH must not stick to the record schemas of later imports."""
+    header = export(client, auth).splitlines()[0]
+    post = {"type": "post", "id": 999, "title": None, "slug": "some-one", "content": "x" * 11, "tags": [],
+            "visible": True, "publish_at": None, "created": "2026-01-01T00:00:00Z", "edited": None,
+            "updated": "2026-01-01T00:00:00Z", "deleted": None, "public_when_deleted": False}
+    lines = [header, json.dumps(post).encode()]
+    with pytest.raises(export_format.ImportFormatError):
+        list(export_format.read_records(lines, max_post_length=10))
+    assert [kind for kind, _ in export_format.read_records(lines, max_post_length=5000)] == ["post"]
 
 
 def test_import_with_a_clashing_slug_is_409_and_imports_nothing(client, auth, populated):
