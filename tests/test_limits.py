@@ -1,10 +1,12 @@
 """Abuse limits: login throttling in the database, and general request limits."""
 from datetime import timedelta
 
+import pytest
 from limits import parse
 
 from microblog.data.models import LoginFailure, utcnow
 from microblog.service import login_throttle
+from microblog.service.errors import Throttled
 from microblog.web import request_limits
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.helpers import assert_problem
@@ -43,17 +45,33 @@ def test_the_lock_holds_on_every_worker(make_app, client):
 
 
 def failures_until_locked_for_good(app, count):
-    """Reserve `count` failed attempts of one pair, each once the previous lock has passed;
-    the lock (in seconds) after each."""
+    """`count` failed attempts of one pair, each checked at once and made once the previous
+    lock has passed; the lock (in seconds) after each."""
     now = utcnow() - timedelta(hours=20)
     waits = []
     with app.app_context():
         for _ in range(count):
-            login_throttle.reserve("admin", f"c{len(waits) // 90}", now)
-            row = LoginFailure.get(LoginFailure.key == login_throttle.pair_key("admin", f"c{len(waits) // 90}"))
+            login_throttle.failed("admin", "c", login_throttle.reserve("admin", "c", now), now)
+            row = LoginFailure.get(LoginFailure.key == login_throttle.pair_key("admin", "c"))
             waits.append(int((row.locked_until - now).total_seconds()) if row.locked_until else 0)
             now += timedelta(seconds=max(waits[-1], 1))
     return waits
+
+
+def test_a_wait_runs_from_the_end_of_the_check_that_earned_it(app):
+    """However slowly a busy server checks a password, no attempt is checked in the meantime."""
+    now = utcnow()
+    later = lambda seconds: now + timedelta(seconds=seconds)  # noqa: E731
+    with app.app_context():
+        for _ in range(login_throttle.FREE_FAILURES):
+            login_throttle.failed("admin", "c", login_throttle.reserve("admin", "c", now), now)
+        sixth = login_throttle.reserve("admin", "c", now)  # earns a 1 s wait, once checked
+        with pytest.raises(Throttled):
+            login_throttle.reserve("admin", "c", later(3))  # its check is still going on
+        login_throttle.failed("admin", "c", sixth, later(4))
+        with pytest.raises(Throttled):
+            login_throttle.reserve("admin", "c", later(4.5))
+        assert login_throttle.reserve("admin", "c", later(5.1)) == login_throttle.FREE_FAILURES + 2
 
 
 def test_waits_double_up_to_fifteen_minutes(app):
@@ -81,7 +99,7 @@ def test_a_pair_driven_far_past_the_cap_is_still_counted_and_locked(app, client)
     with app.app_context():
         row = LoginFailure.get(LoginFailure.key == key)
     assert row.failures == 10_000
-    assert 14 * 60 < (row.locked_until - row.last_at).total_seconds() <= 15 * 60
+    assert 14 * 60 < (row.locked_until - utcnow()).total_seconds() <= 15 * 60
 
 
 def test_a_success_clears_the_failures(client):

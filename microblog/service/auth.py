@@ -39,7 +39,7 @@ def authenticate(username, password, hash_method, client):
     username is unknown or its stored hash is of an older, cheaper method. While `client` is
     throttled for this username, no password is checked at all (Throttled).
     """
-    login_throttle.reserve(username, client)
+    reserved = login_throttle.reserve(username, client)
     reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
     valid = user is not None and check_password_hash(user.password_hash, password)
@@ -47,6 +47,7 @@ def authenticate(username, password, hash_method, client):
     if not valid:
         if not current:
             check_password_hash(reference, password)
+        login_throttle.failed(username, client, reserved)
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
     login_throttle.release(username, client)
     if not current:
@@ -126,8 +127,9 @@ def change_password(user_id, generation, current_password, new_password, hash_me
     tokens of one `generation`, one wins; the others find their token revoked by it."""
     _check_length(new_password, "new_password")
     user = get_user(user_id)
-    login_throttle.reserve(user.username, client)
+    reserved = login_throttle.reserve(user.username, client)
     if not check_password_hash(user.password_hash, current_password):
+        login_throttle.failed(user.username, client, reserved)
         raise errors.Forbidden("The current password is wrong.", field="current_password")
     login_throttle.release(user.username, client)
     new_hash = generate_password_hash(new_password, method=hash_method)

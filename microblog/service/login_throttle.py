@@ -7,7 +7,10 @@ A stranger elsewhere can thus slow down only their own attempts, never the admin
 
 Every attempt is counted as a failure before its password is checked (`reserve`), in one
 write transaction with the lock check, and forgiven when the password was right (`release`):
-concurrent attempts therefore see each other's counts, so a burst buys no extra guesses.
+concurrent attempts therefore see each other's counts, so a burst buys no extra guesses. An
+attempt past the free ones locks the pair until its check is done (at most CHECK_ALLOWANCE
+more), and its wait runs from then (`failed`), so a wait cannot run out while the check that
+earned it is still going on, however slowly a busy server gets to it.
 """
 from datetime import timedelta
 from math import ceil
@@ -23,6 +26,7 @@ MAX_WAIT = timedelta(minutes=15)
 CLIENT_WINDOW = timedelta(hours=1)
 CLIENT_FAILURES_PER_HOUR = 100
 FORGET_AFTER = timedelta(days=1)
+CHECK_ALLOWANCE = timedelta(seconds=5)  # far longer than a password check takes
 
 
 def pair_key(username, client):
@@ -42,7 +46,8 @@ def wait_after(failures):
 
 
 def reserve(username, client, now=None):
-    """Count one attempt as a failure, or raise Throttled (counting nothing) while locked."""
+    """Count one attempt as a failure, or raise Throttled (counting nothing) while locked;
+    returns the pair's failures with this one, which `failed` takes back."""
     now = now or utcnow()
     with write_transaction():
         _raise_if_locked(username, client, now)
@@ -50,10 +55,23 @@ def reserve(username, client, now=None):
         pair = _count(pair_key(username, client), now, window=None)
         wait = wait_after(pair.failures)
         if wait is not None:
-            _lock(pair.key, now + wait)
+            _lock(pair.key, now + CHECK_ALLOWANCE + wait)
         address = _count(client_key(client), now, window=CLIENT_WINDOW)
         if address.failures >= CLIENT_FAILURES_PER_HOUR:
             _lock(address.key, address.first_at + CLIENT_WINDOW)
+    return pair.failures
+
+
+def failed(username, client, reserved, now=None):
+    """The attempt that `reserve` counted as failure number `reserved` had a wrong password:
+    its wait runs from now, unless a later attempt has been counted since (its own lock holds)."""
+    now = now or utcnow()
+    wait = wait_after(reserved)
+    if wait is None:
+        return
+    with write_transaction():
+        LoginFailure.update(locked_until=now + wait).where(
+            LoginFailure.key == pair_key(username, client), LoginFailure.failures == reserved).execute()
 
 
 def release(username, client):
