@@ -37,6 +37,12 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def shown_to_readers(visible, deleted):
+    """The one rule of what readers may see, once its publication time has come: a visible
+    post, not deleted. Its tags count it (Tag.post_count); Post.shown() says it in SQL."""
+    return visible and deleted is None
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -116,13 +122,14 @@ class Post(BaseModel):
         return next(iter(_view_by_slug(slug=slug)), None)
 
     @classmethod
+    def shown(cls):
+        """The rule of shown_to_readers in SQL: visible and not deleted."""
+        return (cls.visible == True) & cls.deleted.is_null()  # noqa: E712 (peewee expression)
+
+    @classmethod
     def public(cls, now):
         """Posts an anonymous reader may see at `now`, with their tags."""
-        return cls.select_with_tags().where(
-            cls.visible == True,  # noqa: E712 (peewee expression)
-            cls.deleted.is_null(),
-            cls.publication_time <= now,
-        )
+        return cls.select_with_tags().where(cls.shown(), cls.publication_time <= now)
 
     @classmethod
     def admin_view(cls, deleted="exclude"):
@@ -136,11 +143,7 @@ class Post(BaseModel):
 
     def is_public(self, now):
         """The same rule as Post.public(now), for one loaded post."""
-        return (
-            self.visible
-            and self.deleted is None
-            and self.publication_time <= now
-        )
+        return shown_to_readers(self.visible, self.deleted) and self.publication_time <= now
 
 
 class PostView(SimpleNamespace):

@@ -8,7 +8,7 @@ starts a new one, so each key is decided against what the earlier record wrote.
 from collections import Counter
 
 from ..data.bulk import insert_rows
-from ..data.models import Post, Revision, RevokedToken
+from ..data.models import Post, Revision, RevokedToken, shown_to_readers
 from . import errors, history
 from .posts import add_to_tag_counts, set_tags_of_posts
 
@@ -127,7 +127,7 @@ def _columns(fields):
 
 def _tally(deltas, tags, visible, deleted, delta):
     """A post's tags count its visible, undeleted posts (Tag.post_count)."""
-    if visible and deleted is None:
+    if shown_to_readers(visible, deleted):
         for name in tags:
             deltas[name] += delta
 

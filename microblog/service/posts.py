@@ -80,8 +80,7 @@ def public_tags(now=None):
     the number of tags and scheduled posts, not of posts.
     """
     scheduled = (PostTag.select(fn.COUNT(PostTag.post)).join(Post)
-                 .where(PostTag.tag == Tag.id, PostTag.publication_time > (now or utcnow()),
-                        Post.visible == True, Post.deleted.is_null()))  # noqa: E712 (peewee expression)
+                 .where(PostTag.tag == Tag.id, PostTag.publication_time > (now or utcnow()), Post.shown()))
     counts = Tag.select(Tag.name, Tag.post_count - scheduled).where(Tag.post_count > 0).tuples()
     found = [{"name": name, "count": count} for name, count in counts if count > 0]
     return sorted(found, key=lambda tag: (-tag["count"], tag["name"]))
@@ -352,7 +351,7 @@ def tally_tags(post_id, delta):
     deleted). Every change of a post's tags, visibility or deletion is wrapped in a -1 before
     and a +1 after, so the counts follow whatever the change did."""
     counted = (PostTag.select(PostTag.tag).join(Post)
-               .where(PostTag.post == post_id, Post.visible == True, Post.deleted.is_null()))  # noqa: E712
+               .where(PostTag.post == post_id, Post.shown()))
     Tag.update(post_count=Tag.post_count + delta).where(Tag.id.in_(counted)).execute()
 
 
