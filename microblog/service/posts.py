@@ -37,14 +37,20 @@ class PostFilter:
 
 @dataclass(frozen=True)
 class Page:
+    """A page of posts, and the key of its last (the next page's `after`), if more follow."""
+
     items: list
-    has_more: bool
+    next_key: tuple | None
 
 
-def sort_key(post):
-    """The keyset position of a post: (publication_time, id), or search's own in its results."""
-    if hasattr(post, "search_tier"):
-        return search_order(post)
+def _page_of(rows, limit, key):
+    """The first `limit` rows (one more was read, to tell whether more follow)."""
+    items = rows[:limit]
+    return Page(items=items, next_key=key(items[-1]) if len(rows) > limit else None)
+
+
+def _list_key(post):
+    """A post's keyset position in a plain list: newest first by publication, then by id."""
     return post.publication_time, post.id
 
 
@@ -250,14 +256,14 @@ def _page(post_filter, now=None):
         now = min(now, post_filter.after[0])
     values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
     rows = list(_prepared_page(post_filter, values)(**values))
-    return Page(items=rows[: post_filter.limit], has_more=len(rows) > post_filter.limit)
+    return _page_of(rows, post_filter.limit, _list_key)
 
 
 def _search_page(post_filter, now):
     """Best tier first, each read in search order from the cursor on until the page is full."""
     found = search(post_filter.q)
     if found is None:
-        return Page(items=[], has_more=False)
+        return Page(items=[], next_key=None)
     query = _seen_by(post_filter, now)
     if post_filter.tag is not None:
         query = query.where(fn.EXISTS(PostTag.select(PostTag.post).where(
@@ -277,7 +283,7 @@ def _search_page(post_filter, now):
                     .objects(PostView).limit(wanted - len(rows)))
         if len(rows) == wanted:
             break
-    return Page(items=rows[: post_filter.limit], has_more=len(rows) > post_filter.limit)
+    return _page_of(rows, post_filter.limit, search_order)
 
 
 def _seen_by(post_filter, now):

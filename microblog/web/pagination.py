@@ -6,11 +6,9 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import request
-from werkzeug.exceptions import UnprocessableEntity
 
 from ..data.models import MAX_ID
 from ..data.search import CONTENT_TIER, TITLE_TIER
-from ..service.posts import sort_key
 
 MAX_CURSOR_LENGTH = 200
 
@@ -24,7 +22,7 @@ def encode_cursor(key):
 
 
 def decode_cursor(cursor, searching):
-    """The sort key in a cursor, of the shape a search (or a plain list) uses; 422 if not."""
+    """The sort key in a cursor, of the shape a search (or a plain list) uses; ValueError if not."""
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("too long")
@@ -38,10 +36,8 @@ def decode_cursor(cursor, searching):
         moment = datetime.fromisoformat(time)
         if moment.tzinfo is not None or not _is_id(post_id):
             raise ValueError(parts)
-    except (ValueError, TypeError, RecursionError, binascii.Error):
-        error = UnprocessableEntity("The cursor is not valid; use next_cursor of a page.")
-        error.data = {"messages": {"query": {"cursor": ["Not a valid cursor for this query."]}}}
-        raise error from None
+    except (TypeError, RecursionError, binascii.Error) as exc:
+        raise ValueError(cursor) from exc
     return (tier, moment, post_id) if searching else (moment, post_id)
 
 
@@ -54,9 +50,9 @@ def page_response(page):
 
     The link is relative (RFC 8288), so it is right behind any proxy and never echoes a Host.
     """
-    if not page.has_more:
+    if page.next_key is None:
         return {"items": page.items, "next_cursor": None}, {}
-    cursor = encode_cursor(sort_key(page.items[-1]))
+    cursor = encode_cursor(page.next_key)
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
     url = f"{request.path}?{urlencode(params + [('cursor', cursor)])}"
     return {"items": page.items, "next_cursor": cursor}, {"Link": f'<{url}>; rel="next"'}

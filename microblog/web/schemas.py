@@ -2,7 +2,7 @@
 import re
 
 from flask import current_app
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..data.models import MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -17,6 +17,7 @@ from ..service.fields import (
     check_content_length,
     utc_text,
 )
+from .pagination import decode_cursor
 
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
 MAX_QUERY_INTEGER = 2**63 - 1
@@ -192,6 +193,16 @@ class ListQuery(Schema):
         "first; then newest first by the minute of publication, then by id.")})
     since = UTCDateTime(metadata={"description": "Publication time, inclusive."})
     until = UTCDateTime(metadata={"description": "Publication time, exclusive."})
+
+    @post_load
+    def cursor_to_key(self, data, **_kwargs):
+        """The cursor as the sort key it holds (`after`), of a search's shape when `q` is given."""
+        if "cursor" in data:
+            try:
+                data["after"] = decode_cursor(data.pop("cursor"), searching="q" in data)
+            except ValueError:
+                raise ValidationError({"cursor": ["Not a valid cursor for this query."]}) from None
+        return data
 
 
 class AdminListQuery(ListQuery):

@@ -8,7 +8,6 @@ from ...service import history, idempotency, posts
 from .. import schemas
 from ..pagination import page_response
 from . import Blueprint, require_access_token
-from .filters import post_filter
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
 ADMIN_POST = schemas.AdminPost()
@@ -55,7 +54,7 @@ def json_response(body, status, headers):
 @blp.response(200, schemas.AdminPostPage)
 def list_posts(args):
     """Every post, newest first; filter by visibility and deletion."""
-    return page_response(posts.list_admin(post_filter(args)))
+    return page_response(posts.list_admin(posts.PostFilter(**args)))
 
 
 @blp.route("/posts", methods=["POST"])

@@ -5,7 +5,6 @@ from ...service import posts
 from .. import schemas
 from ..pagination import page_response
 from . import Blueprint, public_caching
-from .filters import post_filter
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Public posts and tags.")
 blp.after_request(public_caching)
@@ -16,7 +15,7 @@ blp.after_request(public_caching)
 @blp.response(200, schemas.PostPage)
 def list_posts(args):
     """Public posts, newest first, a page at a time."""
-    return page_response(posts.list_public(post_filter(args)))
+    return page_response(posts.list_public(posts.PostFilter(**args)))
 
 
 @blp.route("/posts/<int:post_id>", methods=["GET"])
