@@ -8,7 +8,7 @@ from peewee import fn
 from ..data.bulk import insert_rows
 from ..data.db import locked, write_transaction
 from ..data.models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
-from ..data.prepared import PreparedQuery
+from ..data.pages import read_page, seen_by
 from ..data.search import TIERS, index_fields, search
 from ..data.search import sort_key as search_order
 from . import errors, history
@@ -254,8 +254,8 @@ def _page(post_filter, now=None):
         # the same rows (the cursor's are older still), but now the public rule's bound on
         # publication_time starts the index range at the cursor, not at the newest post
         now = min(now, post_filter.after[0])
-    values = {name: value for name, value in _slot_values(post_filter, now).items() if value is not None}
-    rows = list(_prepared_page(post_filter, values)(**values))
+    rows = read_page(post_filter.limit + 1, now, post_filter.after, post_filter.tag, post_filter.since,
+                     post_filter.until, post_filter.visible, post_filter.deleted)
     return _page_of(rows, post_filter.limit, _list_key)
 
 
@@ -264,7 +264,7 @@ def _search_page(post_filter, now):
     found = search(post_filter.q)
     if found is None:
         return Page(items=[], next_key=None)
-    query = _seen_by(post_filter, now)
+    query = seen_by(now, post_filter.visible, post_filter.deleted)
     if post_filter.tag is not None:
         query = query.where(fn.EXISTS(PostTag.select(PostTag.post).where(
             PostTag.post == Post.id, PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))))
@@ -284,72 +284,6 @@ def _search_page(post_filter, now):
         if len(rows) == wanted:
             break
     return _page_of(rows, post_filter.limit, search_order)
-
-
-def _seen_by(post_filter, now):
-    """The posts a reader sees at `now`, or (no `now`) those the admin's filter asks for."""
-    if now is not None:
-        return Post.public(now)
-    query = Post.admin_view(post_filter.deleted)
-    if post_filter.visible is not None:
-        query = query.where(Post.visible == post_filter.visible)
-    return query
-
-
-def _page_query(post_filter, now):
-    """Newest first: publication time, then id."""
-    query = _seen_by(post_filter, now)
-    order = [Post.publication_time, Post.id]
-    if post_filter.tag is not None:
-        # the tag's index in reading order: its rows carry a copy of publication_time
-        query = query.join(PostTag, on=(PostTag.post == Post.id)).where(
-            PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))
-        order = [PostTag.publication_time, PostTag.post]
-    time = order[0]
-    if post_filter.after is not None:
-        query = query.where(_after(order, post_filter.after))
-    if post_filter.since is not None:
-        query = query.where(time >= post_filter.since)
-    if post_filter.until is not None:
-        query = query.where(time < post_filter.until)
-    return query.order_by(*[part.desc() for part in order]).objects(PostView)
-
-
-PAGE_SLOTS = {"rows": None, "now": Post.publication_time, "after_time": Post.publication_time,
-              "after_id": Post.id, "since": Post.publication_time, "until": Post.publication_time,
-              "tag": Tag.name}
-_prepared_pages = {}  # a list's shape → its PreparedQuery
-
-
-def _prepared_page(post_filter, values):
-    """The prepared query for lists of this shape: the filters given (their values aside)."""
-    visible, deleted = post_filter.visible, post_filter.deleted
-    shape = (visible, deleted, *sorted(values))
-    if shape not in _prepared_pages:
-
-        def build(rows, now=None, after_time=None, after_id=None, since=None, until=None, tag=None):
-            after = (after_time, after_id) if after_time is not None else None
-            marked = PostFilter(limit=0, after=after, tag=tag, since=since, until=until,
-                                visible=visible, deleted=deleted)
-            return _page_query(marked, now).limit(rows)
-
-        _prepared_pages[shape] = PreparedQuery(build, **{name: PAGE_SLOTS[name] for name in values})
-    return _prepared_pages[shape]
-
-
-def _slot_values(post_filter, now):
-    after_time, after_id = post_filter.after or (None, None)
-    return {"rows": post_filter.limit + 1, "now": now, "after_time": after_time, "after_id": after_id,
-            "since": post_filter.since, "until": post_filter.until, "tag": post_filter.tag}
-
-
-def _after(order, key):
-    """Rows strictly after `key` in the descending `order` (a keyset condition). Its first
-    term, `first <= value`, is an index range bound of its own (the OR below is none)."""
-    (first, *rest), (value, *rest_values) = order, key
-    if not rest:
-        return first < value
-    return (first <= value) & ((first < value) | _after(rest, rest_values))
 
 
 def tally_tags(post_id, delta):
