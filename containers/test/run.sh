@@ -184,4 +184,14 @@ podman volume ls --format '{{.Name}}' | grep -c "^${PROJECT}_" | grep -qx 3 || {
 start_stack
 python3 containers/test/check_data.py "$BASE" read "$WORK/post-id" admin "$ADMIN_PASSWORD"
 
+step "a new admin password through the one-off service (README: compose run --rm -T migrate create-admin)"
+NEW_PASSWORD=$(secret)
+printf '%s\n' "$NEW_PASSWORD" | compose run --rm -T --no-deps migrate create-admin --username admin
+python3 containers/test/check_data.py "$BASE" read "$WORK/post-id" admin "$NEW_PASSWORD"
+
+step "the README's backup: compose exec -T app flask --app microblog export"
+compose exec -T app flask --app microblog export >"$WORK/site.ndjson"
+grep -q '"Still here after a restart"' "$WORK/site.ndjson" || { echo "the export lacks the post" >&2; exit 1; }
+echo "exported $(wc -l <"$WORK/site.ndjson") lines"
+
 step "passed"
