@@ -1,18 +1,20 @@
 # make run   — start microblog on SQLite (development) with a working admin
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
 #              then the Postman collection with newman against granian (and gunicorn)
+# make container-test — the image and compose.yaml under podman (as root): Postman collection, restarts
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 BENCH_BIN := .venv-bench/bin
+CONTAINERS_BIN := .venv-containers/bin
 POSTS ?= 1000000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres hardening bench install clean
+.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres container-test hardening bench install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +48,7 @@ run: install $(ADMIN_PASSWORD_FILE)
 test: lint pytest pytest-postgres contract-test contract-test-postgres
 
 lint: install
-	$(BIN)/ruff check microblog tests scripts bench wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check microblog tests scripts bench containers wsgi.py gunicorn.conf.py
 
 pytest: install
 	$(BIN)/python -m pytest
@@ -60,6 +62,17 @@ contract-test: install node_modules/.bin/newman
 
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
+
+# Builds the image from Containerfile, runs compose.yaml under podman-compose, the Postman
+# collection against it, restarts; removes all it made (README "Containers"). Root only.
+container-test: node_modules/.bin/newman $(CONTAINERS_BIN)/.installed
+	npx --no-install dclint --quiet compose.yaml containers/test/compose.yaml
+	COMPOSE_BIN=$(CONTAINERS_BIN) timeout --kill-after=150 1200 containers/test/run.sh
+
+$(CONTAINERS_BIN)/.installed: containers/test/requirements.txt
+	$(PYTHON) -m venv .venv-containers
+	$(CONTAINERS_BIN)/pip install --quiet -r containers/test/requirements.txt
+	touch $@
 
 # Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn;
 # availability.py compares bare granian with `microblog serve`),
@@ -90,4 +103,4 @@ $(BENCH_BIN)/.installed: requirements.txt bench/requirements.txt setup.cfg pypro
 	touch $@
 
 clean:
-	rm -rf $(VENV) .venv-bench node_modules .pytest_cache
+	rm -rf $(VENV) .venv-bench .venv-containers node_modules .pytest_cache
