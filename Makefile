@@ -45,7 +45,7 @@ run: install $(ADMIN_PASSWORD_FILE)
 	  echo
 	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
-test: lint pytest pytest-postgres contract-test contract-test-postgres
+test: lint pytest pytest-postgres contract-test contract-test-postgres container-test
 
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers wsgi.py gunicorn.conf.py
