@@ -1,7 +1,7 @@
 # make run   — start microblog on SQLite (development) with a working admin
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
-#              then the Postman collection with newman against granian (and gunicorn)
-# make container-test — the image and compose.yaml under podman (as root): Postman collection, restarts
+#              then the Postman collection with newman against granian (and gunicorn), then
+#              make container-test: the image and compose.yaml under podman (as root)
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
