@@ -39,17 +39,19 @@ def authenticate(username, password, hash_method, client):
     username is unknown or its stored hash is of an older, cheaper method. While `client` is
     throttled for this username, no password is checked at all (Throttled).
     """
-    reserved = login_throttle.reserve(username, client)
     reference = dummy_hash(hash_method)
     user = User.get_or_none(User.username == username)
-    valid = user is not None and check_password_hash(user.password_hash, password)
     current = user is not None and _method_of(user.password_hash) == _method_of(reference)
-    if not valid:
+
+    def check():
+        if user is not None and check_password_hash(user.password_hash, password):
+            return True
         if not current:
             check_password_hash(reference, password)
-        login_throttle.failed(username, client, reserved)
+        return False
+
+    if not login_throttle.attempt(username, client, check):
         raise errors.AuthenticationFailed(INVALID_CREDENTIALS)
-    login_throttle.release(username, client)
     if not current:
         user.password_hash = generate_password_hash(password, method=hash_method)
         user.save(only=[User.password_hash])
@@ -127,11 +129,9 @@ def change_password(user_id, generation, current_password, new_password, hash_me
     tokens of one `generation`, one wins; the others find their token revoked by it."""
     _check_length(new_password, "new_password")
     user = get_user(user_id)
-    reserved = login_throttle.reserve(user.username, client)
-    if not check_password_hash(user.password_hash, current_password):
-        login_throttle.failed(user.username, client, reserved)
+    if not login_throttle.attempt(user.username, client,
+                                  lambda: check_password_hash(user.password_hash, current_password)):
         raise errors.Forbidden("The current password is wrong.", field="current_password")
-    login_throttle.release(user.username, client)
     new_hash = generate_password_hash(new_password, method=hash_method)
     with write_transaction():
         changed = User.update(password_hash=new_hash, token_generation=User.token_generation + 1).where(

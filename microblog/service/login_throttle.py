@@ -47,7 +47,7 @@ def wait_after(failures):
 
 def reserve(username, client, now=None):
     """Count one attempt as a failure, or raise Throttled (counting nothing) while locked;
-    returns the pair's failures with this one, which `failed` takes back."""
+    returns the pair's failures with this one, for `failed`."""
     now = now or utcnow()
     with write_transaction():
         _raise_if_locked(username, client, now)
@@ -60,6 +60,17 @@ def reserve(username, client, now=None):
         if address.failures >= CLIENT_FAILURES_PER_HOUR:
             _lock(address.key, address.first_at + CLIENT_WINDOW)
     return pair.failures
+
+
+def attempt(username, client, check):
+    """Run `check()`, a password check (True when right), as one throttled attempt: reserved
+    before it, then its wait started or its pair cleared. Throttled, checking nothing, while locked."""
+    reserved = reserve(username, client)
+    if not check():
+        failed(username, client, reserved)
+        return False
+    release(username, client)
+    return True
 
 
 def failed(username, client, reserved, now=None):
