@@ -83,7 +83,7 @@ class RequestLimits:
         view = current_app.view_functions.get(request.endpoint)
         if getattr(view, "rate_limit_exempt", False):
             return
-        client = request.remote_addr or "unknown"
+        client = client_address()
         if request.method in READ_METHODS:
             limits, key = self.reads, f"reads/{client}"
         else:
@@ -92,6 +92,11 @@ class RequestLimits:
             allowed, seconds_left = self.counters.hit(limit, f"{key}/{limit.key_for()}")
             if not allowed:
                 raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
+
+
+def client_address():
+    """The client's address: the connection's, or the one PROXY_COUNT trusted proxies name."""
+    return request.remote_addr or "unknown"
 
 
 class ForwardedForWarning:

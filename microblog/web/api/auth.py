@@ -1,9 +1,10 @@
 """Auth API: log in, refresh, log out, who am I, change the password."""
-from flask import current_app, request
+from flask import current_app
 from flask_jwt_extended import get_jwt, jwt_required
 
 from ...service import auth as auth_service
 from .. import schemas
+from ..request_limits import client_address
 from ..tokens import issue_tokens, reissue_access_token
 from . import Blueprint
 
@@ -26,7 +27,7 @@ def login(_args, credentials):
         credentials["username"],
         credentials["password"],
         current_app.config["PASSWORD_HASH_METHOD"],
-        client=request.remote_addr or "unknown",
+        client=client_address(),
     )
     access, refresh = issue_tokens(user, auth_service.new_session_id())
     return {
@@ -88,5 +89,5 @@ def change_password(_args, change):
         change["current_password"],
         change["new_password"],
         current_app.config["PASSWORD_HASH_METHOD"],
-        client=request.remote_addr or "unknown",
+        client=client_address(),
     )
