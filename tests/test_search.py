@@ -152,3 +152,25 @@ def test_search_finds_exactly_the_posts_holding_every_word_on_either_backend(cli
     posts = [auth.create_post(content=text) for text in TRICKY_TEXTS]
     expected = {p["id"] for p in posts if set(words(query)) <= set(words(p["content"]))}
     assert set(ids(client.get(f"/api/v1/posts?q={quote(query)}"))) == expected
+
+
+def test_searches_of_one_shape_build_their_sql_once(client, auth, monkeypatch):
+    """Search SQL is built once per shape of query (prepared.py), as a list's is: another
+    search of the same shape, other words and cursor included, builds none."""
+    from microblog.data import pages, prepared
+
+    monkeypatch.setattr(pages, "_prepared", {})  # as a new process starts
+    for n in range(3):
+        auth.create_post(content=f"apple pear {n}", title="apple pear" if n else None)
+    built = []
+    original = prepared.PreparedQuery._prepare
+    monkeypatch.setattr(prepared.PreparedQuery, "_prepare",
+                        lambda self, backend: built.append(backend) or original(self, backend))
+    first = client.get("/api/v1/posts?q=apple&limit=1").get_json()
+    client.get(f"/api/v1/posts?q=apple&limit=1&cursor={first['next_cursor']}")
+    assert built, "the first searches of their shapes build their SQL"
+    built.clear()
+    again = client.get("/api/v1/posts?q=pear&limit=1").get_json()
+    page = client.get(f"/api/v1/posts?q=pear&limit=1&cursor={again['next_cursor']}").get_json()
+    assert built == []
+    assert [post["content"] for post in again["items"] + page["items"]] == ["apple pear 2", "apple pear 1"]

@@ -96,8 +96,8 @@ class Post(BaseModel):
     @classmethod
     def select_with_tags(cls):
         """Every column but the search words (index material, never read back), and `tags`:
-        the post's tag names in order, read in the same row."""
-        return cls.select(*cls.READ_FIELDS, _tag_names().alias("tags"))
+        the post's tag names in order, read in the same row; as PostRow objects."""
+        return cls.select(*cls.READ_FIELDS, _tag_names().alias("tags")).objects(PostRow)
 
     @classmethod
     def find(cls, post_id, query=None):
@@ -111,12 +111,12 @@ class Post(BaseModel):
 
     @classmethod
     def view(cls, post_id):
-        """The post with this id as a PostView, or None."""
+        """The post with this id, or None."""
         return next(iter(_view_by_id(post_id=post_id)), None) if 1 <= post_id <= MAX_ID else None
 
     @classmethod
     def view_by_slug(cls, slug):
-        """The post with this slug as a PostView, or None."""
+        """The post with this slug, or None."""
         if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
             return None
         return next(iter(_view_by_slug(slug=slug)), None)
@@ -141,17 +141,26 @@ class Post(BaseModel):
             return query.where(cls.deleted.is_null(False))
         return query
 
+
+class PostRow(SimpleNamespace):
+    """A post as read, the one type every read and write of posts returns: its columns and
+    tags as read-only attributes. Cheaper to build than a Post instance, whose field machinery
+    costs more per row than the database does."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a PostRow is read-only: make a changed copy with but({name}=…)")
+
+    __delattr__ = __setattr__
+
+    def but(self, **changes):
+        """A copy of this row with these attributes changed."""
+        return PostRow(**{**vars(self), **changes})
+
     def is_public(self, now):
-        """The same rule as Post.public(now), for one loaded post."""
+        """The same rule as Post.public(now), for one post."""
         return shown_to_readers(self.visible, self.deleted) and self.publication_time <= now
-
-
-class PostView(SimpleNamespace):
-    """A post read to be shown, not changed: its columns and tags as plain attributes. Reads
-    build these rather than Post instances, whose field machinery costs more per row than
-    the database does (`Post.view`, `.objects(PostView)` on a select)."""
-
-    is_public = Post.is_public
 
 
 class PostTag(BaseModel):
@@ -181,10 +190,8 @@ def _tag_names():
 
 Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
                          if field.name not in ("search_title", "search_body"))
-_view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id).objects(PostView),
-                            post_id=Post.id)
-_view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug).objects(PostView),
-                              slug=Post.slug)
+_view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
+_view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug), slug=Post.slug)
 
 
 class PostSearch(BaseModel):

@@ -1,12 +1,16 @@
-"""Pages of posts in reading order, newest first, each shape of list read through a query
-built to SQL once per process (prepared.py): the reads that readers send most."""
-from .models import Post, PostTag, PostView, Tag
+"""Pages of posts, in reading order (newest first) or in search order, each shape of page
+read through a query built to SQL once per process (prepared.py): the reads that readers send most."""
+from peewee import fn
+
+from . import search
+from .db import is_sqlite
+from .models import Post, PostTag, Tag
 from .prepared import PreparedQuery
 
 SLOTS = {"rows": None, "now": Post.publication_time, "after_time": Post.publication_time,
          "after_id": Post.id, "since": Post.publication_time, "until": Post.publication_time,
-         "tag": Tag.name}
-_prepared = {}  # a list's shape → its PreparedQuery
+         "tag": Tag.name, **search.TIER_SLOTS}  # the fields that convert each value
+_prepared = {}  # a page's shape → its PreparedQuery
 
 
 def seen_by(now, visible=None, deleted="exclude"):
@@ -20,26 +24,65 @@ def seen_by(now, visible=None, deleted="exclude"):
 
 
 def read_page(rows, now=None, after=None, tag=None, since=None, until=None, visible=None, deleted="exclude"):
-    """Up to `rows` posts (PostView) seen by `seen_by`, newest first by publication time, then
+    """Up to `rows` posts (PostRow) seen by `seen_by`, newest first by publication time, then
     id: those after the key `after` (publication_time, id), of `tag`, published in [since, until)."""
     after_time, after_id = after or (None, None)
     values = {"rows": rows, "now": now, "after_time": after_time, "after_id": after_id,
               "since": since, "until": until, "tag": tag}
-    values = {name: value for name, value in values.items() if value is not None}
-    shape = (visible, deleted, *sorted(values))
-    query = _prepared.get(shape) or _prepare(shape, visible, deleted, values)
-    return list(query(**values))
-
-
-def _prepare(shape, visible, deleted, names):
-    """The prepared query for lists of this shape: the filters given (their values aside)."""
 
     def build(rows, now=None, after_time=None, after_id=None, since=None, until=None, tag=None):
         after = (after_time, after_id) if after_time is not None else None
         return _page_query(now, after, tag, since, until, visible, deleted).limit(rows)
 
-    _prepared[shape] = PreparedQuery(build, **{name: SLOTS[name] for name in names})
-    return _prepared[shape]
+    return _run(("list", visible, deleted), build, values)
+
+
+def read_search_page(terms, rows, now=None, after=None, tag=None, since=None, until=None, visible=None,
+                     deleted="exclude"):
+    """Up to `rows` posts (PostRow, with a `search_tier`) seen by `seen_by` holding every word
+    of `terms` (search.search_terms), in search order (search.sort_key) after its key `after`:
+    the best tier first, each read from the cursor on until the page is full."""
+    # the index range: nothing scheduled after `now` is read only to be skipped
+    newest = min((time for time in (now, until) if time is not None), default=None)
+    found = []
+    for tier in search.TIERS:
+        if after is not None and tier > after[0]:
+            continue  # the cursor is past this tier
+        tier_after = after[1:] if after is not None and after[0] == tier else None
+        values = {"rows": rows - len(found), "now": now, "tag": tag, "since": since, "until": until,
+                  **search.tier_values(terms, tier, tier_after, newest, since)}
+
+        def build(rows, now=None, tag=None, since=None, until=None, tier=tier, **tier_values):
+            query = _filtered(seen_by(now, visible, deleted), tag, since, until)
+            return search.tier_query(query, tier, **tier_values).limit(rows)
+
+        found.extend(_run(("search", tier, visible, deleted), build, values))
+        if len(found) == rows:
+            break
+    return found
+
+
+def _run(kind, build, values):
+    """Run the prepared query of this kind for the values given (those not None): one query
+    per kind, backend and set of values present."""
+    values = {name: value for name, value in values.items() if value is not None}
+    shape = (*kind, is_sqlite(), *sorted(values))
+    query = _prepared.get(shape)
+    if query is None:
+        query = _prepared[shape] = PreparedQuery(build, **{name: SLOTS[name] for name in values})
+    return list(query(**values))
+
+
+def _filtered(query, tag, since, until):
+    """A search's posts of `tag`, published in [since, until)."""
+    if tag is not None:
+        query = query.where(fn.EXISTS(PostTag.select(PostTag.post).where(
+            PostTag.post == Post.id, PostTag.tag == Tag.select(Tag.id).where(Tag.name == tag))))
+    if since is not None:
+        query = query.where(Post.publication_time >= since)
+    if until is not None:
+        query = query.where(Post.publication_time < until)
+    return query
 
 
 def _page_query(now, after, tag, since, until, visible, deleted):
@@ -57,7 +100,7 @@ def _page_query(now, after, tag, since, until, visible, deleted):
         query = query.where(time >= since)
     if until is not None:
         query = query.where(time < until)
-    return query.order_by(*[part.desc() for part in order]).objects(PostView)
+    return query.order_by(*[part.desc() for part in order])
 
 
 def _after(order, key):

@@ -6,7 +6,7 @@ an ordinary Peewee query by a function of its values. It is built once with a ma
 of each value; the markers' positions among the SQL parameters are then filled with the
 caller's values, converted by the same field that converts them in Peewee. Rows come back
 through the built query's own row conversion, except rows made by a plain constructor
-(`.objects(PostView)`): those are built straight from the cursor, converting only the columns
+(`.objects(PostRow)`): those are built straight from the cursor, converting only the columns
 whose database value is not already the Python one (see `_row_layout`).
 """
 from datetime import datetime

@@ -13,7 +13,6 @@ through its GIN index (its planner chooses). Tiers and keys depend only on the p
 pages over them stay stable as posts are added.
 """
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from peewee import SQL, Expression, Tuple, Value, fn
@@ -54,52 +53,66 @@ def sort_key(post):
     return post.search_tier, publication_minute(post.publication_time), post.id
 
 
-def search(text):
-    """The search for the words of `text`, or None if it has none."""
-    found = tuple(dict.fromkeys(words(text)))
-    return Search(found) if found else None
+def search_terms(text):
+    """The distinct words of a search text, in order (none: nothing to search for)."""
+    return tuple(dict.fromkeys(words(text)))
 
 
-@dataclass(frozen=True)
-class Search:
-    words: tuple
-
-    def tier(self, query, tier, after=None, newest=None, oldest=None):
-        """`query` (a select of posts) narrowed to this tier's matches after the (minute, id)
-        key `after`, in search order, with a `search_tier`. `newest` and `oldest` bound the
-        publication times read from the index (to the minute); the query filters them exactly."""
-        if is_sqlite():
-            query = self._sqlite(query, tier, after, newest, oldest)
-        else:
-            query = self._postgresql(query, tier, after, newest, oldest)
-        return query.select_extend(Value(tier).alias("search_tier"))
-
-    def _sqlite(self, query, tier, after, newest, oldest):
-        phrase = " ".join(f'"{word}"' for word in self.words)
+def tier_values(terms, tier, after=None, newest=None, oldest=None):
+    """The values of one tier's query (`tier_query`) for the words `terms`, after the (minute,
+    id) key `after`; `newest` and `oldest` bound the publication times read from the index (to
+    the minute), which the caller's query filters exactly. None for a value not needed."""
+    if is_sqlite():
+        phrase = " ".join(f'"{word}"' for word in terms)
         in_title = f"search_title : ({phrase})"
-        expression = in_title if tier == TITLE_TIER else f"({phrase}) NOT ({in_title})"
-        key = PostSearch.rowid
-        query = (query.join(PostSearch, on=(Post.id == key.bin_and(MAX_ID)))
-                 .where(Expression(PostSearch._meta.entity, "MATCH", expression)))
         below = [search_key(*after)] if after is not None else []
         if newest is not None:
             below.append(search_key(publication_minute(newest), ID_SPAN))
-        if below:  # one bound: FTS5 starts its range at the first `rowid <` only
-            query = query.where(key < min(below))
-        if oldest is not None:
-            query = query.where(key >= search_key(publication_minute(oldest), 0))
-        return query.order_by(key.desc())
+        return {"match": in_title if tier == TITLE_TIER else f"({phrase}) NOT ({in_title})",
+                "below": min(below, default=None),  # one bound: FTS5 starts its range at the first `rowid <` only
+                "lowest": search_key(publication_minute(oldest), 0) if oldest is not None else None}
+    after_minute, after_id = after or (None, None)
+    return {"terms": " ".join(terms), "after_minute": after_minute, "after_id": after_id,
+            "newest": publication_minute(newest) if newest is not None else None,
+            "oldest": publication_minute(oldest) if oldest is not None else None}
 
-    def _postgresql(self, query, tier, after, newest, oldest):
-        found = list(self.words)
-        in_title = SQL(f"{POSTGRESQL_TITLE_WORDS} @> %s::text[]", [found])
-        minute = fn.date_trunc(SQL("'minute'"), Post.publication_time)  # literal, as the index has it
-        query = query.where(SQL(f"{POSTGRESQL_WORDS} @> %s::text[]", [found]),
-                            in_title if tier == TITLE_TIER else ~in_title)
-        if after is not None:
-            query = query.where(Tuple(minute, Post.id) < Tuple(*after))
-        if newest is not None:
-            query = query.where(minute <= publication_minute(newest))
-        if oldest is not None:
-            query = query.where(minute >= publication_minute(oldest))
-        return query.order_by(minute.desc(), Post.id.desc())
+
+TIER_SLOTS = {"match": PostSearch.search_title, "below": None, "lowest": None, "terms": Post.search_title,
+              "after_minute": Post.publication_time, "after_id": Post.id, "newest": Post.publication_time,
+              "oldest": Post.publication_time}  # the fields that convert tier_values' values
+
+
+def tier_query(query, tier, **values):
+    """`query` (a select of posts) narrowed to this tier's matches in search order, with a
+    `search_tier`, for tier_values' values (or PreparedQuery's markers in their place)."""
+    if is_sqlite():
+        query = _sqlite(query, **values)
+    else:
+        query = _postgresql(query, tier, **values)
+    return query.select_extend(Value(tier).alias("search_tier"))
+
+
+def _sqlite(query, match, below=None, lowest=None):
+    key = PostSearch.rowid
+    query = (query.join(PostSearch, on=(Post.id == key.bin_and(MAX_ID)))
+             .where(Expression(PostSearch._meta.entity, "MATCH", match)))
+    if below is not None:
+        query = query.where(key < below)
+    if lowest is not None:
+        query = query.where(key >= lowest)
+    return query.order_by(key.desc())
+
+
+def _postgresql(query, tier, terms, after_minute=None, after_id=None, newest=None, oldest=None):
+    found = "string_to_array(%s, ' ')"  # the words as one text parameter, GIN-searchable as an array
+    in_title = SQL(f"{POSTGRESQL_TITLE_WORDS} @> {found}", [terms])
+    minute = fn.date_trunc(SQL("'minute'"), Post.publication_time)  # literal, as the index has it
+    query = query.where(SQL(f"{POSTGRESQL_WORDS} @> {found}", [terms]),
+                        in_title if tier == TITLE_TIER else ~in_title)
+    if after_minute is not None:
+        query = query.where(Tuple(minute, Post.id) < Tuple(after_minute, after_id))
+    if newest is not None:
+        query = query.where(minute <= newest)
+    if oldest is not None:
+        query = query.where(minute >= oldest)
+    return query.order_by(minute.desc(), Post.id.desc())

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..data import migrations
 from ..data.models import MAX_ID, utcnow
-from .fields import OptionalTitle, Slug, TagName, Text, UniqueTags, UTCDateTime, check_content_length
+from .fields import OptionalTitle, TagName, Text, UniqueTags, UTCDateTime, check_content_length, post_fields
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -62,22 +62,11 @@ class WithContent(Schema):
             content.validators = [*content.validators, partial(check_content_length, limit=max_post_length)]
 
 
-class PostRecord(WithContent):
-    type = fields.Constant("post")
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    title = OptionalTitle(required=True, allow_none=True)
-    slug = Slug(required=True)
-    content = Text(required=True)
-    content_html = fields.String(load_default=None)
-    tags = UniqueTags(TagName(), required=True)
-    visible = fields.Boolean(required=True)
-    publish_at = UTCDateTime(required=True, allow_none=True)
-    created = UTCDateTime(required=True)
-    edited = UTCDateTime(required=True, allow_none=True)
-    updated = UTCDateTime(required=True)
-    deleted = UTCDateTime(required=True, allow_none=True)
-    public_when_deleted = fields.Boolean(required=True)
-    version = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+PostRecord = WithContent.from_dict({
+    "type": fields.Constant("post"), **post_fields(),
+    "content_html": fields.String(load_default=None),  # optional in a file: rendered again on import
+}, name="PostRecord")
+POST_RECORD_FIELDS = tuple(post_fields())
 
 
 class RevisionRecord(WithContent):

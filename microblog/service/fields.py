@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate
 
-from ..data.models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
+from ..data.models import MAX_ID, MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
 
 REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
@@ -119,3 +119,26 @@ def check_content_length(content, limit):
     """Post content is 1 to `limit` (MAX_POST_LENGTH) characters once trimmed."""
     if not 1 <= len(content) <= limit:
         raise ValidationError(f"Length must be between 1 and {limit} characters (after trimming).")
+
+
+def post_fields(*names):
+    """Marshmallow fields for these attributes of a post (all, without names), typed here once
+    for every shape a post leaves the service in: the export's post record takes them all,
+    the API's post schemas those that readers and the admin see. Each call makes new fields."""
+    every = {
+        "id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+        "title": OptionalTitle(required=True, allow_none=True),
+        "slug": Slug(required=True),
+        "content": Text(required=True),
+        "content_html": fields.String(required=True),
+        "tags": UniqueTags(TagName(), required=True),
+        "visible": fields.Boolean(required=True),
+        "publish_at": UTCDateTime(required=True, allow_none=True),
+        "created": UTCDateTime(required=True),
+        "edited": UTCDateTime(required=True, allow_none=True),
+        "updated": UTCDateTime(required=True),
+        "deleted": UTCDateTime(required=True, allow_none=True),
+        "public_when_deleted": fields.Boolean(required=True),
+        "version": fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+    }
+    return {name: every[name] for name in names} if names else every

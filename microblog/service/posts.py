@@ -7,9 +7,9 @@ from peewee import fn
 
 from ..data.bulk import insert_rows
 from ..data.db import locked, write_transaction
-from ..data.models import MAX_ID, IdempotencyKey, Post, PostTag, PostView, Tag, utcnow
-from ..data.pages import read_page, seen_by
-from ..data.search import TIERS, index_fields, search
+from ..data.models import MAX_ID, IdempotencyKey, Post, PostTag, Tag, utcnow
+from ..data.pages import read_page, read_search_page
+from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history
 from .content import render_markdown
@@ -103,7 +103,7 @@ def create_post(data, now=None, idempotency_key=None):
         else:
             slug = _derived_slug(data.get("title") or data["content"])
         publish_at = data.get("publish_at")
-        post = Post.create(
+        post_id = Post.insert(
             content=data["content"],
             content_html=render_markdown(data["content"]),
             title=data.get("title"),
@@ -114,13 +114,13 @@ def create_post(data, now=None, idempotency_key=None):
             created=now,
             updated=now,
             **index_fields(data.get("title"), data["content"]),
-        )
-        if post.id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
+        ).execute()
+        if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        post.tags = data.get("tags", [])
-        set_tags(post.id, post.tags, post.publication_time)
-        tally_tags(post.id, +1)
+        set_tags(post_id, data.get("tags", []), publish_at or now)
+        tally_tags(post_id, +1)
+        post = Post.view(post_id)
         history.add_revision(post, now)
         history.record_change(post.id, "create", now)
         if idempotency_key is not None:
@@ -156,10 +156,10 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         recount = bool(changed & {"tags", "visible"})
         if recount:
             tally_tags(post.id, -1)
-        _save(post, fields, now, seen_by_readers=bool(changed - {"visible"}))
+        post = _save(post, fields, now, seen_by_readers=bool(changed - {"visible"}))
         if "tags" in changed:
             set_tags(post.id, changes["tags"], post.publication_time)
-            post.tags = changes["tags"]
+            post = post.but(tags=changes["tags"])
         if recount:
             tally_tags(post.id, +1)
         if changed & EDIT_FIELDS:
@@ -195,7 +195,7 @@ def restore_post(post_id, precondition=None, now=None):
     with write_transaction():
         post = _get_for_change(post_id, precondition)
         if post.deleted is not None:
-            _save(post, {"deleted": None, "public_when_deleted": False}, now)
+            post = _save(post, {"deleted": None, "public_when_deleted": False}, now)
             tally_tags(post.id, +1)
             history.record_change(post.id, "restore", now)
     return post
@@ -207,7 +207,7 @@ def purge_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             raise errors.Conflict("Only a deleted post can be purged; delete it first.")
-        post.delete_instance()
+        Post.delete().where(Post.id == post.id).execute()
         history.record_change(post.id, "purge", now)
 
 
@@ -222,7 +222,8 @@ def _get_for_change(post_id, precondition):
 
 
 def _save(post, fields, now, seen_by_readers=False):
-    """Write changed fields and the next version in one conditional UPDATE; `updated` (the
+    """Write changed fields and the next version in one conditional UPDATE, and return the
+    post as it now is; `updated` (the
     post's Last-Modified) moves only with a change that readers can see, so that hiding and
     showing again, or deleting and restoring, tells nobody when it happened."""
     fields = {**fields, "version": post.version + 1}
@@ -233,8 +234,7 @@ def _save(post, fields, now, seen_by_readers=False):
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
     if "publication_time" in fields:
         PostTag.update(publication_time=fields["publication_time"]).where(PostTag.post == post.id).execute()
-    for name, value in fields.items():
-        setattr(post, name, value)
+    return post.but(**fields)
 
 
 def _public_or_raise(post, now):
@@ -260,29 +260,11 @@ def _page(post_filter, now=None):
 
 
 def _search_page(post_filter, now):
-    """Best tier first, each read in search order from the cursor on until the page is full."""
-    found = search(post_filter.q)
-    if found is None:
+    terms = search_terms(post_filter.q)
+    if not terms:
         return Page(items=[], next_key=None)
-    query = seen_by(now, post_filter.visible, post_filter.deleted)
-    if post_filter.tag is not None:
-        query = query.where(fn.EXISTS(PostTag.select(PostTag.post).where(
-            PostTag.post == Post.id, PostTag.tag == Tag.select(Tag.id).where(Tag.name == post_filter.tag))))
-    if post_filter.since is not None:
-        query = query.where(Post.publication_time >= post_filter.since)
-    if post_filter.until is not None:
-        query = query.where(Post.publication_time < post_filter.until)
-    # the index range: nothing scheduled after `now` is read only to be skipped
-    newest = min((time for time in (now, post_filter.until) if time is not None), default=None)
-    after, wanted, rows = post_filter.after, post_filter.limit + 1, []
-    for tier in TIERS:
-        if after is not None and tier > after[0]:
-            continue  # the cursor is past this tier
-        tier_after = after[1:] if after is not None and after[0] == tier else None
-        rows.extend(found.tier(query, tier, tier_after, newest, post_filter.since)
-                    .objects(PostView).limit(wanted - len(rows)))
-        if len(rows) == wanted:
-            break
+    rows = read_search_page(terms, post_filter.limit + 1, now, post_filter.after, post_filter.tag,
+                            post_filter.since, post_filter.until, post_filter.visible, post_filter.deleted)
     return _page_of(rows, post_filter.limit, search_order)
 
 

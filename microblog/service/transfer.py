@@ -5,13 +5,10 @@ from ..data.db import read_snapshot, reset_id_sequence, write_transaction
 from ..data.models import Post, Revision, RevokedToken, User, utcnow
 from . import errors, history, importer
 from .auth import check_importable_hash
+from .export_format import POST_RECORD_FIELDS
 from .spool import RecordSpool
 
 EXPORT_BATCH = 500
-POST_FIELDS = (
-    "id", "title", "slug", "content", "content_html", "tags", "visible", "publish_at", "created",
-    "edited", "updated", "deleted", "public_when_deleted", "version",
-)
 OUTCOMES = ("created", "updated", "unchanged")
 ADMIN_FIELDS = ("username", "password_hash", "token_generation", "created")
 
@@ -29,7 +26,7 @@ def export_records():
             if not batch:
                 break
             for post in batch:
-                yield "post", {name: getattr(post, name) for name in POST_FIELDS}
+                yield "post", {name: getattr(post, name) for name in POST_RECORD_FIELDS}
             last_id = batch[-1].id
         for revision in Revision.select().order_by(Revision.post, Revision.rev).iterator():
             yield "revision", {"post_id": revision.post_id,
