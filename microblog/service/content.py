@@ -1,5 +1,6 @@
 """Markdown source to sanitized HTML, and HTML to plain text."""
 import html
+from urllib.parse import urljoin
 
 import nh3
 from markdown_it import MarkdownIt
@@ -21,8 +22,9 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def sanitize_html(html):
-    """Keep only the elements, attributes and URL schemes Markdown needs."""
+def sanitize_html(html, url_relative=None):
+    """Keep only the elements, attributes and URL schemes Markdown needs (relative URLs kept,
+    unless `url_relative` rewrites them: see nh3.clean)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -30,7 +32,15 @@ def sanitize_html(html):
         url_schemes=ALLOWED_URL_SCHEMES,
         filter_style_properties={"text-align"},
         link_rel="nofollow noopener noreferrer",
+        url_relative=url_relative,
     )
+
+
+def absolute_urls(fragment, base_url, page_url):
+    """Sanitized HTML with each relative link and image URL made absolute: resolved against
+    base_url, or against page_url (the page showing it) when it is only a `#fragment`."""
+    return sanitize_html(
+        fragment, lambda url: urljoin(page_url if url.startswith("#") else base_url, url))
 
 
 def plain_text(fragment):
