@@ -47,6 +47,13 @@ def test_without_a_public_base_url_links_resolve_against_the_request_host(client
         assert '"http://localhost/about"' in html and '"http://localhost/img/cat.png"' in html, kind
 
 
+@pytest.mark.parametrize("content", ["[x](https://x.example/a) ![](https://x.example/i.png)",
+                                     'Text that says `href="x"` and [m](mailto:a@x.example)'])
+def test_posts_without_relative_urls_are_carried_as_they_are(client, auth, content):
+    post = auth.create_post(content=content)
+    assert client.get("/feed.json").get_json(force=True)["items"][0]["content_html"] == post["content_html"]
+
+
 @pytest.mark.parametrize("language", ["en", "pt-BR"])
 def test_feeds_carry_the_site_language(make_app, app, auth, language):
     client = make_app(SITE_LANGUAGE=language).test_client()
