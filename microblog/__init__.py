@@ -4,7 +4,7 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, openapi, request_limits
+from .web import bodies, cors, database, errors, head_limits, icons, openapi, request_limits
 from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
 from .web.tokens import jwt
 
@@ -29,6 +29,7 @@ def create_app(test_config=None):
     cors.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
+    app.register_blueprint(icons.icons)
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash

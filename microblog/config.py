@@ -1,9 +1,12 @@
 """Configuration: defaults < instance/config.py < environment; the secret policy."""
 import os
+import re
 import secrets
 from datetime import timedelta
 
 MIN_SECRET_BYTES = 32
+# BCP 47's shape (language, then subtags), which is what feeds may carry
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 SECRET_FILE = "secret_key"
 
 
@@ -40,6 +43,7 @@ class Defaults:
     SITE_DESCRIPTION = None
     SITE_AUTHOR = None
     SITE_HOME_URL = None
+    SITE_LANGUAGE = "en"  # a BCP 47 tag: feeds' <language>, xml:lang and language
     POST_LINK_TEMPLATE = None  # e.g. https://blog.example/posts/{slug}
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
@@ -87,6 +91,7 @@ ENV_SETTINGS = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_HOME_URL": str,
+    "SITE_LANGUAGE": str,
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
     "ADMIN_PASSWORD": str,
@@ -120,6 +125,9 @@ def finalize(config, instance_path, debug=False):
             config[name] = timedelta(seconds=config[name])
         if not isinstance(config[name], timedelta) or config[name].total_seconds() <= 0:
             raise ConfigurationError(f"{name} must be a positive number of seconds")
+    if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
+        raise ConfigurationError(
+            f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")
     for name in POOL_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")

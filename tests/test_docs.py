@@ -3,7 +3,8 @@ import re
 
 from microblog.data.db import database
 
-UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>"}
+UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>",
+                "/favicon.ico", "/favicon.svg"}
 
 
 def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, client):

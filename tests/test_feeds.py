@@ -16,6 +16,7 @@ JSON_FEED_1_1 = {
         "home_page_url": {"type": "string", "format": "uri"},
         "feed_url": {"type": "string", "format": "uri"},
         "description": {"type": "string"},
+        "language": {"type": "string"},
         "authors": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
         "items": {
             "type": "array",

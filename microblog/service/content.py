@@ -1,5 +1,7 @@
 """Markdown source to sanitized HTML, and HTML to plain text."""
 import html
+import re
+from urllib.parse import urljoin
 
 import nh3
 from markdown_it import MarkdownIt
@@ -19,10 +21,14 @@ ALLOWED_ATTRIBUTES = {
     "th": {"style"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# a link or image URL without a scheme, as nh3 writes attributes (may match text too: then the
+# fragment only takes the slower, exact path)
+MAYBE_RELATIVE_URL = re.compile(r'\b(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:)')
 
 
-def sanitize_html(html):
-    """Keep only the elements, attributes and URL schemes Markdown needs."""
+def sanitize_html(html, url_relative=None):
+    """Keep only the elements, attributes and URL schemes Markdown needs (relative URLs kept,
+    unless `url_relative` rewrites them: see nh3.clean)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -30,7 +36,17 @@ def sanitize_html(html):
         url_schemes=ALLOWED_URL_SCHEMES,
         filter_style_properties={"text-align"},
         link_rel="nofollow noopener noreferrer",
+        url_relative=url_relative,
     )
+
+
+def absolute_urls(fragment, base_url, page_url):
+    """Sanitized HTML with each relative link and image URL made absolute: resolved against
+    base_url, or against page_url (the page showing it) when it is only a `#fragment`."""
+    if not MAYBE_RELATIVE_URL.search(fragment):
+        return fragment  # most posts: nothing to resolve, and no second pass through nh3
+    return sanitize_html(
+        fragment, lambda url: urljoin(page_url if url.startswith("#") else base_url, url))
 
 
 def plain_text(fragment):

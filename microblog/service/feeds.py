@@ -1,17 +1,21 @@
 """Feeds of posts: Atom 1.0 and RSS 2.0 (feedgen) and JSON Feed 1.1.
 
 Every date comes from the posts (none from the clock), so an unchanged feed is byte-for-byte
-the same and its ETag holds.
+the same and its ETag holds. Relative links and images in posts are made absolute: a feed is
+read away from the site, where a relative URL would resolve against the reader's own.
 """
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
-from .content import plain_text
+from .content import absolute_urls, plain_text
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TITLE_FROM_CONTENT_LENGTH = 80
 _SPACE = re.compile(r"\s+")
@@ -23,6 +27,8 @@ class Site:
 
     title: str
     description: str
+    base_url: str  # relative URLs in posts resolve against it; ends with "/"
+    language: str  # a BCP 47 tag
     author: str
     home_url: str
     post_link_template: str  # e.g. "https://blog.example/posts/{slug}"; {id} and {slug}
@@ -33,6 +39,11 @@ class Site:
 
     def entry_id(self, post):
         return self.post_id_template.format(id=post.id, slug=post.slug)
+
+    def content_html(self, post):
+        """The post's HTML with absolute URLs: against base_url, but a fragment (`#…`)
+        against the post's own page."""
+        return absolute_urls(post.content_html, self.base_url, self.link(post))
 
 
 def atom(site, posts, self_url):
@@ -48,16 +59,17 @@ def json_feed(site, posts, self_url):
     return {
         "version": JSON_FEED_VERSION,
         "title": site.title,
-        "description": site.description,
         "home_page_url": site.home_url,
         "feed_url": self_url,
+        "description": site.description,
         "authors": [{"name": site.author}],
+        "language": site.language,
         "items": [
             {
                 "id": site.entry_id(post),
                 "url": site.link(post),
                 "title": entry_title(post),
-                "content_html": post.content_html,
+                "content_html": site.content_html(post),
                 "date_published": _rfc3339(published(post)),
                 "date_modified": _rfc3339(modified(post)),
                 "tags": post.tags,
@@ -91,9 +103,31 @@ def _rfc3339(moment):
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+class _Edits(BaseExtension):
+    """Registers _EditsInRss (feedgen wants a feed-level class too); atom: is declared already."""
+
+
+class _EditsInRss(BaseEntryExtension):
+    """RSS 2.0 has no element for an edit; an item's atom:updated carries its last change
+    (feedparser reads it as `updated`, the W3C validator accepts it), pubDate staying the
+    first publication and guid staying the same."""
+
+    def __init__(self):
+        self.moment = None
+
+    def updated(self, moment):
+        self.moment = moment
+
+    def extend_rss(self, item):
+        etree.SubElement(item, f"{{{ATOM_NAMESPACE}}}updated").text = _rfc3339(self.moment)
+        return item
+
+
 def _generator(site, posts, self_url):
     feed = FeedGenerator()
+    feed.register_extension("edits", _Edits, _EditsInRss, atom=False, rss=True)
     feed.id(self_url)
+    feed.language(site.language)  # RSS <language>, Atom xml:lang
     feed.title(site.title)
     feed.subtitle(site.description)
     feed.author({"name": site.author})
@@ -108,10 +142,12 @@ def _generator(site, posts, self_url):
         entry.guid(site.entry_id(post), permalink=False)
         entry.title(entry_title(post))
         entry.link(href=site.link(post))
-        entry.description(post.content_html)
-        entry.content(post.content_html, type="html")  # after description, which resets it
+        html = site.content_html(post)
+        entry.description(html)
+        entry.content(html, type="html")  # after description, which resets it
         entry.published(published(post))
         entry.updated(modified(post))
+        entry.edits.updated(modified(post))
         for tag in post.tags:
             entry.category(term=tag)
     return feed

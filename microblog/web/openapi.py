@@ -6,7 +6,7 @@ import flask_swagger_ui
 from flask import Blueprint, current_app, request, send_from_directory
 
 from . import schemas
-from .api import StrictIntegerConverter, integer_parameter_schema
+from .api import StrictIntegerConverter, http_doc, integer_parameter_schema
 from .errors import PROBLEM_MIMETYPE
 
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
@@ -48,6 +48,7 @@ def init_app(app, blueprints):
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    http_doc.register_components(api.spec)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(assets)

@@ -24,6 +24,9 @@ from .pagination import decode_cursor
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
 MAX_QUERY_INTEGER = 2**63 - 1
 NON_BLANK_CHARACTER = "[^\u0000-\u0020]"
+NON_BLANK_PATTERN = f"^{ALLOWED_CHARACTER}*{NON_BLANK_CHARACTER}{ALLOWED_CHARACTER}*$"
+# base64url without padding, as encode_cursor writes it: never 1 character more than a multiple of 4
+CURSOR_PATTERN = "^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$"
 
 
 class StrictBoolean(fields.Boolean):
@@ -182,7 +185,8 @@ class ListQuery(Schema):
     limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "Opaque; `next_cursor` of the previous page."},
+        metadata={"description": "Opaque: `next_cursor` of the previous page (a search's with "
+                                 "`q`, a list's without).", "pattern": CURSOR_PATTERN},
     )
     tag = TagName()
     q = Text(validate=validate.Length(min=1, max=200), metadata={"description": (
@@ -244,7 +248,8 @@ class ImportCounts(Schema):
 
 
 class Login(Schema):
-    username = Text(required=True, validate=validate.Length(min=1, max=MAX_USERNAME_LENGTH))
+    username = Text(required=True, metadata={"pattern": NON_BLANK_PATTERN}, validate=[
+        validate.Length(min=1, error="Must not be blank."), validate.Length(max=MAX_USERNAME_LENGTH)])
     password = Text(strip=False, required=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
 
 

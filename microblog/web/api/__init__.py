@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from .. import schemas
 from ..errors import PROBLEM_MIMETYPE
+from . import http_doc
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 PRIVATE_PATHS = ("/api/v1/admin/", "/api/v1/auth/")
@@ -63,7 +64,55 @@ def integer_parameter_schema(_converter):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint; every route names its OpenAPI operationId and is documented
+    with the 429 (unless exempt from request limits) and 503 problems any request can get."""
+
     ARGUMENTS_PARSER = StrictParser()
+    # Headers on every 200 and 201 of the blueprint; set by caching_publicly / versioned_by_etag.
+    success_headers = {}
+    revalidated = False
+
+    def route(self, rule, *, operation_id, parameters=None, tags=None, **options):
+        """As flask-smorest's; `operation_id` is the stable name generated clients give the
+        operation's function (e.g. listPosts -> list_posts)."""
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+
+        def decorate(view):
+            http_doc.set_operation_id(view, operation_id)
+            self._document_headers(view, options.get("methods", ["GET"]))
+            if not getattr(view, "rate_limit_exempt", False):
+                http_doc.add_response(view, 429, http_doc.TOO_MANY_REQUESTS)
+            http_doc.add_response(view, 503, http_doc.SERVICE_UNAVAILABLE)
+            return register(view)
+
+        return decorate
+
+    def _document_headers(self, view, methods):
+        responses = getattr(view, "_apidoc", {}).get("response", {}).get("responses", {})
+        for status in (200, 201):
+            if status in responses and self.success_headers:
+                http_doc.add_headers(view, status, self.success_headers)
+        if self.revalidated and methods == ["GET"]:
+            http_doc.add_parameter(view, http_doc.IF_NONE_MATCH)
+            http_doc.add_not_modified(view, keeps=("Link",))
+
+    def caching_publicly(self):
+        """Public reads: public_caching on every response, and 304 and ETag documented."""
+        self.after_request(public_caching)
+        self.success_headers = {"ETag": http_doc.ETAG}
+        self.revalidated = True
+
+    def versioned_by_etag(self, after_request):
+        """Every 200 and 201 carries an ETag (`after_request` adds it)."""
+        self.after_request(after_request)
+        self.success_headers = {"ETag": http_doc.ETAG}
+
+    @staticmethod
+    def if_match(view):
+        """Document the optional If-Match header the view honours (412 when it names an older
+        version); the view reads it itself."""
+        http_doc.add_parameter(view, http_doc.IF_MATCH)
+        return view
 
     def arguments(self, schema, **kwargs):
         """As flask-smorest's, with the schema instantiated once here (webargs would make an

@@ -7,7 +7,7 @@ from werkzeug.http import quote_etag
 from ...service import history, idempotency, posts
 from .. import schemas
 from ..pagination import page_response
-from . import Blueprint, require_access_token
+from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
 ADMIN_POST = schemas.AdminPost()
@@ -16,12 +16,14 @@ ADMIN_POST = schemas.AdminPost()
 blp.before_request(require_access_token)
 
 
-@blp.after_request
 def strong_etag(response):
     """Lists too carry a strong ETag (of their body); posts already carry their version's."""
     if response.status_code in (200, 201) and response.is_json:
         response.add_etag(overwrite=False)
     return response
+
+
+blp.versioned_by_etag(strong_etag)
 
 
 def etag_of(post):
@@ -48,22 +50,22 @@ def json_response(body, status, headers):
     return current_app.response_class(json.dumps(body), status, headers, mimetype="application/json")
 
 
-@blp.route("/posts", methods=["GET"])
+@blp.route("/posts", methods=["GET"], operation_id="listAdminPosts")
 @blp.bearer()
 @blp.arguments(schemas.AdminListQuery, location="query")
-@blp.response(200, schemas.AdminPostPage)
+@blp.response(200, schemas.AdminPostPage, headers={"Link": http_doc.LINK})
 def list_posts(args):
     """Every post, newest first; filter by visibility and deletion."""
     return page_response(posts.list_admin(posts.PostFilter(**args)))
 
 
-@blp.route("/posts", methods=["POST"])
+@blp.route("/posts", methods=["POST"], operation_id="createPost")
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.IdempotencyHeaders, location="headers")
 @blp.arguments(schemas.PostInput)
-@blp.response(201, schemas.AdminPost, headers={"Location": {"schema": {"type": "string"}},
-                                               "ETag": {"schema": {"type": "string"}}})
+@blp.response(201, schemas.AdminPost, headers={"Location": http_doc.LOCATION,
+                                               "Idempotent-Replayed": http_doc.IDEMPOTENT_REPLAYED})
 @blp.problem(409, "The slug is taken, a request with this Idempotency-Key is still running, or every "
                  "post id (up to 2147483647) is taken.")
 def create_post(_args, headers, data):
@@ -107,7 +109,7 @@ def _body_hash():
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@blp.route("/posts/<int:post_id>", methods=["GET"])
+@blp.route("/posts/<int:post_id>", methods=["GET"], operation_id="getAdminPost")
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
@@ -117,7 +119,8 @@ def get_post(_args, post_id):
     return post_response(posts.get_admin(post_id))
 
 
-@blp.route("/posts/<int:post_id>", methods=["PATCH"])
+@blp.route("/posts/<int:post_id>", methods=["PATCH"], operation_id="updatePost")
+@blp.if_match
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostPatch)
@@ -130,7 +133,8 @@ def patch_post(_args, changes, post_id):
     return post_response(posts.update_post(post_id, changes, precondition=if_match()))
 
 
-@blp.route("/posts/<int:post_id>", methods=["PUT"])
+@blp.route("/posts/<int:post_id>", methods=["PUT"], operation_id="replacePost")
+@blp.if_match
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.PostInput)
@@ -143,7 +147,8 @@ def replace_post(_args, data, post_id):
     return post_response(posts.update_post(post_id, data, replace=True, precondition=if_match()))
 
 
-@blp.route("/posts/<int:post_id>", methods=["DELETE"])
+@blp.route("/posts/<int:post_id>", methods=["DELETE"], operation_id="deletePost")
+@blp.if_match
 @blp.bearer()
 @blp.arguments(schemas.DeleteQuery, location="query")
 @blp.response(204)
@@ -158,7 +163,8 @@ def delete_post(args, post_id):
         posts.delete_post(post_id, precondition=if_match())
 
 
-@blp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@blp.route("/posts/<int:post_id>/restore", methods=["POST"], operation_id="restorePost")
+@blp.if_match
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
@@ -169,7 +175,7 @@ def restore_post(_args, post_id):
     return post_response(posts.restore_post(post_id, precondition=if_match()))
 
 
-@blp.route("/posts/<int:post_id>/revisions", methods=["GET"])
+@blp.route("/posts/<int:post_id>/revisions", methods=["GET"], operation_id="listRevisions")
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.RevisionList)
@@ -179,7 +185,9 @@ def list_revisions(_args, post_id):
     return {"items": history.revisions(post_id)}
 
 
-@blp.route("/posts/<int:post_id>/revisions/<int:rev>/restore", methods=["POST"])
+@blp.route("/posts/<int:post_id>/revisions/<int:rev>/restore", methods=["POST"],
+           operation_id="restoreRevision")
+@blp.if_match
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.AdminPost)
@@ -191,7 +199,7 @@ def restore_revision(_args, post_id, rev):
     return post_response(posts.restore_revision(post_id, rev, precondition=if_match()))
 
 
-@blp.route("/changes", methods=["GET"])
+@blp.route("/changes", methods=["GET"], operation_id="listChanges")
 @blp.bearer()
 @blp.arguments(schemas.ChangeQuery, location="query")
 @blp.response(200, schemas.ChangePage)

@@ -15,7 +15,7 @@ def _access_lifetime_seconds():
     return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
 
 
-@blp.route("/login", methods=["POST"])
+@blp.route("/login", methods=["POST"], operation_id="login")
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.arguments(schemas.Login)
 @blp.response(200, schemas.Tokens)
@@ -38,7 +38,7 @@ def login(_args, credentials):
     }
 
 
-@blp.route("/refresh", methods=["POST"])
+@blp.route("/refresh", methods=["POST"], operation_id="refreshToken")
 @jwt_required(refresh=True)
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
@@ -52,7 +52,7 @@ def refresh(_args):
     }
 
 
-@blp.route("/logout", methods=["POST"])
+@blp.route("/logout", methods=["POST"], operation_id="logout")
 @jwt_required()
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
@@ -62,7 +62,7 @@ def logout(_args):
     auth_service.revoke_session(get_jwt()["sid"], current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
 
 
-@blp.route("/me", methods=["GET"])
+@blp.route("/me", methods=["GET"], operation_id="getCurrentUser")
 @jwt_required()
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
@@ -72,7 +72,7 @@ def me(_args):
     return auth_service.get_user(int(get_jwt()["sub"]))
 
 
-@blp.route("/password", methods=["PUT"])
+@blp.route("/password", methods=["PUT"], operation_id="changePassword")
 @jwt_required(fresh=True)
 @blp.bearer("Missing, stale or not fresh token.")
 @blp.arguments(schemas.NoQuery, location="query")

@@ -2,27 +2,56 @@
 from urllib.parse import urlencode
 
 from flask import current_app, json, request
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import schemas
-from . import Blueprint, public_caching
+from . import Blueprint
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
-blp.after_request(public_caching)
+blp.caching_publicly()
 
 FEED_SIZE = 50
 ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 JSON_FEED = "application/feed+json"
+XML_DOCUMENT = {"type": "string", "description": "The feed's XML document."}
+
+
+class JsonFeedAuthor(Schema):
+    name = fields.String()
+
+
+class JsonFeedItem(Schema):
+    id = fields.String()
+    url = fields.String()
+    title = fields.String()
+    content_html = fields.String(metadata={"description": "Links and images made absolute."})
+    date_published = fields.String(metadata={"format": "date-time"})
+    date_modified = fields.String(metadata={"format": "date-time"})
+    tags = fields.List(fields.String())
+
+
+class JsonFeed(Schema):
+    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), `version` first."""
+
+    version = fields.String()
+    title = fields.String()
+    description = fields.String()
+    home_page_url = fields.String()
+    feed_url = fields.String()
+    language = fields.String()
+    authors = fields.List(fields.Nested(JsonFeedAuthor))
+    items = fields.List(fields.Nested(JsonFeedItem))
 
 
 def _site():
     config = current_app.config
-    base = config["PUBLIC_BASE_URL"] or request.host_url
-    base = base.rstrip("/") + "/"
+    base = _base_url()
     return feeds.Site(
+        base_url=base,
+        language=config["SITE_LANGUAGE"],
         title=config["SITE_TITLE"],
         description=config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
         author=config["SITE_AUTHOR"] or config["SITE_TITLE"],
@@ -32,13 +61,18 @@ def _site():
     )
 
 
+def _base_url():
+    """PUBLIC_BASE_URL, else the request's scheme and host; ends with a slash."""
+    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/") + "/"
+
+
 def _latest(args):
     return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
 
 
 def _self_url(args):
     """The feed's canonical URL: its path and, if any, its tag (other parameters dropped)."""
-    base = (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/")
+    base = _base_url().rstrip("/")
     query = f"?{urlencode({'tag': args['tag']})}" if args.get("tag") else ""
     return base + request.path + query
 
@@ -47,26 +81,27 @@ def _xml(document, media_type):
     return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8")
 
 
-@blp.route("/feed.atom", methods=["GET"])
+@blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, content_type=ATOM, description="Atom 1.0")
+@blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0")
 def atom(args):
     """The latest 50 public posts as Atom 1.0."""
     return _xml(feeds.atom(_site(), _latest(args), _self_url(args)), ATOM)
 
 
-@blp.route("/feed.rss", methods=["GET"])
+@blp.route("/feed.rss", methods=["GET"], operation_id="getRssFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, content_type=RSS, description="RSS 2.0")
+@blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0")
 def rss(args):
     """The latest 50 public posts as RSS 2.0."""
     return _xml(feeds.rss(_site(), _latest(args), _self_url(args)), RSS)
 
 
-@blp.route("/feed.json", methods=["GET"])
+@blp.route("/feed.json", methods=["GET"], operation_id="getJsonFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, content_type=JSON_FEED, description="JSON Feed 1.1")
+@blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1")
 def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
     document = feeds.json_feed(_site(), _latest(args), _self_url(args))
-    return current_app.response_class(json.dumps(document), mimetype=JSON_FEED)
+    # in the spec's order (version first), not the app's sorted keys
+    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED)

@@ -11,7 +11,7 @@ from . import Blueprint
 blp = Blueprint("health", __name__, description="Service health.")
 
 
-@blp.route("/healthz", methods=["GET"])
+@blp.route("/healthz", methods=["GET"], operation_id="getHealth")
 @exempt
 @blp.response(200, schemas.Health)
 @blp.problem(503, "The database is not answering, no pooled connection became free in time, "

@@ -4,23 +4,23 @@ from werkzeug.http import http_date
 from ...service import posts
 from .. import schemas
 from ..pagination import page_response
-from . import Blueprint, public_caching
+from . import Blueprint, http_doc
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Public posts and tags.")
-blp.after_request(public_caching)
+blp.caching_publicly()
 
 
-@blp.route("/posts", methods=["GET"])
+@blp.route("/posts", methods=["GET"], operation_id="listPosts")
 @blp.arguments(schemas.ListQuery, location="query")
-@blp.response(200, schemas.PostPage)
+@blp.response(200, schemas.PostPage, headers={"Link": http_doc.LINK})
 def list_posts(args):
     """Public posts, newest first, a page at a time."""
     return page_response(posts.list_public(posts.PostFilter(**args)))
 
 
-@blp.route("/posts/<int:post_id>", methods=["GET"])
+@blp.route("/posts/<int:post_id>", methods=["GET"], operation_id="getPost")
 @blp.arguments(schemas.NoQuery, location="query")
-@blp.response(200, schemas.Post)
+@blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this id.")
 @blp.problem(410, "The post was deleted.")
 def get_post(_args, post_id):
@@ -28,9 +28,9 @@ def get_post(_args, post_id):
     return _with_last_modified(posts.get_public(post_id))
 
 
-@blp.route("/posts/by-slug/<slug>", methods=["GET"])
+@blp.route("/posts/by-slug/<slug>", methods=["GET"], operation_id="getPostBySlug")
 @blp.arguments(schemas.NoQuery, location="query")
-@blp.response(200, schemas.Post)
+@blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this slug.")
 @blp.problem(410, "The post was deleted.")
 def get_post_by_slug(_args, slug):
@@ -43,7 +43,7 @@ def _with_last_modified(post):
     return post, {"Last-Modified": http_date(max(post.updated, post.publication_time))}
 
 
-@blp.route("/tags", methods=["GET"])
+@blp.route("/tags", methods=["GET"], operation_id="listTags")
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.TagCounts)
 def list_tags(_args):

@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, request, stream_with_context
 from ...data.models import utcnow
 from ...service import export_format, transfer
 from .. import schemas
-from . import Blueprint, require_fresh_token
+from . import Blueprint, http_doc, require_fresh_token
 
 blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")
 
@@ -23,10 +23,12 @@ BODY_BUFFER_BYTES = 1024 * 1024
 blp.before_request(require_fresh_token)
 
 
-@blp.route("/export", methods=["GET"])
+@blp.route("/export", methods=["GET"], operation_id="exportSite")
 @blp.bearer(FRESH_TOKEN_NEEDED)
 @blp.arguments(schemas.NoQuery, location="query")
-@blp.response(200, content_type=export_format.MEDIA_TYPE, description="NDJSON, one record a line.")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=export_format.MEDIA_TYPE,
+              description="NDJSON: a header line, then one record a line.",
+              headers={"Content-Disposition": http_doc.CONTENT_DISPOSITION})
 def export(_args):
     """Everything (admin, revoked tokens, every post with every field) as NDJSON."""
     lines = export_format.export_lines(transfer.export_records())
@@ -38,7 +40,7 @@ def export(_args):
     )
 
 
-@blp.route("/import", methods=["POST"])
+@blp.route("/import", methods=["POST"], operation_id="importSite")
 @blp.bearer(FRESH_TOKEN_NEEDED)
 @blp.doc(requestBody=NDJSON_BODY)
 @blp.arguments(schemas.NoQuery, location="query")
