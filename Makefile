@@ -1,6 +1,7 @@
 # make run   — start microblog on SQLite (development) with a working admin
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
 #              then the Postman collection with newman against granian (and gunicorn), then
+#              make cluster-test: two hosts behind HAProxy over PostgreSQL and Redis, then
 #              make container-test: the image and compose.yaml under podman (as root)
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
@@ -14,7 +15,7 @@ PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres container-test hardening bench install clean
+.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres cluster-test container-test hardening bench install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +46,10 @@ run: install $(ADMIN_PASSWORD_FILE)
 	  echo
 	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
-test: lint pytest pytest-postgres contract-test contract-test-postgres container-test
+test: lint pytest pytest-postgres contract-test contract-test-postgres cluster-test container-test
 
 lint: install
-	$(BIN)/ruff check microblog tests scripts bench containers wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check microblog tests scripts bench containers cluster wsgi.py gunicorn.conf.py
 
 pytest: install
 	$(BIN)/python -m pytest
@@ -62,6 +63,15 @@ contract-test: install node_modules/.bin/newman
 
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
+
+# Two app hosts (microblog serve) behind HAProxy over one PostgreSQL and one Redis, each on its
+# own loopback address; the Postman collection, shared tokens and limits, kill -9 of a host,
+# PostgreSQL and Redis stopped; prints the figures of docs/cluster.md. Installs Debian's
+# redis-server, haproxy and postgresql when missing (root). About a minute; killed after 5.
+cluster-test: install node_modules/.bin/newman
+	@command -v redis-server >/dev/null && command -v haproxy >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy postgresql)
+	timeout --kill-after=20 300 $(BIN)/python cluster/run.py
 
 # Builds the image from Containerfile, runs compose.yaml under podman-compose, the Postman
 # collection against it, restarts; removes all it made (README "Containers"). Root only.

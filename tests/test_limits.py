@@ -1,4 +1,5 @@
 """Abuse limits: login throttling in the database, and general request limits."""
+import logging
 from datetime import timedelta
 
 import pytest
@@ -216,7 +217,7 @@ def test_process_windows_restart_after_their_window_and_forget_old_clients(monke
 
 
 def test_shared_windows_count_in_the_store_and_say_when_to_retry():
-    windows, limit = request_limits.SharedWindows("memory://"), parse("2 per minute")
+    windows, limit = request_limits.SharedWindows("memory://", logging.getLogger()), parse("2 per minute")
     assert [windows.hit(limit, "a")[0] for _ in range(3)] == [True, True, False]
     allowed, seconds_left = windows.hit(limit, "a")
     assert not allowed and 59 < seconds_left <= 60

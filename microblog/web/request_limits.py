@@ -15,9 +15,11 @@ counts, which cost a busy worker as much as the rest of a read.
 import math
 import threading
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, request
 from limits import parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -59,25 +61,87 @@ class ProcessWindows:
 
 
 class SharedWindows:
-    """Fixed-window counters in a shared store (Redis, Memcached…) through `limits`."""
+    """Fixed-window counters in a shared store (Redis, Memcached…) through `limits`.
 
-    def __init__(self, uri):
-        self.limiter = FixedWindowRateLimiter(storage_from_string(uri))
+    While the store does not answer, requests are never refused for it: each process counts
+    in its own memory instead (so the limits hold per worker, N workers allowing N times
+    them), logs one warning, and tries the store again at the first request RETRY_SECONDS
+    later; shared counting resumes once it answers, with one more log line."""
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, uri, logger):
+        self.is_redis = is_redis(uri)
+        self.storage = storage_from_string(uri, wrap_exceptions=True, **store_options(uri))
+        self.limiter = FixedWindowRateLimiter(self.storage)
+        self.fallback = ProcessWindows()
+        self.logger, self.where = logger, store_name(uri)
+        self.retry_at = None  # monotonic time of the next try while the store is down
 
     def hit(self, limit, key):
-        if self.limiter.hit(limit, key):
-            return True, 0
-        return False, self.limiter.get_window_stats(limit, key).reset_time - time.time()
+        if self.retry_at is not None and time.monotonic() < self.retry_at:
+            return self.fallback.hit(limit, key)
+        try:
+            if self.limiter.hit(limit, key):
+                result = True, 0
+            else:
+                result = False, self.limiter.get_window_stats(limit, key).reset_time - time.time()
+        except StorageError as error:
+            if self.retry_at is None:
+                self.logger.warning(
+                    "Request limits: %s is not answering (%s); this worker counts requests on "
+                    "its own until it does.", self.where, error)
+            self.retry_at = time.monotonic() + self.RETRY_SECONDS
+            return self.fallback.hit(limit, key)
+        if self.retry_at is not None:
+            self.retry_at = None
+            self.logger.warning("Request limits: %s answers again; counting there.", self.where)
+        return result
+
+    def available(self):
+        """True when the store answers a ping now."""
+        try:
+            return self.storage.check()
+        except StorageError:
+            return False
+
+
+def store_options(uri):
+    """Redis clients fail fast and do not retry (their default is 3 tries with up to 10 s of
+    back-off, and no timeout at all): a request must not wait on a store that is down. A
+    `socket_timeout` or `socket_connect_timeout` in the URI's query still wins."""
+    if not is_redis(uri):
+        return {}
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+    return {"socket_timeout": STORE_TIMEOUT_SECONDS, "socket_connect_timeout": STORE_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 0)}
+
+
+STORE_TIMEOUT_SECONDS = 0.5
+
+
+def is_redis(uri):
+    return uri.startswith("redis")  # redis://, rediss://, redis+unix://
+
+
+def store_name(uri):
+    """The store's scheme, host and port, without any password, for log lines."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
 
 
 class RequestLimits:
     """The app's two limits, its counters, and the check every request passes first."""
 
-    def __init__(self, config):
+    def __init__(self, config, logger):
         self.reads = parse_many(config["RATELIMIT_READS"])  # e.g. "600 per minute; 10000 per hour"
         self.writes = parse_many(config["RATELIMIT_WRITES"])
         uri = config["RATELIMIT_STORAGE_URI"]
-        self.counters = ProcessWindows() if uri.startswith("memory://") else SharedWindows(uri)
+        self.counters = ProcessWindows() if uri.startswith("memory://") else SharedWindows(uri, logger)
+
+    def store_is_redis(self):
+        return isinstance(self.counters, SharedWindows) and self.counters.is_redis
 
     def check(self):
         view = current_app.view_functions.get(request.endpoint)
@@ -92,6 +156,17 @@ class RequestLimits:
             allowed, seconds_left = self.counters.hit(limit, f"{key}/{limit.key_for()}")
             if not allowed:
                 raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
+
+
+def per_process_warning(config, workers):
+    """What to say at start-up when limits are counted in each process of a production server
+    of several workers (None when there is nothing to say)."""
+    if (config["RATELIMIT_ENABLED"] and config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+            and workers > 1 and config["MICROBLOG_ENV"] != "development"):
+        return (f"RATELIMIT_STORAGE_URI is memory://: each of the {workers} workers counts requests "
+                f"on its own, so every request limit allows up to {workers} times its number (and "
+                "each host as much again); set it to redis://… to share the counts.")
+    return None
 
 
 def client_address():
@@ -123,4 +198,5 @@ def init_app(app):
     else:
         app.before_request(ForwardedForWarning())
     if app.config["RATELIMIT_ENABLED"]:
-        app.before_request(RequestLimits(app.config).check)
+        limits = app.extensions["request_limits"] = RequestLimits(app.config, app.logger)
+        app.before_request(limits.check)

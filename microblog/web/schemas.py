@@ -286,6 +286,9 @@ class User(Schema):
 class Health(Schema):
     status = fields.String()
     database = fields.String()
+    redis = fields.String(metadata={"description": "Only when request limits count in Redis: `ok`, or "
+                                                   "`unavailable` (requests are then limited by each "
+                                                   "worker on its own; the service stays healthy)."})
 
 
 class ProblemDetail(Schema):

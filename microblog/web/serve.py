@@ -4,9 +4,13 @@ import multiprocessing
 import resource
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
+
+from .request_limits import per_process_warning
 
 # granian counts connections, not requests, against its backpressure: each open connection
 # holds one place from accept to close. A worker takes up to this many; the kernel hands
@@ -64,6 +68,7 @@ def build_server(host, port, workers):
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers,
@@ -71,4 +76,7 @@ def build_server(host, port, workers):
 def serve_command(host, port, workers):
     """Serve microblog in production: granian with bounded connections, header and shutdown
     timeouts, and failed workers respawned."""
+    warning = per_process_warning(current_app.config, workers)
+    if warning:
+        current_app.logger.warning(warning)
     build_server(host, port, workers).serve()

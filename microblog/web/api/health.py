@@ -17,7 +17,8 @@ blp = Blueprint("health", __name__, description="Service health.")
 @blp.problem(503, "The database is not answering, no pooled connection became free in time, "
                   "or the database's schema is older than the code.")
 def healthz():
-    """200 when the database answers and its schema is the one this code needs, else 503."""
+    """200 when the database answers and its schema is the one this code needs, else 503;
+    names Redis's state when request limits count there."""
     try:
         version = migrations.current_version(current_app.extensions["database"])
     except PeeweeException as error:
@@ -28,4 +29,9 @@ def healthz():
             f"The database schema is at version {version}; this code needs version "
             f"{migrations.LATEST_VERSION}. Run `flask --app microblog init-db`.",
         )
-    return {"status": "ok", "database": "ok"}, 200, {"Cache-Control": "no-store"}
+    health = {"status": "ok", "database": "ok"}
+    limits = current_app.extensions.get("request_limits")
+    if limits and limits.store_is_redis():
+        # not a failure: without Redis each worker counts requests itself (request_limits.py)
+        health["redis"] = "ok" if limits.counters.available() else "unavailable"
+    return health, 200, {"Cache-Control": "no-store"}
