@@ -7,7 +7,7 @@ import pytest
 
 from microblog.data.db import write_transaction
 from microblog.data.models import IdempotencyKey, utcnow
-from microblog.service import history, idempotency
+from microblog.service import errors, history, idempotency, posts
 from microblog.web.api.admin import _body_hash
 from tests.helpers import assert_problem
 
@@ -350,3 +350,22 @@ def test_an_import_and_an_edit_at_once_both_succeed(app, client, auth):
             return own.patch(f"{POSTS}/{post['id']}", json={"title": f"t{n}"}, headers=auth.headers).status_code
 
     assert in_threads(4, work) == [200, 200, 200, 200]
+
+
+def test_a_taken_over_claim_cannot_complete_so_one_post_is_made(app, client, auth):
+    """A request whose claim a retry took over (its worker stalled past ABANDONED_AFTER) does
+    not also create its post: only the current claim completes, the stale one gets 409."""
+    body = {"content": "made once"}
+    stalled_since = utcnow() - idempotency.ABANDONED_AFTER - timedelta(seconds=1)
+    with app.app_context():
+        stalled = idempotency.claim("twice", _hash_of(app, body), timedelta(hours=24), now=stalled_since)
+    headers = {**auth.headers, "Idempotency-Key": "twice"}
+    retried = client.post(POSTS, json=body, headers=headers)
+    assert retried.status_code == 201
+    with app.app_context():
+        with pytest.raises(errors.Conflict):
+            posts.create_post(body, claim=stalled)
+        idempotency.release(stalled)  # the stalled request's clean-up leaves the retry's key alone
+    listed = client.get(f"{POSTS}?limit=100", headers=auth.headers).get_json()["items"]
+    assert [post["content"] for post in listed].count("made once") == 1
+    assert client.post(POSTS, json=body, headers=headers).get_json() == retried.get_json()

@@ -7,11 +7,11 @@ from peewee import fn
 
 from ..data.bulk import insert_rows
 from ..data.db import locked, write_transaction
-from ..data.models import MAX_ID, IdempotencyKey, Post, PostTag, Tag, utcnow
+from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import read_page, read_search_page
 from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
-from . import errors, history
+from . import errors, history, idempotency
 from .content import render_markdown
 from .slugs import first_free, slugify
 
@@ -92,9 +92,9 @@ def public_tags(now=None):
     return sorted(found, key=lambda tag: (-tag["count"], tag["name"]))
 
 
-def create_post(data, now=None, idempotency_key=None):
+def create_post(data, now=None, claim=None):
     """Create a post from validated input (content required; the rest optional); with an
-    idempotency key, the key is marked done in the same transaction."""
+    idempotency claim, its key is marked done in the same transaction."""
     now = now or utcnow()
     with write_transaction():
         slug = data.get("slug")
@@ -123,8 +123,8 @@ def create_post(data, now=None, idempotency_key=None):
         post = Post.view(post_id)
         history.add_revision(post, now)
         history.record_change(post.id, "create", now)
-        if idempotency_key is not None:
-            IdempotencyKey.update(post_id=post.id).where(IdempotencyKey.key == idempotency_key).execute()
+        if claim is not None:
+            idempotency.complete(claim, post.id)
     return post
 
 

@@ -66,7 +66,7 @@ def list_posts(args):
 @blp.arguments(schemas.PostInput)
 @blp.response(201, schemas.AdminPost, headers={"Location": http_doc.LOCATION,
                                                "Idempotent-Replayed": http_doc.IDEMPOTENT_REPLAYED})
-@blp.problem(409, "The slug is taken, a request with this Idempotency-Key is still running, or every "
+@blp.problem(409, "The slug is taken, a request with this Idempotency-Key is still running (or a retry took its key over), or every "
                  "post id (up to 2147483647) is taken.")
 def create_post(_args, headers, data):
     """Create a post; 201 with its Location and ETag. With an Idempotency-Key, a retry with
@@ -74,13 +74,13 @@ def create_post(_args, headers, data):
     key = headers.get("key")
     if key is None:
         return _created(posts.create_post(data))
-    replay = idempotency.claim(key, _body_hash(), current_app.config["IDEMPOTENCY_KEY_TTL"])
-    if replay is not None:
-        return _replayed(replay)
+    held = idempotency.claim(key, _body_hash(), current_app.config["IDEMPOTENCY_KEY_TTL"])
+    if isinstance(held, idempotency.Replay):
+        return _replayed(held)
     try:
-        post = posts.create_post(data, idempotency_key=key)
+        post = posts.create_post(data, claim=held)
     except Exception:
-        idempotency.release(key)
+        idempotency.release(held)
         raise
     response = _created(post)
     idempotency.record_response(
