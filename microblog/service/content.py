@@ -1,5 +1,6 @@
 """Markdown source to sanitized HTML, and HTML to plain text."""
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -13,12 +14,22 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "code": {"class"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "td": {"style"},
     "th": {"style"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# A fenced block's language, as markdown-it writes it and highlighters read it: one class of
+# this form on <code>, nothing else.
+CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+
+
+def _attribute_filter(tag, attribute, value):
+    if attribute == "class":
+        return value if tag == "code" and CODE_LANGUAGE_CLASS.fullmatch(value) else None
+    return value
 
 
 def sanitize_html(html):
@@ -29,6 +40,7 @@ def sanitize_html(html):
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         filter_style_properties={"text-align"},
+        attribute_filter=_attribute_filter,
         link_rel="nofollow noopener noreferrer",
     )
 
