@@ -1,8 +1,9 @@
 # make run   — start microblog on SQLite (development) with a working admin; installs only what
 #              the service needs (requirements.txt); the test targets add requirements-dev.txt
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
-#              then the Postman collection with newman against granian (and gunicorn), then
-#              make container-test: the image and compose.yaml under podman (as root)
+#              then the Postman collection with newman against granian (and gunicorn), the README's
+#              command lines on a fresh clone (make readme-test), then make container-test: the
+#              image and compose.yaml under podman (as root)
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
@@ -75,7 +76,7 @@ new-admin-password: install-runtime $(DEV_CONFIG)
 	mv $(ADMIN_PASSWORD_FILE).new $(ADMIN_PASSWORD_FILE)
 	@echo "The admin's new password is in $(ADMIN_PASSWORD_FILE)."
 
-test: lint pytest pytest-postgres contract-test contract-test-postgres container-test
+test: lint pytest pytest-postgres contract-test contract-test-postgres readme-test container-test
 
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers wsgi.py gunicorn.conf.py
@@ -92,6 +93,11 @@ contract-test: install node_modules/.bin/newman
 
 contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
+
+# The README's (and docs/api.md's) command lines on a fresh clone of HEAD, as a new user runs
+# them, on a free port (docs/testing.md). Needs git, curl, npm; about a minute.
+readme-test:
+	$(PYTHON) scripts/readme_test.py
 
 # Builds the image from Containerfile, runs compose.yaml under podman-compose, the Postman
 # collection against it, restarts; removes all it made (README "Containers"). Root only.
