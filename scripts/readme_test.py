@@ -83,16 +83,16 @@ def script(clone, port, logs):
             text = text.replace("127.0.0.1:5000", f"127.0.0.1:{port}")
             where = f"{document}:{line}"
             if mode == "skip":
-                parts.append(f"echo '### {where}: skipped' >&2")
+                parts.append(f"echo; echo '### {where}: skipped' >&2")
             elif mode == "background":
                 name = f"background-{len(parts)}"
                 with open(os.path.join(logs, f"{name}.sh"), "w") as handle:
                     handle.write(text + "\n")
-                parts.append(f"echo '### {where}: in the background (log: {logs}/{name}.log)' >&2\n"
+                parts.append(f"echo; echo '### {where}: in the background (log: {logs}/{name}.log)' >&2\n"
                              f"setsid bash {logs}/{name}.sh >{logs}/{name}.log 2>&1 </dev/null &\n"
                              f"echo $! >>{logs}/background.pids\nwait_healthy")
             else:
-                parts.append(f"echo '### {where}' >&2\n{text}")
+                parts.append(f"echo; echo '### {where}' >&2\n{text}")
     return "\n".join(parts) + "\n"
 
 
