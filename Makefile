@@ -95,7 +95,7 @@ contract-test-postgres: install node_modules/.bin/newman
 	BIN=$(BIN) scripts/with-postgres.sh scripts/contract-test.sh
 
 # The README's (and docs/api.md's) command lines on a fresh clone of HEAD, as a new user runs
-# them, on a free port (docs/testing.md). Needs git, curl, npm; about a minute.
+# them, on a free port (docs/testing.md). Needs git, curl, npm; about 2 minutes.
 readme-test:
 	$(PYTHON) scripts/readme_test.py
 
