@@ -1,8 +1,10 @@
-# make run   — start microblog on SQLite (development) with a working admin
+# make run   — start microblog on SQLite (development) with a working admin; installs only what
+#              the service needs (requirements.txt); the test targets add requirements-dev.txt
 # make test  — lint, then every test on SQLite and on a throwaway PostgreSQL server: pytest,
-#              then the Postman collection with newman against granian (and gunicorn), then
-#              make cluster-test: two hosts behind HAProxy over PostgreSQL and Redis, then
-#              make container-test: the image and compose.yaml under podman (as root)
+#              then the Postman collection with newman against granian (and gunicorn), the README's
+#              command lines on a fresh clone (make readme-test), then make cluster-test: two hosts
+#              behind HAProxy over PostgreSQL and Redis, then make container-test: the image and
+#              compose.yaml under podman (as root)
 # make bench — the benchmark (not part of make test): POSTS=1000 for a quick run
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,16 +16,24 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
+DEV_CONFIG := instance/config.py
 
-.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres cluster-test container-test hardening bench install clean
+.PHONY: run new-admin-password test lint pytest pytest-postgres contract-test contract-test-postgres readme-test \
+	cluster-test container-test hardening bench install install-runtime clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
+# The service alone (make run), then the test tools on top (every test target).
+$(BIN)/.runtime-installed: requirements.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+$(BIN)/.installed: $(BIN)/.runtime-installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install-runtime: $(BIN)/.runtime-installed
 install: $(BIN)/.installed
 
 node_modules/.bin/newman: package.json package-lock.json
@@ -34,19 +44,40 @@ $(ADMIN_PASSWORD_FILE):
 	mkdir -p instance
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(18))' > $@
 
-run: install $(ADMIN_PASSWORD_FILE)
-	MICROBLOG_ENV=development ADMIN_USERNAME=$(ADMIN_USERNAME) \
-	  ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" $(BIN)/flask --app microblog init-db
-	@pw=$$(cat $(ADMIN_PASSWORD_FILE)); \
-	  echo; \
-	  echo "microblog is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"; \
+# This checkout is a development instance: instance/config.py says so, so that the server and
+# every command line (.venv/bin/flask --app microblog …) read the same settings.
+$(DEV_CONFIG):
+	mkdir -p instance
+	printf '%s\n' '# Written by make run: this checkout is a development instance (its secret is generated' \
+	  '# into instance/secret_key). Delete this file, or set MICROBLOG_ENV, for anything else.' \
+	  'MICROBLOG_ENV = "development"' > $@
+
+# The admin password is printed only while it still logs in (a password change makes it stale).
+run: install-runtime $(ADMIN_PASSWORD_FILE) $(DEV_CONFIG)
+	ADMIN_USERNAME=$(ADMIN_USERNAME) ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" $(BIN)/flask --app microblog init-db
+	@echo; echo "microblog is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
+	@if $(BIN)/flask --app microblog check-password --username $(ADMIN_USERNAME) <$(ADMIN_PASSWORD_FILE) >/dev/null 2>&1; then \
+	  pw=$$(cat $(ADMIN_PASSWORD_FILE)); \
 	  echo "Admin login: username '$(ADMIN_USERNAME)', password '$$pw' (kept in $(ADMIN_PASSWORD_FILE)):"; \
 	  echo "  curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"; \
 	  echo "       -d '{\"username\": \"$(ADMIN_USERNAME)\", \"password\": \"$$pw\"}'"; \
-	  echo
-	MICROBLOG_ENV=development $(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
+	else \
+	  echo "Admin login: username '$(ADMIN_USERNAME)'. The password in $(ADMIN_PASSWORD_FILE) no longer works (it was changed)."; \
+	  echo "  make new-admin-password   sets a new one and keeps it there (every login is signed out)"; \
+	fi; echo
+	$(BIN)/flask --app microblog run --host $(HOST) --port $(PORT)
 
-test: lint pytest pytest-postgres contract-test contract-test-postgres cluster-test container-test
+# A new generated admin password, set and kept in instance/admin-password (creates the admin if
+# there is none). Every earlier login of the admin stops working.
+new-admin-password: install-runtime $(DEV_CONFIG)
+	$(BIN)/flask --app microblog init-db >/dev/null
+	mkdir -p instance
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(18))' > $(ADMIN_PASSWORD_FILE).new
+	$(BIN)/flask --app microblog create-admin --username $(ADMIN_USERNAME) < $(ADMIN_PASSWORD_FILE).new
+	mv $(ADMIN_PASSWORD_FILE).new $(ADMIN_PASSWORD_FILE)
+	@echo "The admin's new password is in $(ADMIN_PASSWORD_FILE)."
+
+test: lint pytest pytest-postgres contract-test contract-test-postgres readme-test cluster-test container-test
 
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers cluster wsgi.py gunicorn.conf.py
@@ -72,6 +103,11 @@ cluster-test: install node_modules/.bin/newman
 	@command -v redis-server >/dev/null && command -v haproxy >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy postgresql)
 	timeout --kill-after=20 300 $(BIN)/python cluster/run.py
+
+# The README's (and docs/api.md's) command lines on a fresh clone of HEAD, as a new user runs
+# them, on a free port (docs/testing.md). Needs git, curl, npm; about 2 minutes.
+readme-test:
+	$(PYTHON) scripts/readme_test.py
 
 # Builds the image from Containerfile, runs compose.yaml under podman-compose, the Postman
 # collection against it, restarts; removes all it made (README "Containers"). Root only.

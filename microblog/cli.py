@@ -1,4 +1,4 @@
-"""Command line: init-db, create-admin, seed, export, import, unlock-admin, serve."""
+"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, serve."""
 import random
 import sys
 from datetime import timedelta
@@ -43,18 +43,33 @@ def init_db_command():
         click.echo(f"Admin '{username}' created.")
 
 
+def _read_password(confirm):
+    """The password from standard input when it is not a terminal, else prompted for."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @click.command("create-admin")
 @with_appcontext
 @click.option("--username", required=True, help="The admin's login name.")
 def create_admin_command(username):
     """Create the admin, or set its password. The password is read from standard input
     when it is not a terminal, else prompted for."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password(confirm=True)
     created = _set_admin(username, password)
     click.echo(f"Admin '{username}' {'created' if created else 'password set'}.")
+
+
+@click.command("check-password")
+@with_appcontext
+@click.option("--username", required=True, help="The admin's login name.")
+def check_password_command(username):
+    """Exit 0 if the password (standard input, else prompted for) is the admin's current one,
+    else 1. Checked locally: no login is throttled or recorded."""
+    if not auth_service.is_admin_password(username, _read_password(confirm=False)):
+        raise click.ClickException(f"That is not the current password of admin '{username}'.")
+    click.echo(f"That is the current password of admin '{username}'.")
 
 
 SEED_TAGS = ["python", "flask", "sqlite", "postgresql", "notes", "release", "howto", "web"]
@@ -130,6 +145,6 @@ def main():
 
 
 def init_app(app):
-    for command in (init_db_command, create_admin_command, seed_command, export_command,
+    for command in (init_db_command, create_admin_command, check_password_command, seed_command, export_command,
                     import_command, unlock_admin_command, serve_command):
         app.cli.add_command(command)

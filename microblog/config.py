@@ -4,6 +4,8 @@ import re
 import secrets
 from datetime import timedelta
 
+import click
+
 MIN_SECRET_BYTES = 32
 # BCP 47's shape (language, then subtags), which is what feeds may carry
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -98,8 +100,9 @@ ENV_SETTINGS = {
 }
 
 
-class ConfigurationError(RuntimeError):
-    """The configuration is unsafe or incomplete; the service must not start."""
+class ConfigurationError(click.ClickException):
+    """The configuration is unsafe or incomplete; the service must not start. A ClickException,
+    so that every command line (flask, microblog, serve) says it in one line and exits 1."""
 
 
 def load_environment(config, environ=os.environ):
@@ -145,8 +148,8 @@ def apply_secret_policy(config, instance_path):
         if len(value.encode()) < MIN_SECRET_BYTES:
             raise ConfigurationError(
                 f"{name} must be set to at least {MIN_SECRET_BYTES} bytes "
-                f"(MICROBLOG_ENV={config['MICROBLOG_ENV']}). Generate one with: "
-                "python -c 'import secrets; print(secrets.token_hex(32))'"
+                f"(MICROBLOG_ENV={config['MICROBLOG_ENV']}; MICROBLOG_ENV=development generates one). "
+                "Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
             )
 
 

@@ -1,6 +1,6 @@
 """Availability under slow and idle clients: a reader polls a list page twice a second while
 500 clients send login bodies a byte every 3 s, then while 1,100 clients dribble request lines
-(reconnecting whenever the server closes them); against granian as the README started it before
+(reconnecting whenever the server closes them); against granian as the docs started it before
 `microblog serve` ("bare granian") and against `microblog serve`. Each run is bounded (about a
 minute) and every client and server is stopped after it. Traffic goes to 127.0.0.1 only."""
 import argparse
@@ -28,7 +28,7 @@ REQUEST_LINE = b"GET /api/v1/posts?limit=20 HTTP/1.1\r\n"
 
 
 class BareGranian(harness.Granian):
-    """The README's production command before `microblog serve`."""
+    """The production command docs/deploying.md gave before `microblog serve`."""
 
     def command(self):
         return [f"{harness.BIN}/granian", "--interface", "wsgi", "--host", HOST, "--port",

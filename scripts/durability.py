@@ -5,7 +5,7 @@ there once; the database must pass its integrity checks (SQLite: integrity_check
 full-text index; PostgreSQL: amcheck on every index). Prints acknowledged / found / lost.
 
 kill -9 tests process crashes only: the operating system still writes what was handed to it.
-It says nothing about power loss (see SQLITE_SYNCHRONOUS in the README).
+It says nothing about power loss (see SQLITE_SYNCHRONOUS in docs/configuration.md).
 """
 import argparse
 import os

@@ -73,3 +73,15 @@ def test_seed_adds_public_hidden_and_scheduled_posts(cli_app):
     with cli_app.app_context():
         assert Post.select().count() == 6
     assert len(client.get("/api/v1/posts").get_json()["items"]) == 4
+
+
+def test_check_password_says_whether_a_password_is_the_admins_current_one(cli_app):
+    run(cli_app, "init-db")
+    run(cli_app, "create-admin", "--username", "editor", input="a long password\n")
+    good = run(cli_app, "check-password", "--username", "editor", input="a long password\n")
+    assert good.exit_code == 0, good.output
+    run(cli_app, "create-admin", "--username", "editor", input="another password\n")
+    stale = run(cli_app, "check-password", "--username", "editor", input="a long password\n")
+    assert stale.exit_code == 1 and "not the current password" in stale.output
+    other = run(cli_app, "check-password", "--username", "someone", input="another password\n")
+    assert other.exit_code == 1

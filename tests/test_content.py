@@ -62,3 +62,27 @@ def test_markdown_features_survive(auth):
 def test_escaped_text_may_mention_dangerous_words(auth):
     html = auth.create_post(content="Never write javascript: URLs")["content_html"]
     assert html == "<p>Never write javascript: URLs</p>\n"
+
+
+def test_a_fenced_block_keeps_its_language_for_highlighters(auth):
+    html = auth.create_post(content="```python\nprint('hi')\n```\n\n```c++ extra words\nx\n```")["content_html"]
+    assert '<pre><code class="language-python">print(\'hi\')\n</code></pre>' in html
+    assert '<code class="language-c++">x' in html
+
+
+@pytest.mark.parametrize("source, html", [
+    ('```"><script>alert(1)</script>\nx\n```', "<pre><code>x\n</code></pre>\n"),
+    ("```\nplain\n```", "<pre><code>plain\n</code></pre>\n"),
+    ("<code class=\"language-python\">raw html is escaped</code>",
+     "<p>&lt;code class=\"language-python\"&gt;raw html is escaped&lt;/code&gt;</p>\n"),
+])
+def test_no_other_class_gets_through(auth, source, html):
+    assert auth.create_post(content=source)["content_html"] == html
+
+
+def test_the_sanitizer_keeps_only_one_language_class_on_code():
+    from microblog.service.content import sanitize_html
+    assert sanitize_html('<code class="language-js">a</code><code class="language-js evil">b</code>'
+                         '<p class="language-js">c</p><a class="language-js" href="https://x.example">d</a>') == (
+        '<code class="language-js">a</code><code>b</code><p>c</p>'
+        '<a href="https://x.example" rel="nofollow noopener noreferrer">d</a>')

@@ -112,7 +112,7 @@ def test_gunicorn_answers_every_head_over_its_limits_with_a_problem(live_server)
 
 
 def test_granian_alone_answers_three_heads_without_a_body(live_server):
-    """The cases README names, which granian answers before the app sees the request: a request
+    """The cases docs/hardening.md names, which granian answers before the app sees the request: a request
     target over 65,534 bytes, more than 100 header fields, a head over its HTTP/1 buffer."""
     server = live_server("granian", workers=1)
     line_with_longest_target = 65_534 + len("GET  HTTP/1.1")

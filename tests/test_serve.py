@@ -25,7 +25,7 @@ def migrates_queued_connections():
 
 
 @pytest.mark.skipif(not migrates_queued_connections(), reason="net.ipv4.tcp_migrate_req is 0, so the kernel resets "
-                    "connections queued on the killed worker (README: set it to 1; .ci/run does)")
+                    "connections queued on the killed worker (docs/deploying.md: set it to 1; .ci/run does)")
 def test_a_killed_worker_is_replaced_while_the_others_keep_answering(live_server):
     server = live_server("granian", workers=2)
     victim = server.worker_pids()[0]

@@ -102,6 +102,13 @@ def admin_exists():
     return User.select().exists()
 
 
+def is_admin_password(username, password):
+    """Whether `password` is the current password of the admin `username` (a local check, as
+    the command line makes it: no throttling, nothing written)."""
+    user = User.get_or_none(User.username == username)
+    return user is not None and check_password_hash(user.password_hash, password)
+
+
 def set_admin(username, password, hash_method):
     """Create the one admin, or set a new password for it; returns (user, created)."""
     if not USERNAME_RE.fullmatch(username):

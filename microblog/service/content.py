@@ -15,6 +15,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "code": {"class"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "td": {"style"},
@@ -24,6 +25,15 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 # a link or image URL without a scheme, as nh3 writes attributes (may match text too: then the
 # fragment only takes the slower, exact path)
 MAYBE_RELATIVE_URL = re.compile(r'\b(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:)')
+# A fenced block's language, as markdown-it writes it and highlighters read it: one class of
+# this form on <code>, nothing else.
+CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+
+
+def _attribute_filter(tag, attribute, value):
+    if attribute == "class":
+        return value if tag == "code" and CODE_LANGUAGE_CLASS.fullmatch(value) else None
+    return value
 
 
 def sanitize_html(html, url_relative=None):
@@ -35,6 +45,7 @@ def sanitize_html(html, url_relative=None):
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         filter_style_properties={"text-align"},
+        attribute_filter=_attribute_filter,
         link_rel="nofollow noopener noreferrer",
         url_relative=url_relative,
     )

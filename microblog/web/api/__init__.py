@@ -161,6 +161,9 @@ def public_caching(response):
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
+        # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends its
+        # own, so the app's would be a second one.
+        del response.headers["Date"]
         response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
     elif response.status_code != 304:
         response.headers["Cache-Control"] = "no-cache"
