@@ -103,7 +103,8 @@ def kill_a_host(cluster, report):
         time.sleep(2)
     found = stored(cluster, "failover")
     window_end = out or time.monotonic()
-    failed = [(t, a) for t, a, _ in load.records
+    # when each failure was answered: a request in flight at the kill fails after it
+    failed = [(t + a.seconds, a) for t, a, _ in load.records
               if a.status != 201 and not (a.status == 409 and b"still running" in a.body)]
     during = [a for t, a in failed if killed <= t < window_end]
     after = [a for t, a in failed if t >= window_end]
