@@ -4,7 +4,7 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, icons, openapi, request_limits
+from .web import bodies, cors, database, errors, head_limits, icons, openapi, reader_cache, request_limits
 from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
 from .web.tokens import jwt
 
@@ -27,6 +27,7 @@ def create_app(test_config=None):
     database.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
+    reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)

@@ -34,6 +34,7 @@ class Defaults:
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
+    READER_CACHE_BYTES = 16 * 1024 * 1024  # per worker process; 0 turns the cache off
     CORS_ORIGINS = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -82,6 +83,7 @@ ENV_SETTINGS = {
     "IMPORT_MAX_CONTENT_LENGTH": int,
     "MAX_POST_LENGTH": int,
     "CACHE_MAX_AGE": int,
+    "READER_CACHE_BYTES": int,
     "CORS_ORIGINS": str,
     "RATELIMIT_ENABLED": lambda value: value.lower() not in ("0", "false", "no", "off"),
     "RATELIMIT_STORAGE_URI": str,

@@ -11,7 +11,7 @@ import feedparser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.data.models import Post, PostTag, RevokedToken, Tag
+from microblog.data.models import Change, Post, PostTag, RevokedToken, Tag
 
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]
@@ -36,7 +36,7 @@ def is_public(spec):
 
 def build(client, auth, specs):
     with client.application.app_context():
-        for model in (PostTag, Tag, Post, RevokedToken):
+        for model in (PostTag, Tag, Post, RevokedToken, Change):  # a new site, its change feed too
             model.delete().execute()
     posts = []
     for number, spec in enumerate(specs):

@@ -32,14 +32,8 @@ class PreparedQuery:
     def __call__(self, **values):
         """Run with these values; an iterable of the query's rows."""
         backend = type(database.obj)
-        query, sql, parameters, positions = self._built.get(backend) or self._prepare(backend)
-        parameters = list(parameters)
-        for name, slot_positions in positions.items():
-            field = self.slots[name]
-            value = values[name] if field is None else field.db_value(values[name])
-            for position in slot_positions:
-                parameters[position] = value
-        rows = query._get_cursor_wrapper(database.execute_sql(sql, parameters))
+        query, cursor = self._execute(backend, values)
+        rows = query._get_cursor_wrapper(cursor)
         if not isinstance(rows, ModelObjectCursorWrapper) or rows.is_model:
             return rows
         if backend not in self._layouts:
@@ -52,6 +46,20 @@ class PreparedQuery:
                 columns[name] = convert(columns[name])
             made.append(rows.constructor(**columns))
         return made
+
+    def first_raw_row(self, **values):
+        """Run with these values; the first row as the driver gives it (no conversion), or None."""
+        return self._execute(type(database.obj), values)[1].fetchone()
+
+    def _execute(self, backend, values):
+        query, sql, parameters, positions = self._built.get(backend) or self._prepare(backend)
+        parameters = list(parameters)
+        for name, slot_positions in positions.items():
+            field = self.slots[name]
+            value = values[name] if field is None else field.db_value(values[name])
+            for position in slot_positions:
+                parameters[position] = value
+        return query, database.execute_sql(sql, parameters)
 
     def _prepare(self, backend):
         markers = {name: _marker(index, field) for index, (name, field) in enumerate(self.slots.items())}

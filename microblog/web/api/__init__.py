@@ -9,7 +9,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.routing import IntegerConverter
 
-from .. import schemas
+from .. import reader_cache, schemas
 from ..errors import PROBLEM_MIMETYPE
 from . import http_doc
 
@@ -97,8 +97,10 @@ class Blueprint(flask_smorest.Blueprint):
             http_doc.add_not_modified(view, keeps=("Link",))
 
     def caching_publicly(self):
-        """Public reads: public_caching on every response, and 304 and ETag documented."""
+        """Public reads: public_caching on every response, answers kept in the reader cache,
+        and 304 and ETag documented."""
         self.after_request(public_caching)
+        reader_cache.install(self)
         self.success_headers = {"ETag": http_doc.ETAG}
         self.revalidated = True
 
@@ -160,10 +162,11 @@ def public_caching(response):
     """Public reads: a strong ETag, 304 on a matching validator, and a shared max-age."""
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
-        response.make_conditional(request)
-        # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends its
-        # own, so the app's would be a second one.
-        del response.headers["Date"]
+        if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+            response.make_conditional(request)
+            # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends
+            # its own, so the app's would be a second one.
+            del response.headers["Date"]
         response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
     elif response.status_code != 304:
         response.headers["Cache-Control"] = "no-cache"

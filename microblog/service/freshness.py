@@ -1,0 +1,14 @@
+"""When what readers see can change. Every change the admin makes that readers could see is
+in the change feed (history.record_change, in the change's own transaction), and otherwise
+only time changes it, when a scheduled post comes due."""
+from ..data import freshness
+
+
+def reader_version():
+    """A value that differs after every committed change readers could see."""
+    return freshness.last_change()
+
+
+def unchanged_until(now):
+    """When what readers see at `now` changes next without a write (None: not by time alone)."""
+    return freshness.next_due(now)

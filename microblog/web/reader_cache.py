@@ -1,0 +1,108 @@
+"""Public reads answered from a per-process cache of their responses, checked against the
+database on every request: an answer is reused only while the change feed has no newer entry
+than when it was built and no scheduled post has come due since, so that every worker and every
+host answers as if it had built it anew. A hit costs one indexed query; a 304 builds no body."""
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, g, request
+
+from ..data.models import utcnow
+from ..service import freshness
+
+KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link")  # the view's; hooks add the rest
+LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: tuple | None
+    fresh_until: datetime
+    body: bytes
+    headers: tuple
+    cost: int
+
+    def holds_at(self, version, now):
+        return self.version == version and now < self.fresh_until
+
+
+class ResponseCache:
+    """Entries by URL, at most `budget` bytes of them, the least recently used dropped first."""
+
+    def __init__(self, budget):
+        self.budget, self.size = budget, 0
+        self._entries, self._lock = OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        if entry.cost > self.budget // LARGEST_SHARE:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self.size += entry.cost - (old.cost if old else 0)
+            self._entries[key] = entry
+            while self.size > self.budget:
+                self.size -= self._entries.popitem(last=False)[1].cost
+
+
+def init_app(app):
+    budget = app.config["READER_CACHE_BYTES"]
+    if budget:
+        app.extensions["reader_cache"] = ResponseCache(budget)
+
+
+def install(blueprint):
+    """Serve the blueprint's GETs from the cache; call after its other after_request hooks
+    are registered (this one then runs before them: it keeps the view's own answer)."""
+    blueprint.before_request(_answer_from_cache)
+    blueprint.after_request(_keep)
+
+
+def _answer_from_cache():
+    cache = current_app.extensions.get("reader_cache")
+    if cache is None or request.method not in ("GET", "HEAD"):
+        return None
+    g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
+    entry = cache.get(_url_key())
+    if entry is None or not entry.holds_at(g.reader_version, g.reader_now):
+        return None
+    g.reader_cache_hit = True
+    return current_app.response_class(entry.body, headers=entry.headers)
+
+
+def _keep(response):
+    if "reader_version" not in g or g.get("reader_cache_hit") or response.status_code != 200 \
+            or response.is_streamed:
+        return response
+    response.add_etag()
+    body = response.get_data()
+    headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+    key = _url_key()
+    current_app.extensions["reader_cache"].put(key, Entry(
+        g.reader_version, _fresh_until(g.reader_now), body, headers, cost=len(body) + sum(map(len, key)) + 200))
+    return response
+
+
+def _url_key():
+    """The request's URL as the answer depends on it, scheme and host included (feeds' links
+    follow them; one host's answer is never another's), read from the WSGI environ as the
+    trusted proxies left it: cheaper than request.url, which quotes and joins it."""
+    environ = request.environ
+    return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""), environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+
+
+def _fresh_until(now):
+    """The next scheduled post's publication, and at the latest CACHE_MAX_AGE from now: what an
+    edit of the database behind microblog's back changes is seen as late as a shared cache would."""
+    latest = now + timedelta(seconds=current_app.config["CACHE_MAX_AGE"])
+    due = freshness.unchanged_until(now)
+    return latest if due is None else min(due, latest)

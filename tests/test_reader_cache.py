@@ -1,0 +1,141 @@
+"""The reader cache (web/reader_cache.py) answers exactly as a server without it would: after
+every kind of change readers could see, every public URL (its body, its ETag, a 304 or not)
+equals a fresh build's, in this process, in every worker of a server, and on another host."""
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from microblog.data.models import Post
+from scripts import harness
+from tests.transfer_helpers import NDJSON, export
+
+ADMIN = "/api/v1/admin/posts"
+READER_URLS = ["/api/v1/posts", "/api/v1/posts?tag=news", "/api/v1/posts?q=apple", "/api/v1/tags",
+               "/feed.atom", "/feed.rss", "/feed.json", "/feed.json?tag=news"]
+
+
+def post_urls(post):
+    return [f"/api/v1/posts/{post['id']}", f"/api/v1/posts/by-slug/{post['slug']}"]
+
+
+def soon(seconds):
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def answers(client, urls):
+    """(status, ETag, body) of each URL."""
+    return {url: (r.status_code, r.headers.get("ETag"), r.get_data()) for url in urls
+            for r in [client.get(url)]}
+
+
+def assert_same_as_uncached(cached, uncached, urls, etags_before):
+    expected = answers(uncached, urls)
+    assert answers(cached, urls) == expected
+    for url in urls:  # a validator from before the change gets 304 only if nothing changed
+        status, etag, _ = expected[url]
+        old = etags_before.get(url)
+        if old and status == 200:
+            revalidated = cached.get(url, headers={"If-None-Match": old})
+            assert revalidated.status_code == (304 if old == etag else 200), url
+
+
+CHANGES = {
+    "create": lambda c, h, post: c.post(ADMIN, json={"content": "apple new", "tags": ["news"]}, headers=h),
+    "edit": lambda c, h, post: c.patch(f"{ADMIN}/{post['id']}", json={"content": "apple edited"}, headers=h),
+    "retitle": lambda c, h, post: c.patch(f"{ADMIN}/{post['id']}", json={"title": "New"}, headers=h),
+    "retag": lambda c, h, post: c.patch(f"{ADMIN}/{post['id']}", json={"tags": ["other"]}, headers=h),
+    "hide": lambda c, h, post: c.patch(f"{ADMIN}/{post['id']}", json={"visible": False}, headers=h),
+    "reschedule": lambda c, h, post: c.patch(f"{ADMIN}/{post['id']}", json={"publish_at": "2099-01-01T00:00:00Z"},
+                                             headers=h),
+    "delete": lambda c, h, post: c.delete(f"{ADMIN}/{post['id']}", headers=h),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_readers_could_see_is_seen_at_once(make_app, app, client, auth, change):
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie", title="Pie", tags=["news"])
+    auth.create_post(content="apple tart", tags=["news"])
+    urls = READER_URLS + post_urls(post)
+    before = answers(client, urls)
+    assert answers(client, urls) == before  # now answered from the cache
+    response = CHANGES[change](client, auth.headers, post)
+    assert response.status_code in (200, 201, 204), response.get_json()
+    assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+
+
+def test_show_restore_purge_and_import_are_seen_at_once(make_app, app, client, auth):
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie", tags=["news"], visible=False)
+    urls = READER_URLS + post_urls(post)
+    backup = export(client, auth)
+    steps = [
+        lambda: client.patch(f"{ADMIN}/{post['id']}", json={"visible": True}, headers=auth.headers),
+        lambda: client.delete(f"{ADMIN}/{post['id']}", headers=auth.headers),
+        lambda: client.post(f"{ADMIN}/{post['id']}/restore", headers=auth.headers),
+        lambda: client.delete(f"{ADMIN}/{post['id']}", headers=auth.headers),
+        lambda: client.delete(f"{ADMIN}/{post['id']}?purge=true", headers=auth.headers),
+        lambda: client.post("/api/v1/admin/import", data=backup, content_type=NDJSON, headers=auth.headers),
+    ]
+    for step in steps:
+        before = answers(client, urls)
+        assert step().status_code in (200, 201, 204)
+        assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+
+
+def test_a_scheduled_post_appears_when_due_though_nothing_was_written(make_app, app, client, auth):
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    auth.create_post(content="apple now", tags=["news"])
+    due = auth.create_post(content="apple later", tags=["news"], publish_at=soon(1.5))
+    urls = READER_URLS + post_urls(due)
+    assert "apple later" not in client.get("/feed.json").get_data(as_text=True)
+    answers(client, urls)
+    time.sleep(1.6)
+    assert "apple later" in client.get("/feed.json").get_data(as_text=True)
+    assert_same_as_uncached(client, uncached, urls, {})
+
+
+def test_a_database_edited_behind_its_back_is_seen_within_the_max_age(make_app, app, auth):
+    client = make_app(CACHE_MAX_AGE=1).test_client()
+    post = auth.create_post(content="apple pie")
+    assert client.get(f"/api/v1/posts/{post['id']}").status_code == 200
+    with app.app_context():
+        Post.update(visible=False).where(Post.id == post["id"]).execute()  # no change-feed entry
+    time.sleep(1.1)
+    assert client.get(f"/api/v1/posts/{post['id']}").status_code == 404
+
+
+def test_the_cache_keeps_to_its_budget(make_app, auth):
+    app = make_app(READER_CACHE_BYTES=64 * 1024)
+    client = app.test_client()
+    for n in range(40):
+        auth.create_post(content=f"apple {n} " + "x" * 1000)
+    for limit in range(1, 60):
+        assert client.get(f"/api/v1/posts?limit={limit}").status_code == 200
+    cache = app.extensions["reader_cache"]
+    assert 0 < cache.size <= 64 * 1024
+
+
+def test_every_worker_of_every_host_sees_a_change_at_once(live_server):
+    """Two servers (hosts) of four workers over one database: each worker has cached the pages
+    before a change made through the first; then every answer of the second is the new one."""
+    first = live_server("granian", workers=4)
+    second = live_server("granian", workers=4)
+    with requests.Session() as session:
+        headers = harness.login(session, first.url)
+        post = session.post(first.url + ADMIN, json={"content": "apple pie", "tags": ["news"]},
+                            headers=headers).json()
+        urls = ["/api/v1/posts", f"/api/v1/posts/{post['id']}", "/feed.atom", "/api/v1/tags"]
+        for server in (first, second):
+            for _ in range(40):  # new connections, spread over the workers
+                for url in urls:
+                    assert requests.get(server.url + url, timeout=10).status_code == 200
+        etag = requests.get(second.url + urls[1], timeout=10).headers["ETag"]
+        assert session.patch(f"{first.url}{ADMIN}/{post['id']}", json={"visible": False},
+                             headers=headers).status_code == 200
+        for _ in range(40):
+            assert requests.get(second.url + urls[1], headers={"If-None-Match": etag}, timeout=10).status_code == 404
+            assert "apple pie" not in requests.get(second.url + "/feed.atom", timeout=10).text
+            assert requests.get(second.url + "/api/v1/tags", timeout=10).json() == {"items": []}
