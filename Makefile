@@ -145,7 +145,7 @@ hardening: install
 # make bench POSTS=1000 ROUNDS=1 DURATION=1 ONLY='single|list'  (ONLY: a regex of row names).
 bench: $(BENCH_BIN)/.installed
 	command -v wrk >/dev/null || apt-get install -y wrk
-	$(BENCH_BIN)/python bench/run.py --posts $(POSTS) --rounds $(ROUNDS) --duration $(DURATION) --only '$(ONLY)'
+	$(BENCH_BIN)/python bench/run.py --posts $(POSTS) --rounds $(ROUNDS) --duration $(DURATION) $(if $(ONLY),--only '$(ONLY)')
 
 $(BENCH_BIN)/.installed: requirements.txt bench/requirements.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv .venv-bench

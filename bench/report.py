@@ -74,6 +74,6 @@ def chart(results, path):
     axes.set_title(f"microblog ÷ bare Flask on the same server (1.0); the server alone (raw WSGI on granian) "
                    f"reaches {raw:.1f}\n{results['date']}, {results['cores']} cores, {results['workers']} workers, "
                    f"commit {results['commit']}, `{results['command']}`", fontsize=10)
-    axes.legend()
+    axes.legend(loc="upper right")
     figure.tight_layout()
     figure.savefig(path, dpi=100)

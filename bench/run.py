@@ -136,7 +136,8 @@ def main():
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each row (and its ceiling)")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--only", default="", help="measure only the rows whose name matches this regex")
+    parser.add_argument("--only", default="", help="measure only the rows whose name matches this regex "
+                        "(written to results-subset.json and .png)")
     parser.add_argument("--output", default=HERE)
     args = parser.parse_args()
     load = os.getloadavg()
@@ -154,9 +155,11 @@ def main():
                           for key, found in evaluate(sizes).items()}
     print()
     print(report.table(results))
-    with open(os.path.join(args.output, "results.json"), "w") as out:
+    name = "results-subset" if args.only else "results"  # a quick look leaves the full results alone
+    with open(os.path.join(args.output, f"{name}.json"), "w") as out:
         json.dump(results, out, indent=1, ensure_ascii=False)
-    report.chart(results, os.path.join(args.output, "results.png"))
+    report.chart(results, os.path.join(args.output, f"{name}.png"))
+    print(f"\nwritten: {os.path.join(args.output, name)}.json and .png")
 
 
 if __name__ == "__main__":
