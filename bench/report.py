@@ -28,9 +28,11 @@ def table(results):
             growth = next((v["value"] for v in verdicts if v["target"].startswith("p50 growth")), None)
             line += f"{'-':>8}" if growth is None else f"{growth:8.2f}"
         line += "  " + ", ".join(f"{v['target']} {'met' if v['met'] else 'MISSED'}" for v in verdicts)
-        row = large["rows"][key]
-        if row["kind"] == "miss" and row["requests"] > row["distinct_paths"]:
-            line += f"  (paths repeat: {row['requests']:,} requests over {row['distinct_paths']:,})"
+        for size in sizes:
+            row = size["rows"].get(key, {})
+            if row.get("kind") == "miss" and row["requests"] > row["distinct_paths"]:
+                line += (f"  (paths repeat at {size['posts']:,} posts: {row['requests']:,} requests over "
+                         f"{row['distinct_paths']:,})")
         lines.append(line)
     lines.append("")
     lines.append("×ceiling: requests/s ÷ bare Flask's on the row's own server (granian with `microblog serve`'s "
