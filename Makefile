@@ -12,6 +12,9 @@ BIN := $(VENV)/bin
 BENCH_BIN := .venv-bench/bin
 CONTAINERS_BIN := .venv-containers/bin
 POSTS ?= 1000000
+ROUNDS ?= 3
+DURATION ?= 2
+ONLY ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
 ADMIN_USERNAME ?= admin
@@ -135,11 +138,14 @@ hardening: install
 	scripts/with-postgres.sh bash -c 'cd scripts && ../$(BIN)/python bruteforce.py --tries 100 && ../$(BIN)/python durability.py \
 	  && ../$(BIN)/python contention.py && ../$(BIN)/python pool.py && ../$(BIN)/python import_figures.py --posts 100000'
 
-# Seeds a blog of POSTS posts (and one of 1,000), then measures microblog against a bare Flask
-# app and a FastAPI + SQLAlchemy peer with wrk: a table, bench/results.json and bench/results.png.
+# Seeds a blog of POSTS posts (and one of 1,000), then measures microblog with wrk against bare
+# Flask on the same server (granian as `microblog serve` runs it, or gunicorn), beside a raw WSGI
+# callable on granian and a FastAPI + SQLAlchemy peer: a table with issue 18's targets,
+# bench/results.json and bench/results.png (docs/benchmarks.md). A quick look:
+# make bench POSTS=1000 ROUNDS=1 DURATION=1 ONLY='single|list'  (ONLY: a regex of row names).
 bench: $(BENCH_BIN)/.installed
 	command -v wrk >/dev/null || apt-get install -y wrk
-	$(BENCH_BIN)/python bench/run.py --posts $(POSTS)
+	$(BENCH_BIN)/python bench/run.py --posts $(POSTS) --rounds $(ROUNDS) --duration $(DURATION) $(if $(ONLY),--only '$(ONLY)')
 
 $(BENCH_BIN)/.installed: requirements.txt bench/requirements.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv .venv-bench

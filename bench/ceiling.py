@@ -1,4 +1,5 @@
-"""The ceiling: a bare Flask app returning a constant JSON object, served like microblog."""
+"""The ceiling: a bare Flask app returning a constant JSON object, served like microblog (on
+granian through serve_same.py, on gunicorn with gunicorn.conf.py)."""
 from flask import Flask
 
 app = Flask(__name__)

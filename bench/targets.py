@@ -1,0 +1,38 @@
+"""Issue 18's targets, as data, and which of them a run meets.
+
+Ratios are requests/s ÷ bare Flask's on the same server in the same round, on granian at
+1,000,000 posts. A row's cache-miss twin ("… (miss)") is held to the same target: a target met
+only from a per-URL cache is not met for a reader who asks for something new."""
+TARGET_POSTS = 1_000_000
+RATIO = {"single": 0.5, "by slug": 0.5, "304": 0.6, "list": 0.3, "tag": 0.3, "deep page": 0.3,
+         "search": 0.2, "feed.atom": 0.4, "feed.rss": 0.4, "feed.json": 0.4,
+         "single (miss)": 0.5, "list (miss)": 0.3, "tag (miss)": 0.3, "search (miss)": 0.2,
+         "feed.atom (miss)": 0.4}
+RATE = {"admin create": 600, "admin patch": 800}  # requests/s on SQLite
+GROWTH = 1.3  # p50 at TARGET_POSTS ÷ p50 at 1,000 posts, every row on granian
+SEARCH_GROWTH = 2.0  # … but search's
+WORKER_RSS_MB = 100  # every granian worker of microblog, after the runs
+
+
+def growth_limit(key):
+    return SEARCH_GROWTH if key.startswith("search") else GROWTH
+
+
+def evaluate(sizes):
+    """{row key: [(what, value, met)]} for the largest size (growth from the smallest), and
+    the worker memory's under "worker RSS"."""
+    small, large = sizes[0], sizes[-1]
+    verdicts = {}
+    for key, row in large["rows"].items():
+        found = []
+        if key in RATIO:
+            found.append((f"×ceiling ≥ {RATIO[key]}", row["ratio"], row["ratio"] >= RATIO[key]))
+        if key in RATE:
+            found.append((f"≥ {RATE[key]}/s", row["rate"], row["rate"] >= RATE[key]))
+        if row["server"] == "granian" and len(sizes) > 1 and key in small["rows"]:
+            growth = round(row["p50_ms"] / small["rows"][key]["p50_ms"], 2)
+            found.append((f"p50 growth ≤ {growth_limit(key)}", growth, growth <= growth_limit(key)))
+        verdicts[key] = found
+    rss = max(large["worker_rss_mb"], default=0)
+    verdicts["worker RSS"] = [(f"< {WORKER_RSS_MB} MB", rss, rss < WORKER_RSS_MB)]
+    return verdicts

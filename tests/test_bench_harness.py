@@ -1,0 +1,79 @@
+"""The benchmark harness (bench/) measures what docs/benchmarks.md says: its baselines run on
+granian exactly as `microblog serve` runs microblog, its "miss" rows never repeat a URL, and
+the targets are judged as issue 18 states them."""
+import os
+import shutil
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+sys.path.insert(0, BENCH)
+
+import serve_same  # noqa: E402
+import targets  # noqa: E402
+from measure import Run  # noqa: E402
+from rows import Row  # noqa: E402
+
+from microblog.web.serve import build_server  # noqa: E402
+
+
+def test_baselines_are_served_with_microblog_serves_settings():
+    baseline, production = serve_same.server("ceiling:app", "127.0.0.1", 8123, 3), build_server("127.0.0.1", 8123, 3)
+    assert (baseline.target, baseline.factory) == ("ceiling:app", False)
+    settings = {name: value for name, value in vars(production).items()
+                if not name.startswith("_") and not isinstance(value, threading.Event)}  # state, not settings
+    assert "blocking_threads" in settings and "http1_settings" in settings
+    differing = {name for name, value in settings.items() if vars(baseline)[name] != value}
+    assert differing == {"target", "factory"}
+
+
+class Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as wrk expects
+    seen = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args):
+        pass
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="needs wrk (apt-get install wrk)")
+def test_rotation_sends_each_path_once_until_the_file_is_used_up(tmp_path):
+    paths = tuple(f"/api/v1/posts?q=word{n}" for n in range(200_000))
+    run = Run(Row("search (miss)", "granian", paths[0], paths=paths, kind="miss"), tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for _round in range(3):  # each run of the row starts past the one before
+            run.wrk(f"http://127.0.0.1:{server.server_port}", 1, 4)
+    finally:
+        server.shutdown()
+    seen = Recorder.seen
+    assert len(seen) > 200
+    assert len(set(seen)) == len(seen), "a path was asked twice"
+    assert set(seen) <= set(paths)
+    assert run.sent >= len(seen)
+
+
+def size(posts, rows, rss=(80.0,)):
+    return {"posts": posts, "worker_rss_mb": list(rss), "rows": rows}
+
+
+def test_targets_are_judged_per_row_with_growth_from_the_small_blog():
+    small = size(1000, {"search": {"server": "granian", "ratio": 0.3, "rate": 900, "p50_ms": 10.0},
+                        "single": {"server": "granian", "ratio": 0.6, "rate": 3000, "p50_ms": 4.0}})
+    large = size(1_000_000, {"search": {"server": "granian", "ratio": 0.19, "rate": 600, "p50_ms": 19.0},
+                             "single": {"server": "granian", "ratio": 0.5, "rate": 2800, "p50_ms": 5.3},
+                             "admin patch": {"server": "granian", "rate": 800, "p50_ms": 20.0}}, rss=(90.0, 101.0))
+    verdicts = targets.evaluate([small, large])
+    assert verdicts["search"] == [("×ceiling ≥ 0.2", 0.19, False), ("p50 growth ≤ 2.0", 1.9, True)]
+    assert verdicts["single"] == [("×ceiling ≥ 0.5", 0.5, True), ("p50 growth ≤ 1.3", 1.32, False)]
+    assert verdicts["admin patch"] == [("≥ 800/s", 800, True)]
+    assert verdicts["worker RSS"] == [("< 100 MB", 101.0, False)]
