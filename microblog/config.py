@@ -1,5 +1,6 @@
 """Configuration: defaults < instance/config.py < environment; the secret policy."""
 import os
+import re
 import secrets
 from datetime import timedelta
 
@@ -40,7 +41,9 @@ class Defaults:
     SITE_DESCRIPTION = None
     SITE_AUTHOR = None
     SITE_HOME_URL = None
-    POST_LINK_TEMPLATE = None  # e.g. https://blog.example/posts/{slug}
+    SITE_LANGUAGE = "en"  # the pages' lang (a BCP 47 tag)
+    SITEMAP_MAX_URLS = 50_000  # per sitemap file; past it /sitemap.xml is an index of files
+    POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
     JSON_SORT_KEYS = False
@@ -56,6 +59,7 @@ class Defaults:
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
              "IDEMPOTENCY_KEY_TTL")
 
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # BCP 47's shape
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 
 ENV_SETTINGS = {
@@ -87,6 +91,7 @@ ENV_SETTINGS = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_HOME_URL": str,
+    "SITE_LANGUAGE": str,
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
     "ADMIN_PASSWORD": str,
@@ -123,6 +128,8 @@ def finalize(config, instance_path, debug=False):
     for name in POOL_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")
+    if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
+        raise ConfigurationError(f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")
     apply_secret_policy(config, instance_path)
 
 
