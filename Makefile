@@ -50,10 +50,11 @@ test: lint pytest pytest-postgres contract-test contract-test-postgres container
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers wsgi.py gunicorn.conf.py
 
-pytest: install
+# node_modules: the sitemap schema, axe-core and lighthouse for the reading site's tests
+pytest: install node_modules/.bin/newman
 	$(BIN)/python -m pytest
 
-pytest-postgres: install
+pytest-postgres: install node_modules/.bin/newman
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 contract-test: install node_modules/.bin/newman
