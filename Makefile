@@ -14,7 +14,7 @@ PORT ?= 5000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 
-.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres container-test hardening bench install clean
+.PHONY: run test lint pytest pytest-postgres contract-test contract-test-postgres container-test hardening bench lighthouse install clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ $(CONTAINERS_BIN)/.installed: containers/test/requirements.txt
 	$(PYTHON) -m venv .venv-containers
 	$(CONTAINERS_BIN)/pip install --quiet -r containers/test/requirements.txt
 	touch $@
+
+# Lighthouse's scores for the reading site's home and post pages in Debian's chromium (docs/site.md);
+# tests/test_site_browser.py runs the same check inside make test.
+lighthouse: install node_modules/.bin/newman
+	$(BIN)/python scripts/lighthouse.py
 
 # Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn;
 # availability.py compares bare granian with `microblog serve`),
