@@ -141,6 +141,8 @@ def endpoints(f):
         "search": Endpoint(f"/api/v1/posts?q={f['word']}", 200),
         "304": Endpoint(f"/api/v1/posts/{f['post_id']}", 304, headers={"If-None-Match": f["etag"]}),
         "feed.json": Endpoint("/feed.json", 200),
+        "home page": Endpoint("/", 200),  # the reading site's pages (HTML), beside list and single
+        "post page": Endpoint(f"/posts/{f['slug']}", 200),
         "admin create": Endpoint("/api/v1/admin/posts", 201, "POST", bearer),
         "admin patch": Endpoint(f"/api/v1/admin/posts/{f['edited']}", 200, "PATCH", bearer),
     }
@@ -225,6 +227,13 @@ def summary(result):
     return out
 
 
+def site_ratio(size, page, api):
+    """A site page's rate ÷ the API endpoint's it stands beside, each as its ratio to the ceiling
+    (so that both are measured against neighbours in time)."""
+    endpoints = size["endpoints"]
+    return endpoints[page]["ratio_to_ceiling"] / endpoints[api]["ratio_to_ceiling"]
+
+
 def commit():
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                           text=True).stdout.strip() or "unknown"
@@ -251,6 +260,10 @@ def table(results):
         for name in sizes[0]["endpoints"]:
             small, large = sizes[0]["endpoints"][name], sizes[1]["endpoints"][name]
             lines.append(f"  {name:14}{large['service_p50_ms'] / small['service_p50_ms']:6.2f} ×")
+    lines.append("")
+    lines.append("reading site ÷ API (required ≥ 0.8): " + "; ".join(
+        f"{s['posts']:,} posts: home page ÷ list {site_ratio(s, 'home page', 'list'):.2f}, "
+        f"post page ÷ single {site_ratio(s, 'post page', 'single'):.2f}" for s in sizes))
     lines.append("")
     lines.append("microblog on granian; ×ceiling: requests/s ÷ bare Flask's on gunicorn in the same round; "
                  "gunicorn×: microblog on gunicorn, ÷ the same ceiling")
