@@ -166,6 +166,7 @@ def test_tag_pages_list_a_tags_public_posts_with_its_own_feeds(client, blog):
         "/feed.atom?tag=river", "/feed.rss?tag=river", "/feed.json?tag=river"}
     moved = client.get("/tags/RIVER?cursor=abc")
     assert moved.status_code == 301 and moved.headers["Location"] == "/tags/river?cursor=abc"
+    assert client.get("/tags/River?tag=x&utm_source=y").headers["Location"] == "/tags/river"
     assert client.get("/tags/not_a_tag", headers=HTML).status_code == 404
     assert slugs_on(page(client.get("/tags/nothing-here"))) == []
 
@@ -243,3 +244,18 @@ def test_site_settings_come_from_the_configuration(make_app, app):
 def test_head_requests_get_the_headers_without_a_body(client, blog):
     response = client.head("/")
     assert response.status_code == 200 and response.data == b"" and response.headers["ETag"]
+
+
+def test_a_page_shows_every_change_at_once_though_pages_are_kept_rendered(client, auth):
+    post = auth.create_post(content="first words", title="First", slug="kept", tags=["one"])
+    assert page(client.get("/posts/kept")).cssselect("h1")[0].text == "First"
+    assert slugs_on(page(client.get("/"))) == ["kept"]
+    client.patch(f"/api/v1/admin/posts/{post['id']}", json={"title": "Second", "tags": ["two"]}, headers=auth.headers)
+    assert page(client.get("/posts/kept")).cssselect("h1")[0].text == "Second"
+    assert [a.text for a in page(client.get("/")).cssselect(".tags a")] == ["#two"]
+    assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
+    assert client.delete(f"/api/v1/admin/posts/{post['id']}?purge=true", headers=auth.headers).status_code == 204
+    again = auth.create_post(content="other words", title="Second", slug="kept", tags=["two"])
+    assert again["id"] >= post["id"]  # SQLite gives the purged id back; the page must still be new
+    document = page(client.get("/posts/kept"))
+    assert "other words" in document.cssselect(".content")[0].text_content()

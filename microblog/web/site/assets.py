@@ -4,7 +4,7 @@ import hashlib
 import mimetypes
 import os
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FILES = ("site.css", "favicon.svg")
@@ -22,11 +22,6 @@ class Assets:
             hashed = f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}{extension}"
             self.names[filename] = hashed
             self.files[hashed] = content, mimetypes.guess_type(filename)[0]
-
-
-def asset_url(filename):
-    """The URL of an asset's current version (templates call it)."""
-    return url_for("site.asset", name=current_app.extensions["site_assets"].names[filename])
 
 
 def serve(name):

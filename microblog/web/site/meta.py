@@ -1,6 +1,7 @@
 """What every page says about the site and itself: names, absolute URLs, feeds, social cards."""
 import re
 from datetime import timezone
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
@@ -9,13 +10,14 @@ from ...service.feeds import entry_title, modified, published
 
 DESCRIPTION_LENGTH = 160  # what search results and link previews show of a description
 _SPACE = re.compile(r"\s+")
-FEEDS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"),
-         ("json_feed", "application/feed+json", "JSON Feed"))
+FEEDS = (("/feed.atom", "application/atom+xml", "Atom"), ("/feed.rss", "application/rss+xml", "RSS"),
+         ("/feed.json", "application/feed+json", "JSON Feed"))
 
 
 def base_url():
     """The site's public root without its trailing slash: PUBLIC_BASE_URL, or the request's host."""
-    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/")
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
 
 
 def absolute(endpoint, **values):
@@ -24,8 +26,12 @@ def absolute(endpoint, **values):
 
 
 def site():
+    """The site as the pages name it (read from the configuration once, at start-up)."""
+    return current_app.extensions["site"]
+
+
+def site_facts(config):
     """The site as the pages name it: the settings the feeds use, and the language."""
-    config = current_app.config
     return {
         "title": config["SITE_TITLE"],
         "description": config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
@@ -37,9 +43,9 @@ def site():
 def feeds(tag=None):
     """The alternate links to the feeds: the site's, or a tag's own."""
     label = site()["title"] + (f" — {tag}" if tag else "")
-    query = {"tag": tag} if tag else {}
-    return [{"href": url_for(f"feeds.{name}", **query), "type": media_type, "title": f"{label} ({kind})"}
-            for name, media_type, kind in FEEDS]
+    query = f"?{urlencode({'tag': tag})}" if tag else ""
+    return [{"href": request.script_root + path + query, "type": media_type, "title": f"{label} ({kind})"}
+            for path, media_type, kind in FEEDS]
 
 
 def excerpt(html, length=DESCRIPTION_LENGTH):
@@ -64,7 +70,8 @@ def post_facts(post):
         "description": excerpt(post.content_html) or entry_title(post),
         "published": rfc3339(published(post)),
         "modified": rfc3339(modified(post)),
-        "url": absolute("site.post", slug=post.slug),
+        "edited": rfc3339(post.edited) if post.edited else None,
+        "url": base_url() + request.script_root + "/posts/" + post.slug,
     }
 
 

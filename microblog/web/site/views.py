@@ -1,5 +1,5 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -8,6 +8,7 @@ from ...service.fields import TAG_RE, Text
 from ..api import public_caching
 from ..pagination import decode_cursor, encode_cursor
 from . import assets, meta
+from .rendered import shown, state
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
@@ -33,9 +34,13 @@ def home():
 @bp.route("/posts/<slug>")
 def post(slug):
     found = posts.get_public_by_slug(slug)
-    facts = meta.post_facts(found)
-    return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds())
+
+    def render():
+        facts = meta.post_facts(found)
+        return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
+                               canonical=facts["url"], feeds=meta.feeds())
+
+    return _rendered(("post", meta.base_url(), request.script_root, shown(found)), render)
 
 
 @bp.route("/tags")
@@ -47,7 +52,8 @@ def tags():
 @bp.route("/tags/<tag>")
 def tag(tag):
     if tag != tag.lower() and TAG_RE.fullmatch(tag.lower()):
-        return redirect(url_for("site.tag", tag=tag.lower(), **request.args), 301)
+        cursor = request.args.get("cursor")
+        return redirect(url_for("site.tag", tag=tag.lower(), **({"cursor": cursor} if cursor else {})), 301)
     if not TAG_RE.fullmatch(tag):
         raise NotFound("No tag has this name.")
     page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(), tag=tag))
@@ -70,12 +76,25 @@ def asset(name):
 
 
 def _list_page(template, page, endpoint, **values):
-    """A page of posts with its canonical URL (its cursor included) and the link to the next."""
+    """A page of posts with its canonical URL (its cursor included), the link to the next page
+    and, past the first, to the newest."""
     cursor = request.args.get("cursor")
-    older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
-    return render_template(template, page=page, older=older, newest=url_for(endpoint, **values) if cursor else None,
-                           canonical=meta.absolute(endpoint, **values, **({"cursor": cursor} if cursor else {})),
-                           feeds=meta.feeds(values.get("tag")), **values)
+
+    def render():
+        here = {**values, "cursor": cursor} if cursor else values
+        older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
+        newest = url_for(endpoint, **values) if cursor else None
+        return render_template(template, page=page, older=older, newest=newest,
+                               canonical=meta.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+
+    key = (endpoint, meta.base_url(), request.script_root, tuple(values.items()), cursor, state(page.items),
+           page.next_key)
+    return _rendered(key, render)
+
+
+def _rendered(key, render):
+    """The page under `key` from this app's store (rendered.py), or render() now."""
+    return current_app.extensions["site_pages"].get(key, render)
 
 
 def _after(searching=False):
