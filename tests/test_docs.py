@@ -3,7 +3,10 @@ import re
 
 from microblog.data.db import database
 
-UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>"}
+UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>",
+                # the reading site's pages: HTML for people, not API operations (docs/site.md)
+                "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
+                "/sitemap-<int:number>.xml", "/robots.txt"}
 
 
 def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, client):
