@@ -22,7 +22,7 @@ ADMIN_PASSWORD_FILE := instance/admin-password
 DEV_CONFIG := instance/config.py
 
 .PHONY: run new-admin-password test lint pytest pytest-postgres contract-test contract-test-postgres readme-test \
-	cluster-test container-test hardening bench install install-runtime clean
+	cluster-test container-test hardening bench lighthouse install install-runtime clean
 
 # The service alone (make run), then the test tools on top (every test target).
 $(BIN)/.runtime-installed: requirements.txt setup.cfg pyproject.toml
@@ -85,10 +85,11 @@ test: lint pytest pytest-postgres contract-test contract-test-postgres readme-te
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers cluster wsgi.py gunicorn.conf.py
 
-pytest: install
+# node_modules: the sitemap schema, axe-core and lighthouse for the reading site's tests
+pytest: install node_modules/.bin/newman
 	$(BIN)/python -m pytest
 
-pytest-postgres: install
+pytest-postgres: install node_modules/.bin/newman
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 contract-test: install node_modules/.bin/newman
@@ -122,6 +123,11 @@ $(CONTAINERS_BIN)/.installed: containers/test/requirements.txt
 	$(PYTHON) -m venv .venv-containers
 	$(CONTAINERS_BIN)/pip install --quiet -r containers/test/requirements.txt
 	touch $@
+
+# Lighthouse's scores for the reading site's home and post pages in Debian's chromium (docs/site.md);
+# tests/test_site_browser.py runs the same check inside make test.
+lighthouse: install node_modules/.bin/newman
+	$(BIN)/python scripts/lighthouse.py
 
 # Abuse and fault figures against real granian servers (MICROBLOG_SERVER=gunicorn for gunicorn;
 # availability.py compares bare granian with `microblog serve`),

@@ -78,6 +78,8 @@ def rows(database, url):
         Row("feed.rss", "granian", "/feed.rss"),
         Row("feed.json", "granian", "/feed.json"),
         Row("tags", "granian", "/api/v1/tags"),
+        Row("home page", "granian", "/"),
+        Row("post page", "granian", f"/posts/{slug}"),
         miss("single (miss)", [f"{posts}/{i}" for (i,) in sample(connection, "SELECT id FROM post", now)]),
         miss("list (miss)", [f"{posts}?cursor={cursor(t, i)}" for t, i in sample(
             connection, "SELECT publication_time, id FROM post", now)]),

@@ -9,6 +9,7 @@ RATIO = {"single": 0.5, "by slug": 0.5, "304": 0.6, "list": 0.3, "tag": 0.3, "de
          "single (miss)": 0.5, "list (miss)": 0.3, "tag (miss)": 0.3, "search (miss)": 0.2,
          "feed.atom (miss)": 0.4}
 RATE = {"admin create": 600, "admin patch": 800}  # requests/s on SQLite
+RELATIVE = {"home page": ("list", 0.8), "post page": ("single", 0.8)}  # the site's pages ÷ the API's (issue 16)
 GROWTH = 1.3  # p50 at TARGET_POSTS ÷ p50 at 1,000 posts, every row on granian
 SEARCH_GROWTH = 2.0  # … but search's
 WORKER_RSS_MB = 100  # every granian worker of microblog, after the runs
@@ -27,6 +28,11 @@ def evaluate(sizes):
         found = []
         if key in RATIO:
             found.append((f"×ceiling ≥ {RATIO[key]}", row["ratio"], row["ratio"] >= RATIO[key]))
+        if key in RELATIVE:
+            other, least = RELATIVE[key]
+            if other in large["rows"]:
+                ratio = round(row["rate"] / large["rows"][other]["rate"], 2)
+                found.append((f"÷ {other} ≥ {least}", ratio, ratio >= least))
         if key in RATE:
             found.append((f"≥ {RATE[key]}/s", row["rate"], row["rate"] >= RATE[key]))
         if row["server"] == "granian" and len(sizes) > 1 and key in small["rows"]:

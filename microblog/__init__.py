@@ -6,6 +6,7 @@ from . import cli, config
 from .service import auth as auth_service
 from .web import bodies, cors, database, errors, head_limits, icons, openapi, reader_cache, request_limits
 from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
+from .web.site import register as site
 from .web.tokens import jwt
 
 
@@ -31,6 +32,7 @@ def create_app(test_config=None):
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
+    site.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
@@ -53,6 +55,13 @@ class NoCookieSessions(SessionInterface):
 # The API's responses are data (JSON, feeds), never pages: they may load nothing and never be
 # framed. Swagger UI's page has its own policy (openapi.DOCS_POLICY).
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The reading site's pages (web/site): no script at all (their JSON-LD is data, never run), the
+# site's own stylesheet and icon, images in posts from this origin or any https: one (authors
+# link them; they are content, not the site's assets), the search form sent here only;
+# connect-src 'self' only lets tools that audit a page from inside it (Lighthouse reads
+# robots.txt so) reach this origin: with no script allowed, the page itself fetches nothing.
+SITE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' https:; connect-src 'self'; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
@@ -62,6 +71,8 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 def _security_headers(response):
     if response.status_code == 204:
         del response.headers["Content-Type"]
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", SITE_POLICY)  # pages: the site's
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)  # a view's own policy (Swagger UI's) stays
     return response

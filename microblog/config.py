@@ -46,8 +46,9 @@ class Defaults:
     SITE_DESCRIPTION = None
     SITE_AUTHOR = None
     SITE_HOME_URL = None
-    SITE_LANGUAGE = "en"  # a BCP 47 tag: feeds' <language>, xml:lang and language
-    POST_LINK_TEMPLATE = None  # e.g. https://blog.example/posts/{slug}
+    SITE_LANGUAGE = "en"  # a BCP 47 tag: the pages' lang, feeds' <language>, xml:lang and language
+    SITEMAP_MAX_URLS = 50_000  # per sitemap file; past it /sitemap.xml is an index of files
+    POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
     JSON_SORT_KEYS = False
@@ -96,6 +97,7 @@ ENV_SETTINGS = {
     "SITE_AUTHOR": str,
     "SITE_HOME_URL": str,
     "SITE_LANGUAGE": str,
+    "SITEMAP_MAX_URLS": int,
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
     "ADMIN_PASSWORD": str,

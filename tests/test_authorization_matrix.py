@@ -13,7 +13,10 @@ from tests.helpers import assert_problem
 PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug/<slug>",
           "/api/v1/tags", "/api/v1/auth/login", "/feed.atom", "/feed.rss", "/feed.json",
           "/healthz", "/openapi.json", "/docs", "/docs/assets/<path:filename>",
-          "/static/<path:filename>", "/favicon.ico", "/favicon.svg"}
+          "/static/<path:filename>", "/favicon.ico", "/favicon.svg",
+          # the reading site (microblog/web/site)
+          "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
+          "/sitemap-<int:number>.xml", "/robots.txt"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 

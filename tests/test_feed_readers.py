@@ -34,7 +34,7 @@ def test_relative_links_and_images_are_absolute_in_every_feed(make_app, app, cli
         for relative, absolute in RESOLVED.items():
             assert f'"{absolute}"' in html, (kind, relative, html)
         # a fragment belongs to the post's own page; absolute URLs are left as they are
-        assert f'"https://blog.example/api/v1/posts/by-slug/{post["slug"]}#note"' in html, kind
+        assert f'"https://blog.example/posts/{post["slug"]}#note"' in html, kind
         assert '"https://x.example/a"' in html and '"mailto:a@x.example"' in html, kind
         assert 'href="/' not in html and 'src="img' not in html, kind
     # the API keeps the author's HTML as written

@@ -68,7 +68,8 @@ def test_xml_feeds_parse_with_public_entries_dates_and_absolute_links(client, si
     assert [entry.title for entry in feed.entries] == [
         "The second", "First post with bold & <script>x</script>"]
     newest, oldest = feed.entries
-    assert newest.link == f"http://localhost/api/v1/posts/by-slug/{second['slug']}"
+    assert newest.link == f"http://localhost/posts/{second['slug']}"  # the post's page, by default
+    assert client.get(newest.link).mimetype == "text/html"
     assert newest.id == f"http://localhost/api/v1/posts/{second['id']}"
     assert datetime(*newest.published_parsed[:6], tzinfo=timezone.utc) == datetime(2026, 3, 2, 10, tzinfo=timezone.utc)
     assert datetime(*oldest.published_parsed[:6], tzinfo=timezone.utc) == datetime(2026, 3, 1, 10, tzinfo=timezone.utc)

@@ -3,11 +3,14 @@
 Hypothesis builds random sites of visible, hidden, scheduled (past or future) and deleted posts
 with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
-word) of any other.
+word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
+each) and its sitemap are held to the same.
 """
+import re
 from collections import Counter
 
 import feedparser
+import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,7 +110,50 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     assert {e.id.rsplit("/", 1)[1] for e in feedparser.parse(atom.data).entries} == {str(i) for i in public_ids}
     texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
 
+    texts += site_pages(client, posts, public, counts)
+
     everything = "\n".join(texts)
     for post, marker in hidden_traces:
         assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
+        assert f"/posts/{post['slug']}\"" not in everything and f"/posts/{post['slug']}<" not in everything
         assert f"/api/v1/posts/{post['id']}<" not in everything and f"'id': {post['id']}," not in everything
+
+
+def every_site_page(client, url):
+    """The HTML of `url` and of every page after it ("Older posts"), and the slugs they list."""
+    texts, slugs = [], []
+    while url:
+        text = client.get(url).get_data(as_text=True)
+        document = lxml.html.fromstring(text)
+        texts.append(text)
+        slugs += [a.get("href").rsplit("/", 1)[1] for a in document.cssselect("article .meta a")]
+        older = document.cssselect('a[rel="next"]')
+        url = older[0].get("href") if older else None
+    return texts, slugs
+
+
+def site_pages(client, posts, public, counts):
+    """The site's pages show, link and count exactly the public posts; their HTML is returned."""
+    public_slugs = [p["slug"] for p in sorted(public, key=lambda p: (p["publish_at"] or p["created"], p["id"]),
+                                              reverse=True)]
+    texts, slugs = every_site_page(client, "/")
+    assert slugs == public_slugs
+    for spec, post, _ in posts:
+        response = client.get(f"/posts/{post['slug']}", headers={"Accept": "text/html"})
+        assert response.status_code == (200 if is_public(spec) else 410 if spec["deleted"] and spec["visible"]
+                                        and spec["schedule"] != "future" else 404)
+        texts.append(response.get_data(as_text=True))
+    for tag in TAGS:
+        tag_texts, tagged = every_site_page(client, f"/tags/{tag}")
+        assert set(tagged) == {p["slug"] for p in public if tag in p["tags"]}
+        texts += tag_texts
+    for word in WORDS:
+        found_texts, found = every_site_page(client, f"/search?q={word}")
+        assert set(found) == {p["slug"] for p in public if word in p["content"]}
+        texts += found_texts
+    tags_page = client.get("/tags").get_data(as_text=True)
+    shown = {name: int(count) for name, count in re.findall(r"#([a-z]+)</a> <span class=\"count\">(\d+)", tags_page)}
+    assert shown == dict(counts)
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert sorted(re.findall(r"/posts/([a-z0-9-]+)</loc>", sitemap)) == sorted(public_slugs)
+    return texts + [tags_page, sitemap]

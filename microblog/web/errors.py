@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
+from .site import error_pages
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="microblog"'
@@ -48,13 +49,19 @@ def problem_document(status, detail=None, errors=None):
 
 
 def problem_response(status, detail=None, errors=None, headers=()):
-    """A problem+json response; 401s carry the Bearer challenge."""
-    response = current_app.response_class(
-        json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
-    )
-    response.headers.extend(headers)
-    if status == 401 and "WWW-Authenticate" not in response.headers:
-        response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    """A problem+json response; 401s carry the Bearer challenge. On the site's paths a browser
+    gets the error as a page instead (site/error_pages.py), so those vary by Accept."""
+    if error_pages.wants_page():
+        response = error_pages.error_page(status, detail, headers)
+    else:
+        response = current_app.response_class(
+            json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
+        )
+        response.headers.extend(headers)
+        if status == 401 and "WWW-Authenticate" not in response.headers:
+            response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    if error_pages.is_site_path():
+        response.vary.add("Accept")
     return response
 
 

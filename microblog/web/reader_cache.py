@@ -12,7 +12,7 @@ from flask import current_app, g, request
 from ..data.models import utcnow
 from ..service import freshness
 
-KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link")  # the view's; hooks add the rest
+KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control")  # the view's; hooks add the rest
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 
 

@@ -56,7 +56,7 @@ def _site():
         description=config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
         author=config["SITE_AUTHOR"] or config["SITE_TITLE"],
         home_url=config["SITE_HOME_URL"] or base,
-        post_link_template=config["POST_LINK_TEMPLATE"] or base + "api/v1/posts/by-slug/{slug}",
+        post_link_template=config["POST_LINK_TEMPLATE"] or base + "posts/{slug}",  # the post's page
         post_id_template=base + "api/v1/posts/{id}",
     )
 

@@ -1,0 +1,23 @@
+"""What the sitemap lists: public posts read by ranges of id (the primary key), never by scanning."""
+from peewee import fn
+
+from .models import Post
+
+
+def highest_id():
+    """The highest post id in use (0 when there are none)."""
+    return Post.select(fn.MAX(Post.id)).scalar() or 0
+
+
+def _public_in(now, first_id, last_id):
+    return Post.select(Post.slug, Post.updated, Post.publication_time).where(
+        Post.id.between(first_id, last_id), Post.shown(), Post.publication_time <= now)
+
+
+def public_in_range(now, first_id, last_id):
+    """(slug, updated, publication_time) of the posts public at `now` with ids in [first_id, last_id], by id."""
+    return list(_public_in(now, first_id, last_id).order_by(Post.id).tuples())
+
+
+def any_public_in_range(now, first_id, last_id):
+    return _public_in(now, first_id, last_id).exists()

@@ -1,0 +1,36 @@
+"""The site's own assets (its stylesheet and icon), each served under a name holding a hash of
+its content: a changed file gets a new URL, so browsers may keep each version for a year."""
+import hashlib
+import mimetypes
+import os
+
+from flask import abort, current_app
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+FILES = {"site.css": "site/site.css", "favicon.svg": "favicon.svg"}  # name → path in static/; the
+# icon is the one /favicon.svg serves (scripts/favicon.py draws it)
+
+
+class Assets:
+    """The files read once at start-up: hashed name → (content, media type)."""
+
+    def __init__(self, folder):
+        self.names, self.files = {}, {}
+        for filename, path in FILES.items():
+            with open(os.path.join(folder, path), "rb") as handle:
+                content = handle.read()
+            stem, extension = os.path.splitext(filename)
+            hashed = f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}{extension}"
+            self.names[filename] = hashed
+            self.files[hashed] = content, mimetypes.guess_type(filename)[0]
+
+
+def serve(name):
+    """An asset by its hashed name; an old or unknown name is a 404."""
+    found = current_app.extensions["site_assets"].files.get(name)
+    if found is None:
+        abort(404)
+    content, media_type = found
+    response = current_app.response_class(content, mimetype=media_type)
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response

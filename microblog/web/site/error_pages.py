@@ -1,0 +1,31 @@
+"""Errors for people: on the site's paths a browser (asking for text/html first) gets a small
+HTML page with the error's status; the API's paths, and every other client, keep problem+json."""
+from http import HTTPStatus
+
+from flask import current_app, render_template, request
+
+from . import meta
+
+API_PATHS = ("/api/", "/feed.", "/openapi.json", "/docs", "/healthz")
+PROBLEM_FIRST = ["application/problem+json", "application/json", "text/html"]
+HEADINGS = {404: "Page not found", 410: "This post has been deleted"}
+
+
+def is_site_path():
+    """Every path but the API's (unknown paths included) belongs to the site."""
+    return not request.path.startswith(API_PATHS)
+
+
+def wants_page():
+    """A site path, asked for by a client that puts text/html before any JSON."""
+    return is_site_path() and request.accept_mimetypes.best_match(PROBLEM_FIRST) == "text/html"
+
+
+def error_page(status, detail, headers=()):
+    """The HTML page of an error: its status, a heading, what went wrong, a way back."""
+    heading = HEADINGS.get(status, HTTPStatus(status).phrase)
+    body = render_template("site/error.html", status=status, heading=heading, detail=detail,
+                           feeds=meta.feeds())
+    response = current_app.response_class(body, status=status, mimetype="text/html")
+    response.headers.extend(headers)
+    return response

@@ -1,0 +1,95 @@
+"""What every page says about the site and itself: names, absolute URLs, feeds, social cards."""
+import re
+from datetime import timezone
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
+
+from ...service.content import plain_text
+from ...service.feeds import entry_title, modified, published
+
+DESCRIPTION_LENGTH = 160  # what search results and link previews show of a description
+_SPACE = re.compile(r"\s+")
+FEEDS = (("/feed.atom", "application/atom+xml", "Atom"), ("/feed.rss", "application/rss+xml", "RSS"),
+         ("/feed.json", "application/feed+json", "JSON Feed"))
+
+
+def base_url():
+    """The site's public root without its trailing slash: PUBLIC_BASE_URL, or the request's host."""
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
+
+def absolute(endpoint, **values):
+    """The absolute URL of a page, on the public root."""
+    return base_url() + url_for(endpoint, **values)
+
+
+def site():
+    """The site as the pages name it (read from the configuration once, at start-up)."""
+    return current_app.extensions["site"]
+
+
+def site_facts(config):
+    """The site as the pages name it: the settings the feeds use, and the language."""
+    return {
+        "title": config["SITE_TITLE"],
+        "description": config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
+        "author": config["SITE_AUTHOR"] or config["SITE_TITLE"],
+        "lang": config["SITE_LANGUAGE"],
+    }
+
+
+def feeds(tag=None):
+    """The alternate links to the feeds: the site's, or a tag's own."""
+    label = site()["title"] + (f" — {tag}" if tag else "")
+    query = f"?{urlencode({'tag': tag})}" if tag else ""
+    return [{"href": request.script_root + path + query, "type": media_type, "title": f"{label} ({kind})"}
+            for path, media_type, kind in FEEDS]
+
+
+def excerpt(html, length=DESCRIPTION_LENGTH):
+    """The start of an HTML fragment's text, cut at a word, for descriptions."""
+    text = _SPACE.sub(" ", plain_text(html)).strip()
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def rfc3339(moment):
+    """A time (aware, or naive UTC as stored) as RFC 3339 in UTC, to the second."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def post_facts(post):
+    """A post's title, description, dates and canonical URL, as the page and its cards use them."""
+    return {
+        "title": entry_title(post),
+        "description": excerpt(post.content_html) or entry_title(post),
+        "published": rfc3339(published(post)),
+        "modified": rfc3339(modified(post)),
+        "edited": rfc3339(post.edited) if post.edited else None,
+        "url": base_url() + request.script_root + "/posts/" + post.slug,
+    }
+
+
+def blog_posting(post, facts):
+    """schema.org BlogPosting JSON-LD for a post's page."""
+    about = site()
+    return {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": facts["title"],
+        "description": facts["description"],
+        "datePublished": facts["published"],
+        "dateModified": facts["modified"],
+        "url": facts["url"],
+        "mainEntityOfPage": facts["url"],
+        "inLanguage": about["lang"],
+        "keywords": post.tags,
+        "author": {"@type": "Person", "name": about["author"]},
+        "publisher": {"@type": "Organization", "name": about["title"]},
+        "isPartOf": {"@type": "Blog", "name": about["title"], "url": base_url() + "/"},
+    }

@@ -1,0 +1,24 @@
+"""Puts the reading site into the app: its pages, the sitemap, its assets and template globals."""
+import os
+
+from flask import current_app, request
+
+from . import sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
+from .assets import Assets
+from .meta import site, site_facts
+
+
+def init_app(app):
+    """Register the pages, read the hashed assets once, give templates the site's facts."""
+    app.extensions["site_assets"] = Assets(os.path.join(app.root_path, "web", "static"))
+    app.register_blueprint(views.bp)
+    app.extensions["site"] = site_facts(app.config)
+    app.context_processor(template_context)
+
+
+def template_context():
+    """What every page's template uses: the site's facts, the path the app is mounted at, the
+    assets' current URLs."""
+    root = request.script_root
+    names = current_app.extensions["site_assets"].names
+    return {"site": site(), "root": root, "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}

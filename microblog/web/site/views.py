@@ -1,0 +1,106 @@
+"""The reading site: HTML pages of the public posts, rendered on the server (no script)."""
+from flask import Blueprint, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from werkzeug.exceptions import BadRequest, NotFound
+
+from ...service import posts
+from ...service.fields import TAG_RE, Text
+from .. import reader_cache
+from ..api import public_caching
+from ..pagination import decode_cursor, encode_cursor
+from . import assets, meta
+
+PAGE_SIZE = 20  # the API's default page
+MAX_QUERY_LENGTH = 200  # as the API's `q`
+bp = Blueprint("site", __name__)
+_search_text = Text()
+
+
+@bp.after_request
+def caching(response):
+    """The API's caching for pages (strong ETag, 304, public max-age); assets keep theirs."""
+    if response.headers.get("Cache-Control") == assets.IMMUTABLE:
+        response.add_etag()
+        return response.make_conditional(request)
+    return public_caching(response)
+
+
+reader_cache.install(bp)  # after `caching`, so that it keeps the view's own answer
+
+@bp.route("/")
+def home():
+    page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after()))
+    return _list_page("site/home.html", page, "site.home")
+
+
+@bp.route("/posts/<slug>")
+def post(slug):
+    found = posts.get_public_by_slug(slug)
+    facts = meta.post_facts(found)
+    return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
+                           canonical=facts["url"], feeds=meta.feeds())
+
+
+@bp.route("/tags")
+def tags():
+    return render_template("site/tags.html", tags=posts.public_tags(), canonical=meta.absolute("site.tags"),
+                           feeds=meta.feeds())
+
+
+@bp.route("/tags/<tag>")
+def tag(tag):
+    if tag != tag.lower() and TAG_RE.fullmatch(tag.lower()):
+        cursor = request.args.get("cursor")
+        return redirect(url_for("site.tag", tag=tag.lower(), **({"cursor": cursor} if cursor else {})), 301)
+    if not TAG_RE.fullmatch(tag):
+        raise NotFound("No tag has this name.")
+    page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(), tag=tag))
+    return _list_page("site/tag.html", page, "site.tag", tag=tag)
+
+
+@bp.route("/search")
+def search():
+    query = _query()
+    if query is None:
+        return render_template("site/search.html", query="", page=None, canonical=meta.absolute("site.search"),
+                               feeds=meta.feeds())
+    page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(searching=True), q=query))
+    return _list_page("site/search.html", page, "site.search", q=query)
+
+
+@bp.route("/assets/<name>")
+def asset(name):
+    return assets.serve(name)
+
+
+def _list_page(template, page, endpoint, **values):
+    """A page of posts with its canonical URL (its cursor included), the link to the next page
+    and, past the first, to the newest."""
+    cursor = request.args.get("cursor")
+    here = {**values, "cursor": cursor} if cursor else values
+    older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
+    newest = url_for(endpoint, **values) if cursor else None
+    return render_template(template, page=page, older=older, newest=newest,
+                           canonical=meta.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+
+
+def _after(searching=False):
+    """The sort key in `?cursor=` (None without one); a cursor that is not one is a 400."""
+    cursor = request.args.get("cursor")
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(cursor, searching)
+    except ValueError:
+        raise BadRequest("This link to older posts is not valid; start again from the newest.") from None
+
+
+def _query():
+    """The search text of `?q=` (None when empty); too long or with control characters is a 400."""
+    try:
+        query = _search_text.deserialize(request.args.get("q", ""))
+    except ValidationError:
+        raise BadRequest("The search text has characters that cannot be searched.") from None
+    if len(query) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"The search text is longer than {MAX_QUERY_LENGTH} characters.")
+    return query or None

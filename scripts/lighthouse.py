@@ -1,0 +1,95 @@
+"""`make lighthouse`: Lighthouse's scores for the reading site's home and post pages.
+
+Starts microblog under granian on a new SQLite database, publishes a small blog through the API,
+then runs Lighthouse (npm, pinned in package.json) against Debian's chromium (CHROME_PATH) with
+its default mobile settings. Prints the four scores of each page, writes Lighthouse's reports to
+build/lighthouse/, and exits non-zero unless accessibility, best practices and SEO are 100 and
+performance at least 95.
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import requests
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import harness  # noqa: E402
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+REPORTS = ROOT / "build" / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+REQUIRED = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
+
+
+def seed(url, posts=25):
+    """A blog as a reader finds it: `posts` public posts (every third titled, tagged, with
+    Markdown) and one hidden draft. Returns the public posts as the admin API made them."""
+    login = {"username": harness.ADMIN[0], "password": harness.ADMIN[1]}
+    token = requests.post(f"{url}/api/v1/auth/login", json=login, timeout=30).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    made = []
+    for n in range(posts):
+        body = {"content": f"Post number {n}: a walk by the **river**, with `code` and a [link](https://example.com/{n}).\n\n"
+                           "> A quote, and a list:\n\n- one\n- two\n",
+                "publish_at": f"2026-01-01T10:{n:02d}:00Z", "tags": ["walks", "rivers"] if n % 2 else ["notes"]}
+        if n % 3 == 0:
+            body["title"] = f"Walk {n} <by the water>"
+        response = requests.post(f"{url}/api/v1/admin/posts", json=body, headers=headers, timeout=30)
+        response.raise_for_status()
+        made.append(response.json())
+    hidden = {"content": "A draft nobody may read", "visible": False}
+    requests.post(f"{url}/api/v1/admin/posts", json=hidden, headers=headers, timeout=30).raise_for_status()
+    return made
+
+
+def scores(url, name):
+    """Lighthouse's scores (0-100) for one page; its JSON report is kept in build/lighthouse/."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    report = REPORTS / f"{name}.json"
+    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH") or shutil.which("chromium")}
+    subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+                    f"--only-categories={','.join(CATEGORIES)}",
+                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
+                   env=env, check=True, timeout=300)
+    categories = json.loads(report.read_text())["categories"]
+    return {key: round(categories[key]["score"] * 100) for key in CATEGORIES}
+
+
+def failures(found):
+    """The scores below what is required, as `page category score`."""
+    return [f"{page} {key} {score}" for page, result in found.items()
+            for key, score in result.items() if score < REQUIRED[key]]
+
+
+def measure():
+    """Serve a fresh blog and score its home page and a post's page."""
+    env = harness.server_env(harness.database_url())
+    harness.init_db(env)
+    server = harness.server(env, 1, "granian").start()
+    try:
+        posts = seed(server.url)
+        pages = {"home": server.url + "/", "post": f"{server.url}/posts/{posts[21]['slug']}"}
+        return {name: scores(url, name) for name, url in pages.items()}
+    finally:
+        server.stop()
+
+
+def main():
+    found = measure()
+    print(f"{'page':6}" + "".join(f"{key:>16}" for key in CATEGORIES))
+    for page, result in found.items():
+        print(f"{page:6}" + "".join(f"{result[key]:16d}" for key in CATEGORIES))
+    print(f"reports: {REPORTS.relative_to(ROOT)}/")
+    missed = failures(found)
+    if missed:
+        sys.exit("below the required scores: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
