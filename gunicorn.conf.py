@@ -10,6 +10,7 @@ here. The server sends `Server: gunicorn` without a version.
 """
 import multiprocessing
 import os
+import sys
 
 from microblog.web import head_limits
 
@@ -43,3 +44,17 @@ forwarded_allow_ips = os.environ.get("MICROBLOG_FORWARDED_ALLOW_IPS", "127.0.0.1
 
 accesslog = "-"
 errorlog = "-"
+
+
+def on_starting(server):
+    """Check the configuration once, in the master, before any worker boots: an error is one
+    line and gunicorn stops (several workers failing to boot at once can make gunicorn's own
+    main loop log a traceback)."""
+    from microblog import create_app
+    from microblog.config import ConfigurationError
+
+    try:
+        create_app()
+    except ConfigurationError as exc:
+        print(f"microblog: configuration error: {exc.message}", file=sys.stderr)
+        sys.exit(1)

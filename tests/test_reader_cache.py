@@ -139,3 +139,21 @@ def test_every_worker_of_every_host_sees_a_change_at_once(live_server):
             assert requests.get(second.url + urls[1], headers={"If-None-Match": etag}, timeout=10).status_code == 404
             assert "apple pie" not in requests.get(second.url + "/feed.atom", timeout=10).text
             assert requests.get(second.url + "/api/v1/tags", timeout=10).json() == {"items": []}
+
+
+def test_a_failed_if_match_is_not_publicly_cacheable(client, auth):
+    """werkzeug answers a GET whose If-Match fails with 412: no shared cache may keep that."""
+    auth.create_post(content="apple pie")
+    for path in ("/feed.atom", "/api/v1/posts", "/"):
+        response = client.get(path, headers={"If-Match": '"other"', "If-None-Match": '"x"'})
+        assert response.status_code == 412 and response.headers["Cache-Control"] == "no-cache", path
+    stylesheet = client.get("/").get_data(as_text=True).split('href="/assets/site.')[1].split('"')[0]
+    response = client.get(f"/assets/site.{stylesheet}", headers={"If-Match": '"other"'})
+    assert response.status_code == 412 and response.headers["Cache-Control"] == "no-cache"
+
+
+def test_an_answer_from_the_cache_says_its_age(client, auth):
+    post = auth.create_post(content="apple pie")
+    assert "Age" not in client.get(f"/api/v1/posts/{post['id']}").headers
+    time.sleep(1.05)
+    assert int(client.get(f"/api/v1/posts/{post['id']}").headers["Age"]) >= 1

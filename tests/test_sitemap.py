@@ -98,3 +98,17 @@ def test_robots_txt_names_the_sitemap(client):
     assert response.mimetype == "text/plain"
     assert response.get_data(as_text=True).splitlines() == [
         "User-agent: *", "Disallow: /api/", "", "Sitemap: http://localhost/sitemap.xml"]
+
+
+def test_the_sitemap_shows_nothing_of_posts_that_are_not_public(make_app, app, client, auth):
+    """Its shape (one file or an index, which parts exist) and its 404s follow the public posts'
+    ids only: a hidden post with a high id changes nothing a reader can see."""
+    split = make_app(SITEMAP_MAX_URLS=3).test_client()
+    public = [auth.create_post(content=f"post {n}") for n in range(2)]  # ids 1 and 2: one file
+    before = {path: (r.status_code, r.get_data()) for path in ("/sitemap.xml", "/sitemap-2.xml", "/sitemap-3.xml")
+              for r in [split.get(path)]}
+    for _ in range(5):  # ids 3 to 7, none public
+        auth.create_post(content="hidden", visible=False)
+    after = {path: (r.status_code, r.get_data()) for path in before for r in [split.get(path)]}
+    assert after == before
+    assert max(p["id"] for p in public) < 3  # the file of ids 0-2 holds them, as the test assumes

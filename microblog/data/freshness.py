@@ -1,9 +1,13 @@
 """What dates a reader's view of the site: the change feed's newest entry, and the next
 scheduled post to come due. Both read through prepared queries: they run on every public read."""
+from peewee import fn
+
 from .models import Change, Post
 from .prepared import PreparedQuery
 
-_last_change = PreparedQuery(lambda: Change.select(Change.seq, Change.at).order_by(Change.seq.desc()).limit(1).tuples())
+# by the highest seq, a lookup of the primary key (ORDER BY seq DESC LIMIT 1 is a SCAN to SQLite)
+_last_change = PreparedQuery(lambda: Change.select(Change.seq, Change.at)
+                             .where(Change.seq == Change.select(fn.MAX(Change.seq))).tuples())
 _next_due = PreparedQuery(lambda now: Post.select(Post.publication_time)
                           .where(Post.shown(), Post.publication_time > now)
                           .order_by(Post.publication_time).limit(1).tuples(), now=Post.publication_time)

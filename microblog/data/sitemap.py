@@ -4,9 +4,10 @@ from peewee import fn
 from .models import Post
 
 
-def highest_id():
-    """The highest post id in use (0 when there are none)."""
-    return Post.select(fn.MAX(Post.id)).scalar() or 0
+def highest_public_id(now):
+    """The highest id of a post public at `now` (0 when there is none): other posts' ids are
+    nobody's business, not even as the sitemap's shape."""
+    return Post.select(fn.MAX(Post.id)).where(Post.shown(), Post.publication_time <= now).scalar() or 0
 
 
 def _public_in(now, first_id, last_id):

@@ -21,16 +21,16 @@ class Entry:
     modified: datetime  # the last change readers saw: an edit, or the publication if later
 
 
-def chunk_count(size=MAX_URLS):
-    """How many chunks the ids in use span (at least one: the home page's)."""
-    return sitemap.highest_id() // size + 1
+def chunk_count(size=MAX_URLS, now=None):
+    """How many chunks the public posts' ids span (at least one: the home page's)."""
+    return sitemap.highest_public_id(now or utcnow()) // size + 1
 
 
 def chunks_with_posts(size=MAX_URLS, now=None):
     """The chunk numbers worth listing in an index: the first (it has the home page) and
     every other holding at least one public post."""
     now = now or utcnow()
-    return [1] + [k for k in range(2, chunk_count(size) + 1)
+    return [1] + [k for k in range(2, chunk_count(size, now) + 1)
                   if sitemap.any_public_in_range(now, (k - 1) * size, k * size - 1)]
 
 

@@ -14,11 +14,13 @@ from ..service import freshness
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control")  # the view's; hooks add the rest
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
+ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 
 
 @dataclass(frozen=True)
 class Entry:
     version: tuple | None
+    built: datetime
     fresh_until: datetime
     body: bytes
     headers: tuple
@@ -73,9 +75,12 @@ def _answer_from_cache():
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
     entry = cache.get(_url_key())
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now):
+        g.reader_fresh_until = _fresh_until(g.reader_now)  # here, where a database error is a 503
         return None
     g.reader_cache_hit = True
-    return current_app.response_class(entry.body, headers=entry.headers)
+    response = current_app.response_class(entry.body, headers=entry.headers)
+    response.headers["Age"] = str(int((g.reader_now - entry.built).total_seconds()))  # for caches downstream
+    return response
 
 
 def _keep(response):
@@ -86,8 +91,9 @@ def _keep(response):
     body = response.get_data()
     headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     key = _url_key()
+    cost = len(body) + sum(map(len, key)) + sum(len(name) + len(value) for name, value in headers) + ENTRY_OVERHEAD
     current_app.extensions["reader_cache"].put(key, Entry(
-        g.reader_version, _fresh_until(g.reader_now), body, headers, cost=len(body) + sum(map(len, key)) + 200))
+        g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, cost))
     return response
 
 
@@ -96,7 +102,8 @@ def _url_key():
     follow them; one host's answer is never another's), read from the WSGI environ as the
     trusted proxies left it: cheaper than request.url, which quotes and joins it."""
     environ = request.environ
-    return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""), environ.get("SCRIPT_NAME", ""),
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+    return (environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
 
 

@@ -4,7 +4,9 @@ import hashlib
 import mimetypes
 import os
 
-from flask import abort, current_app
+from flask import Blueprint, abort, current_app
+
+from ..api import cached_as
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FILES = {"site.css": "site/site.css", "favicon.svg": "favicon.svg"}  # name → path in static/; the
@@ -25,12 +27,19 @@ class Assets:
             self.files[hashed] = content, mimetypes.guess_type(filename)[0]
 
 
-def serve(name):
+bp = Blueprint("site_assets", __name__)  # apart from the pages: no reader cache, no database
+
+
+@bp.after_request
+def cached_for_a_year(response):
+    return cached_as(response, IMMUTABLE)
+
+
+@bp.route("/assets/<name>")
+def asset(name):
     """An asset by its hashed name; an old or unknown name is a 404."""
     found = current_app.extensions["site_assets"].files.get(name)
     if found is None:
         abort(404)
     content, media_type = found
-    response = current_app.response_class(content, mimetype=media_type)
-    response.headers["Cache-Control"] = IMMUTABLE
-    return response
+    return current_app.response_class(content, mimetype=media_type)

@@ -3,15 +3,15 @@ import os
 
 from flask import current_app, request
 
-from . import sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
-from .assets import Assets
+from . import assets, sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
 from .meta import site, site_facts
 
 
 def init_app(app):
     """Register the pages, read the hashed assets once, give templates the site's facts."""
-    app.extensions["site_assets"] = Assets(os.path.join(app.root_path, "web", "static"))
+    app.extensions["site_assets"] = assets.Assets(os.path.join(app.root_path, "web", "static"))
     app.register_blueprint(views.bp)
+    app.register_blueprint(assets.bp)
     app.extensions["site"] = site_facts(app.config)
     app.context_processor(template_context)
 

@@ -31,7 +31,7 @@ def sitemap_part(number):
         raise NotFound("The sitemap has no such part.")
     entries = sitemap.chunk(number, _size())
     if number > 1 and not entries:
-        raise NotFound("This part of the sitemap lists no public post.")
+        raise NotFound("The sitemap has no such part.")
     return _urlset(number, entries)
 
 

@@ -8,7 +8,7 @@ from ...service.fields import TAG_RE, Text
 from .. import reader_cache
 from ..api import public_caching
 from ..pagination import decode_cursor, encode_cursor
-from . import assets, meta
+from . import meta
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
@@ -16,16 +16,8 @@ bp = Blueprint("site", __name__)
 _search_text = Text()
 
 
-@bp.after_request
-def caching(response):
-    """The API's caching for pages (strong ETag, 304, public max-age); assets keep theirs."""
-    if response.headers.get("Cache-Control") == assets.IMMUTABLE:
-        response.add_etag()
-        return response.make_conditional(request)
-    return public_caching(response)
-
-
-reader_cache.install(bp)  # after `caching`, so that it keeps the view's own answer
+bp.after_request(public_caching)  # the API's caching for pages: strong ETag, 304, public max-age
+reader_cache.install(bp)  # after public_caching, so that it keeps the view's own answer
 
 @bp.route("/")
 def home():
@@ -66,11 +58,6 @@ def search():
                                feeds=meta.feeds())
     page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(searching=True), q=query))
     return _list_page("site/search.html", page, "site.search", q=query)
-
-
-@bp.route("/assets/<name>")
-def asset(name):
-    return assets.serve(name)
 
 
 def _list_page(template, page, endpoint, **values):
