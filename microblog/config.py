@@ -34,7 +34,7 @@ class Defaults:
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
-    READER_CACHE_BYTES = 16 * 1024 * 1024  # per worker process; 0 turns the cache off
+    READER_CACHE_BYTES = 8 * 1024 * 1024  # per worker process; 0 turns the cache off
     CORS_ORIGINS = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"

@@ -157,3 +157,18 @@ def test_an_answer_from_the_cache_says_its_age(client, auth):
     assert "Age" not in client.get(f"/api/v1/posts/{post['id']}").headers
     time.sleep(1.05)
     assert int(client.get(f"/api/v1/posts/{post['id']}").headers["Age"]) >= 1
+
+
+def test_a_revalidation_answered_from_the_cache_is_a_proper_304(make_app, client, auth):
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie")
+    url = f"/api/v1/posts/{post['id']}"
+    etag = client.get(url).headers["ETag"]
+    client.get(url)  # now cached
+    for validator in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        cached, fresh = (c.get(url, headers={"If-None-Match": validator}) for c in (client, uncached))
+        assert cached.status_code == fresh.status_code == 304, validator
+        assert cached.data == b"" and cached.headers["ETag"] == etag
+        assert cached.headers["Cache-Control"] == fresh.headers["Cache-Control"]
+        assert cached.headers.get("Last-Modified") == fresh.headers.get("Last-Modified"), (cached.headers, fresh.headers)
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, request
+from werkzeug.http import parse_etags, unquote_etag
 
 from ..data.models import utcnow
 from ..service import freshness
@@ -78,9 +79,23 @@ def _answer_from_cache():
         g.reader_fresh_until = _fresh_until(g.reader_now)  # here, where a database error is a 503
         return None
     g.reader_cache_hit = True
-    response = current_app.response_class(entry.body, headers=entry.headers)
+    if _not_modified(entry):  # a revalidation: 304 with the validators, nothing else to do
+        response = current_app.response_class(status=304, headers=[
+            (name, value) for name, value in entry.headers if name != "Content-Type"])
+    else:
+        response = current_app.response_class(entry.body, headers=entry.headers)
     response.headers["Age"] = str(int((g.reader_now - entry.built).total_seconds()))  # for caches downstream
     return response
+
+
+def _not_modified(entry):
+    """The request's only validator is an If-None-Match that names the entry's ETag (compared
+    weakly, as RFC 9110 says for If-None-Match); anything else takes the general path."""
+    matches = request.headers.get("If-None-Match")
+    if not matches or "If-Match" in request.headers or "If-Unmodified-Since" in request.headers:
+        return False
+    etag = dict(entry.headers).get("ETag")
+    return etag is not None and parse_etags(matches).contains_weak(unquote_etag(etag)[0])
 
 
 def _keep(response):
