@@ -67,9 +67,10 @@ def failures(found):
             for key, score in result.items() if score < REQUIRED[key]]
 
 
-def measure():
-    """Serve a fresh blog and score its home page and a post's page."""
-    env = harness.server_env(harness.database_url())
+def measure(database_url=None):
+    """Serve a fresh blog (on `database_url`, else a new SQLite file or TEST_DATABASE_URL) and
+    score its home page and a post's page."""
+    env = harness.server_env(database_url or harness.database_url())
     harness.init_db(env)
     server = harness.server(env, 1, "granian").start()
     try:

@@ -146,9 +146,9 @@ def test_axe_finds_no_accessibility_violation_on_any_kind_of_page(site, browser)
     assert any(v.startswith("image-alt") for v in page.evaluate(run_axe))
 
 
-def test_lighthouse_scores_the_home_and_post_pages_100_and_performance_at_least_95():
+def test_lighthouse_scores_the_home_and_post_pages_100_and_performance_at_least_95(database_url):
     if not lighthouse.LIGHTHOUSE.exists():
         pytest.fail(f"{lighthouse.LIGHTHOUSE} is missing: run `npm ci` (make does)")
-    found = lighthouse.measure()
+    found = lighthouse.measure(database_url)  # the fixture's database, emptied after the test
     assert set(found) == {"home", "post"}
     assert lighthouse.failures(found) == [], found
