@@ -100,8 +100,7 @@ class Blueprint(flask_smorest.Blueprint):
     def caching_publicly(self):
         """Public reads: public_caching on every response, answers kept in the reader cache,
         and 304 and ETag documented."""
-        self.after_request(public_caching)
-        reader_cache.install(self)
+        serve_publicly(self)
         self.success_headers = {"ETag": http_doc.ETAG}
         self.revalidated = True
 
@@ -157,6 +156,14 @@ def private_no_store(response):
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Authorization")
     return response
+
+
+def serve_publicly(blueprint):
+    """public_caching on every answer of the blueprint, and its GETs from the reader cache,
+    installed after it so that the cache keeps the view's own answer (the API's public
+    blueprints and the reading site's pages)."""
+    blueprint.after_request(public_caching)
+    reader_cache.install(blueprint)
 
 
 def public_caching(response):

@@ -5,8 +5,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
-from .. import reader_cache
-from ..api import public_caching
+from ..api import serve_publicly
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
@@ -16,8 +15,7 @@ bp = Blueprint("site", __name__)
 _search_text = Text()
 
 
-bp.after_request(public_caching)  # the API's caching for pages: strong ETag, 304, public max-age
-reader_cache.install(bp)  # after public_caching, so that it keeps the view's own answer
+serve_publicly(bp)  # the API's caching for pages: strong ETag, 304, public max-age, the reader cache
 
 @bp.route("/")
 def home():
