@@ -5,6 +5,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
+from .. import urls
 from ..api import serve_publicly
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
@@ -33,7 +34,7 @@ def post(slug):
 
 @bp.route("/tags")
 def tags():
-    return render_template("site/tags.html", tags=posts.public_tags(), canonical=meta.absolute("site.tags"),
+    return render_template("site/tags.html", tags=posts.public_tags(), canonical=urls.absolute("site.tags"),
                            feeds=meta.feeds())
 
 
@@ -52,7 +53,7 @@ def tag(tag):
 def search():
     query = _query()
     if query is None:
-        return render_template("site/search.html", query="", page=None, canonical=meta.absolute("site.search"),
+        return render_template("site/search.html", query="", page=None, canonical=urls.absolute("site.search"),
                                feeds=meta.feeds())
     page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(searching=True), q=query))
     return _list_page("site/search.html", page, "site.search", q=query)
@@ -66,7 +67,7 @@ def _list_page(template, page, endpoint, **values):
     older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
     newest = url_for(endpoint, **values) if cursor else None
     return render_template(template, page=page, older=older, newest=newest,
-                           canonical=meta.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+                           canonical=urls.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
 
 
 def _after(searching=False):
