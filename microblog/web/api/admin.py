@@ -5,11 +5,12 @@ from flask import current_app, json, request
 from werkzeug.http import quote_etag
 
 from ...service import history, idempotency, posts
-from .. import schemas, urls
+from .. import routes, schemas, urls
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 ADMIN_POST = schemas.AdminPost()
 
 

@@ -4,11 +4,11 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
-from .. import schemas, urls
+from .. import routes, schemas, urls
 from . import Blueprint
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
-blp.caching_publicly()
+routes.declare(blp, routes.API, routes.PUBLIC, paths=["/feed."])
 
 FEED_SIZE = 50
 ATOM = "application/atom+xml"

@@ -5,18 +5,16 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
-from .. import urls
-from ..api import serve_publicly
+from .. import routes, urls
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
 bp = Blueprint("site", __name__)
+routes.declare(bp, routes.SITE, routes.PUBLIC)  # the API's caching: strong ETag, 304, public max-age, the reader cache
 _search_text = Text()
 
-
-serve_publicly(bp)  # the API's caching for pages: strong ETag, 304, public max-age, the reader cache
 
 @bp.route("/")
 def home():
