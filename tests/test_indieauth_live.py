@@ -22,7 +22,7 @@ def code_for(session, metadata):
     params = {"response_type": "code", "client_id": APP, "redirect_uri": CALLBACK, "state": "s",
               "code_challenge": challenge, "code_challenge_method": "S256", "scope": "create"}
     page = session.get(metadata["authorization_endpoint"] + "?" + urlencode(params))
-    action, fields = fill_form(page.url, page.text, dict(zip(("username", "password"), harness.ADMIN)), "approve")
+    action, fields = fill_form(page.url, page.text, dict(zip(("username", "password"), harness.ADMIN, strict=True)), "approve")
     answer = session.post(action, data=fields, allow_redirects=False)
     assert answer.status_code == 302, answer.text
     return verifier, query(answer.headers["Location"])["code"]
@@ -41,7 +41,7 @@ def test_parallel_redemptions_of_one_code_give_exactly_one_token(live_server):
     for _ in range(3):
         verifier, code = code_for(session, metadata)
         with ThreadPoolExecutor(12) as pool:
-            answers = list(pool.map(lambda _: redeem(metadata, code, verifier), range(12)))
+            answers = list(pool.map(redeem, [metadata] * 12, [code] * 12, [verifier] * 12))
         assert sorted(a.status_code for a in answers) == [200] + [400] * 11
         assert all(a.json()["error"] == "invalid_grant" for a in answers if a.status_code == 400)
 
