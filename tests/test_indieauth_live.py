@@ -1,5 +1,7 @@
 """IndieAuth on real servers sharing one database: a code redeemed by many requests at once
 gives one token, and a token revoked on one host is refused by every worker of another."""
+import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
@@ -64,3 +66,22 @@ def test_a_token_revoked_on_one_host_is_refused_on_another(live_server):
             assert facts == {"active": False}
     finally:
         other.stop()
+
+
+def test_serve_warns_when_the_fetcher_may_reach_loopback(database_url):
+    env = harness.server_env(database_url, OUTBOUND_ALLOW_LOOPBACK="true")
+    harness.init_db(env)
+    port = harness.free_port()
+    process = subprocess.Popen([f"{harness.BIN}/microblog", "serve", "--port", str(port), "--workers", "1"],
+                               env=env, cwd=harness.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+    finally:
+        process.terminate()
+        _out, errors = process.communicate(timeout=40)
+    assert "OUTBOUND_ALLOW_LOOPBACK is on" in errors
