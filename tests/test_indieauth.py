@@ -424,6 +424,7 @@ def test_the_admin_mints_lists_and_revokes_app_tokens(client, auth):
     assert created.status_code == 201
     body = created.get_json()
     assert body["token_type"] == "Bearer" and len(body["access_token"]) >= 43 and body["scope"] == "create media"
+    assert body["last_used"] is None and body["expires_in"] == 365 * 24 * 3600 and body["client_id"] == "https://ia.net/writer"
     listed = client.get("/api/v1/admin/tokens", headers=auth.headers)
     assert listed.headers["Cache-Control"] == "no-store"
     [item] = listed.get_json()["items"]
