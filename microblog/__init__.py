@@ -24,7 +24,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
-    app.before_request(head_limits.check_request_head)
+    head_limits.init_app(app)
     database.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
