@@ -15,6 +15,7 @@ from . import http_doc
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 PRIVATE_PATHS = ("/api/v1/admin/", "/api/v1/auth/")
+REPEATED = "Give this parameter once."
 CONDITIONAL_HEADERS = {"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
 
 
@@ -46,7 +47,7 @@ class StrictParser(FlaskParser):
         if location in ("query", "querystring"):
             repeated = {name for name in req.args if len(req.args.getlist(name)) > 1}
             if repeated:
-                raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+                raise ValidationError({name: [REPEATED] for name in repeated})
         return location_data
 
 
@@ -173,13 +174,15 @@ def public_caching(response):
 
 def cached_as(response, cache_control):
     """A strong ETag on a 200, a 304 (or 412) on the request's validators, and `cache_control`
-    on a 200 or 304: any other answer, a failed If-Match's 412 included, is no-cache."""
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
+    on a GET's or HEAD's 200 or 304: any other answer, a failed If-Match's 412 or an OPTIONS
+    included, is no-cache."""
+    reading = request.method in ("GET", "HEAD")
+    if reading and response.status_code == 200:
         response.add_etag()
         if any(name in request.headers for name in CONDITIONAL_HEADERS):
             response.make_conditional(request)
             # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends
             # its own, so the app's would be a second one.
             del response.headers["Date"]
-    response.headers["Cache-Control"] = cache_control if response.status_code in (200, 304) else "no-cache"
+    response.headers["Cache-Control"] = cache_control if reading and response.status_code in (200, 304) else "no-cache"
     return response

@@ -1,11 +1,12 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
-from ..api import serve_publicly
+from ..api import REPEATED, serve_publicly
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
@@ -16,6 +17,16 @@ _search_text = Text()
 
 
 serve_publicly(bp)  # the API's caching for pages: strong ETag, 304, public max-age, the reader cache
+
+
+@bp.before_request
+def _each_parameter_once():
+    """A repeated query parameter (`?q=a&q=b`) is refused as the API refuses it: a 422 naming
+    it (an HTML page for a browser); which of the values was meant is nobody's guess."""
+    repeated = sorted({name for name in request.args if len(request.args.getlist(name)) > 1})
+    if repeated:
+        abort_with_messages(422, messages={"query": {name: [REPEATED] for name in repeated}})
+
 
 @bp.route("/")
 def home():
