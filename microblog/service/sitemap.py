@@ -16,7 +16,6 @@ from datetime import datetime
 
 from ..data import sitemap
 from ..data.models import utcnow
-from . import freshness
 
 MAX_URLS = 50_000  # per sitemap file (sitemaps.org protocol)
 
@@ -25,13 +24,6 @@ MAX_URLS = 50_000  # per sitemap file (sitemaps.org protocol)
 class Entry:
     slug: str
     modified: datetime  # the last change readers saw: an edit, or the publication if later
-
-
-def version(now=None):
-    """A value that changes whenever any file of the sitemap can: after every change readers
-    could see, and when the next scheduled post comes due. Two indexed reads: enough to answer
-    a revalidation without reading a single post."""
-    return freshness.reader_version(), freshness.unchanged_until(now or utcnow())
 
 
 def chunk_count(size=MAX_URLS, now=None):

@@ -1,11 +1,7 @@
-"""/sitemap.xml (one file, or an index of files of at most SITEMAP_MAX_URLS) and /robots.txt.
-
-Every file's ETag comes from sitemap.version() and the public root, not from its bytes, so a
-revalidation is answered (304) before any post is read."""
-import hashlib
+"""/sitemap.xml (one file, or an index of files of at most SITEMAP_MAX_URLS) and /robots.txt."""
 from xml.sax.saxutils import escape
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, url_for
 from werkzeug.exceptions import NotFound
 
 from ...service import sitemap
@@ -23,36 +19,16 @@ def _size():
 @bp.route("/sitemap.xml")
 def sitemap_xml():
     """The sitemap itself while one file holds it, else the index of its files."""
-    return _unless_unchanged(0, _whole_or_index)
-
-
-@bp.route("/sitemap-<int:number>.xml")
-def sitemap_part(number):
-    """One file of a split sitemap; a sitemap of one file has no parts, and a part with no
-    public post is a 404."""
-    return _unless_unchanged(number, _part)
-
-
-def _unless_unchanged(number, build):
-    """304 when the request names the file's current ETag, else the file `build(number)` makes."""
-    etag = hashlib.sha256(repr((sitemap.version(), meta.base_url(), request.script_root, _size(), number))
-                          .encode()).hexdigest()[:40]
-    if request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-    else:
-        response = build(number)
-    response.set_etag(etag)
-    return response
-
-
-def _whole_or_index(_number):
     if sitemap.chunk_count(_size()) == 1:
         return _urlset(1, sitemap.chunk(1, _size()))
     files = [meta.absolute("site.sitemap_part", number=k) for k in sitemap.chunks_with_posts(_size())]
     return current_app.response_class(render_template("site/sitemap_index.xml", files=files), mimetype=XML)
 
 
-def _part(number):
+@bp.route("/sitemap-<int:number>.xml")
+def sitemap_part(number):
+    """One file of a split sitemap; a sitemap of one file has no parts, and a part with no
+    public post is a 404."""
     count = sitemap.chunk_count(_size())
     if count == 1 or not 1 <= number <= count:
         raise NotFound("The sitemap has no such part.")
