@@ -135,6 +135,11 @@ def import_command(source):
         click.echo(f"{kind}: " + ", ".join(f"{n} {what}" for what, n in outcome.items()))
 
 
+def help_requested(argv=None):
+    """Whether this command line asks for help (--help), which must work before any configuration."""
+    return "--help" in (sys.argv[1:] if argv is None else argv)
+
+
 def main():
     """The `microblog` console script: Flask's CLI bound to this app."""
     from flask.cli import FlaskGroup
