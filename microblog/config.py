@@ -204,5 +204,7 @@ def _development_secret(instance_path):
             pass
         finally:
             os.unlink(draft)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # a secret, readable by its owner only, however it was made
     with open(path) as handle:
         return handle.read().strip()

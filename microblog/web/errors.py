@@ -1,7 +1,7 @@
 """Every error, domain or HTTP, as one RFC 9457 problem+json response."""
 from http import HTTPStatus
 
-from flask import current_app, json
+from flask import current_app
 from peewee import (
     DataError,
     IntegrityError,
@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
+from .json_text import json_text
 from .site import error_pages
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -55,7 +56,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
         response = error_pages.error_page(status, detail, headers)
     else:
         response = current_app.response_class(
-            json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
+            json_text(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
         )
         response.headers.extend(headers)
         if status == 401 and "WWW-Authenticate" not in response.headers:

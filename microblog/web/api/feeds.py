@@ -1,12 +1,13 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
 from urllib.parse import urlencode
 
-from flask import current_app, json, request
+from flask import current_app, request
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import schemas
+from ..json_text import json_text
 from . import Blueprint
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
@@ -78,7 +79,7 @@ def _self_url(args):
 
 
 def _xml(document, media_type):
-    return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8")
+    return current_app.response_class(document + b"\n", content_type=f"{media_type}; charset=utf-8")
 
 
 @blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
@@ -104,4 +105,4 @@ def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
     document = feeds.json_feed(_site(), _latest(args), _self_url(args))
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED)
+    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED)
