@@ -167,8 +167,8 @@ DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 
 def check_database_url(url):
-    """Refuse a DATABASE_URL that could not work (or, as sqlite://name does, would silently keep
-    the data in a throwaway database), before anything connects."""
+    """Refuse a DATABASE_URL whose form could not work (or, as sqlite://name does, would silently
+    keep the data in a throwaway database), before anything connects."""
     if "://" not in url:
         raise ConfigurationError(f"DATABASE_URL must be a URL, not {url!r}: use {DATABASE_URL_FORMS}.")
     scheme = url.split("://", 1)[0].removesuffix("+pool")
@@ -179,11 +179,6 @@ def check_database_url(url):
     parts = urlsplit(url)
     if parts.netloc or not parts.path:
         raise ConfigurationError(f"DATABASE_URL {url!r} names no SQLite file: use {DATABASE_URL_FORMS}.")
-    path = parts.path[1:]
-    folder = os.path.dirname(os.path.abspath(path))
-    if path != ":memory:" and not os.path.isdir(folder):
-        raise ConfigurationError(f"DATABASE_URL: the folder {folder} of the SQLite database does not exist: "
-                                 f"create it (mkdir -p {folder}) or point DATABASE_URL elsewhere.")
 
 
 def default_database_url(instance_path):

@@ -1,4 +1,5 @@
 """The app's database: every app context (request or CLI) binds the proxy of data/db.py to it."""
+import os
 from urllib.parse import urlsplit
 
 from flask import appcontext_pushed, current_app
@@ -45,10 +46,20 @@ UNREACHABLE = ("Connection refused", "timeout expired", "could not translate hos
 def check_reachable(app):
     """Connect once: a database that cannot be opened stops the server or command at its start
     with one line naming DATABASE_URL, not at the first request with a traceback."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        _check_sqlite_folder(urlsplit(url).path[1:])
     try:
         check_connection(app.extensions["database"])
     except PeeweeException as error:
-        raise ConfigurationError(_advice(app.config["DATABASE_URL"], error)) from None
+        raise ConfigurationError(_advice(url, error)) from None
+
+
+def _check_sqlite_folder(path):
+    folder = os.path.dirname(os.path.abspath(path))
+    if path != ":memory:" and not os.path.isdir(folder):
+        raise ConfigurationError(f"DATABASE_URL: the folder {folder} of the SQLite database does not exist: "
+                                 f"create it (mkdir -p {folder}) or point DATABASE_URL elsewhere.")
 
 
 def _advice(url, error):
