@@ -1,4 +1,4 @@
-"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, serve."""
+"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, token, serve."""
 import contextlib
 import os
 import random
@@ -17,6 +17,7 @@ from .service import errors as service_errors
 from .service import export_format, login_throttle, posts, transfer
 from .service.wording import counted
 from .web.serve import serve_command
+from .web.tokens import issue_tokens
 
 
 def _set_admin(username, password):
@@ -107,6 +108,21 @@ def seed_command(count, random_seed):
     click.echo(f"Added {counted(count, 'demo post')}" + (f" ({', '.join(notes)})." if notes else "."))
 
 
+@click.command("token")
+@click.option("--username", help="The admin's login name (default: the admin).")
+@with_appcontext
+def token_command(username):
+    """Print a new access token of the admin, for scripts on this host:
+    TOKEN=$(flask --app microblog token). A login of its own, without a password (whoever can
+    run this can read the database), valid for JWT_ACCESS_TOKEN_EXPIRES."""
+    try:
+        user = auth_service.the_admin(username)
+    except service_errors.ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    access, _refresh = issue_tokens(user, auth_service.new_session_id())
+    click.echo(access)
+
+
 @click.command("unlock-admin")
 @click.option("--username", help="Only this username's locks (default: every lock).")
 @with_appcontext
@@ -185,5 +201,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, check_password_command, seed_command, export_command,
-                    import_command, unlock_admin_command, serve_command):
+                    import_command, unlock_admin_command, token_command, serve_command):
         app.cli.add_command(command)

@@ -142,3 +142,20 @@ def test_make_writes_the_admin_password_for_its_owner_only(tmp_path):
     subprocess.run(["make", "-f", f"{harness.ROOT}/Makefile", "-C", str(tmp_path), "instance/admin-password"],
                    check=True, capture_output=True, preexec_fn=lambda: os.umask(0o022))
     assert mode(tmp_path / "instance" / "admin-password") == 0o600
+
+
+def test_token_prints_an_access_token_that_works(cli_app):
+    run(cli_app, "init-db")
+    none_yet = run(cli_app, "token")
+    assert none_yet.exit_code == 1 and "There is no admin yet" in none_yet.output
+    run(cli_app, "create-admin", "--username", "editor", input="a long password\n")
+    result = run(cli_app, "token")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert result.output == token + "\n"
+    client = cli_app.test_client()
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["username"] == "editor"
+    assert run(cli_app, "token", "--username", "someone").output == "Error: No admin is named 'someone'.\n"
+    run(cli_app, "create-admin", "--username", "editor", input="another password\n")  # signs every login out
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
