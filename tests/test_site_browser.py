@@ -105,37 +105,27 @@ def test_a_reader_reads_the_latest_posts_older_ones_a_post_a_tag_and_a_search(si
         context.close()
 
 
-def test_dark_mode_follows_the_system_preference(site, browser):
-    url, _ = site
-    colours = {}
-    for scheme in ("light", "dark"):
-        context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
-        page = context.new_page()
-        page.goto(url + "/")
-        colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        shoot(page, f"home-desktop-{scheme}")
-        context.close()
-    assert colours == {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}
-
-
-def test_highlighted_code_is_coloured_in_light_and_dark_and_one_rule_is_above_the_footer(site, browser):
+def test_light_and_dark_follow_the_system_preference_highlighted_code_included(site, browser):
     url, posts = site
     colours = {}
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
         page = context.new_page()
-        page.goto(f"{url}/posts/{posts[1]['slug']}")
-        keyword = page.locator("pre.highlight span.k").first
-        assert keyword.inner_text() == "def"
-        colours[scheme] = (keyword.evaluate("e => getComputedStyle(e).color"),
-                           page.locator("pre.highlight").evaluate("e => getComputedStyle(e).color"))
-        shoot(page, f"code-desktop-{scheme}")
         page.goto(url + "/")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        shoot(page, f"home-desktop-{scheme}")
         last_post_rule = page.locator("main article").last.evaluate("e => getComputedStyle(e).borderBottomWidth")
         footer_rule = page.locator("footer").evaluate("e => getComputedStyle(e).borderTopWidth")
         assert (last_post_rule, footer_rule) == ("0px", "1px")  # one rule between the last post and the footer
+        page.goto(f"{url}/posts/{posts[1]['slug']}")
+        keyword = page.locator("pre.highlight span.k").first
+        assert keyword.inner_text() == "def"
+        colours[scheme] = (background, keyword.evaluate("e => getComputedStyle(e).color"),
+                           page.locator("pre.highlight").evaluate("e => getComputedStyle(e).color"))
+        shoot(page, f"code-desktop-{scheme}")
         context.close()
-    assert colours == {"light": ("rgb(207, 34, 46)", "rgb(31, 35, 40)"), "dark": ("rgb(255, 123, 114)", "rgb(230, 237, 243)")}
+    assert colours == {"light": ("rgb(255, 255, 255)", "rgb(207, 34, 46)", "rgb(31, 35, 40)"),
+                       "dark": ("rgb(13, 17, 23)", "rgb(255, 123, 114)", "rgb(230, 237, 243)")}
 
 
 def test_axe_finds_no_accessibility_violation_on_any_kind_of_page(site, browser):
