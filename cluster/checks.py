@@ -21,7 +21,7 @@ def contract(cluster, report):
     newman = cluster.teardown.spawn(  # in a session of its own: teardown kills npx, sh and node alike
         ["npx", "--no-install", "newman", "run", "postman_collection.json", "--env-var",
          f"baseUrl=http://{host}:{port}", "--env-var", f"adminUsername={cluster.admin[0]}",
-         "--env-var", f"adminPassword={cluster.admin[1]}", "--reporters", "cli,json",
+         "--env-var", f"adminPassword={cluster.admin[1]}", "--env-var", "changePassword=true", "--reporters", "cli,json",
          "--reporter-json-export", summary], "newman.log", cwd=ROOT)
     returncode = newman.wait(timeout=240)
     stats = {}

@@ -31,12 +31,13 @@ def create_app(test_config=None):
     app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        config.load_environment(app.config)
-    else:
-        app.config.from_mapping(test_config)
-    config.finalize(app.config, app.instance_path, debug=app.debug)
+    try:
+        _configure(app, test_config)
+    except config.ConfigurationError:
+        if not cli.help_requested():
+            raise
+        cli.init_app(app)  # a command line that asks only for help needs no working configuration
+        return app
 
     head_limits.init_app(app)
     database.init_app(app)
@@ -57,6 +58,19 @@ def create_app(test_config=None):
     app.after_request(routes.private_no_store)
     app.after_request(_security_headers)
     return app
+
+
+def _configure(app, test_config):
+    """Settings, checked; the database, built and (outside tests) reached once."""
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        config.load_environment(app.config)
+    else:
+        app.config.from_mapping(test_config)
+    config.finalize(app.config, app.instance_path, debug=app.debug)
+    database.init_app(app)
+    if test_config is None:
+        database.check_reachable(app)
 
 
 class NoCookieSessions(SessionInterface):

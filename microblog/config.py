@@ -3,6 +3,7 @@ import os
 import re
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import click
 
@@ -140,7 +141,10 @@ def finalize(config, instance_path, debug=False):
         raise ConfigurationError(
             f"Debug mode is refused with MICROBLOG_ENV={config['MICROBLOG_ENV']}: unset FLASK_DEBUG."
         )
-    config["DATABASE_URL"] = config["DATABASE_URL"] or default_database_url(instance_path)
+    if not config["DATABASE_URL"]:
+        os.makedirs(instance_path, exist_ok=True)
+        config["DATABASE_URL"] = default_database_url(instance_path)
+    check_database_url(config["DATABASE_URL"])
     for name in LIFETIMES:
         if isinstance(config[name], (int, float)) and not isinstance(config[name], bool):
             config[name] = timedelta(seconds=config[name])
@@ -173,6 +177,26 @@ def apply_secret_policy(config, instance_path):
             )
 
 
+DATABASE_URL_FORMS = ("sqlite:/// and the file's path (sqlite:////srv/blog/microblog.sqlite3 for "
+                      "/srv/blog/microblog.sqlite3) or postgresql://user:password@host:5432/name")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+
+
+def check_database_url(url):
+    """Refuse a DATABASE_URL whose form could not work (or, as sqlite://name does, would silently
+    keep the data in a throwaway database), before anything connects."""
+    if "://" not in url:
+        raise ConfigurationError(f"DATABASE_URL must be a URL, not {url!r}: use {DATABASE_URL_FORMS}.")
+    scheme = url.split("://", 1)[0].removesuffix("+pool")
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigurationError(f"DATABASE_URL: the scheme {scheme}:// is not supported: use {DATABASE_URL_FORMS}.")
+    if scheme != "sqlite":
+        return
+    parts = urlsplit(url)
+    if parts.netloc or not parts.path:
+        raise ConfigurationError(f"DATABASE_URL {url!r} names no SQLite file: use {DATABASE_URL_FORMS}.")
+
+
 def default_database_url(instance_path):
     return "sqlite:///" + os.path.join(instance_path, "microblog.sqlite3")
 
@@ -191,5 +215,7 @@ def _development_secret(instance_path):
             pass
         finally:
             os.unlink(draft)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # a secret, readable by its owner only, however it was made
     with open(path) as handle:
         return handle.read().strip()

@@ -28,8 +28,8 @@ REQUIRED = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo
 
 
 def seed(url, posts=25):
-    """A blog as a reader finds it: `posts` public posts (every third titled, tagged, with
-    Markdown) and one hidden draft. Returns the public posts as the admin API made them."""
+    """A blog as a reader finds it: `posts` public posts (every third titled, every fourth with
+    highlighted code, tagged, with Markdown) and one hidden draft. Returns the public posts as the admin API made them."""
     login = {"username": harness.ADMIN[0], "password": harness.ADMIN[1]}
     token = requests.post(f"{url}/api/v1/auth/login", json=login, timeout=30).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -40,6 +40,8 @@ def seed(url, posts=25):
                 "publish_at": f"2026-01-01T10:{n:02d}:00Z", "tags": ["walks", "rivers"] if n % 2 else ["notes"]}
         if n % 3 == 0:
             body["title"] = f"Walk {n} <by the water>"
+        if n % 4 == 1:
+            body["content"] += "\n```python\ndef walk(steps):\n    return steps + 1  # one more\n```\n"
         response = requests.post(f"{url}/api/v1/admin/posts", json=body, headers=headers, timeout=30)
         response.raise_for_status()
         made.append(response.json())

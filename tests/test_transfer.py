@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from microblog.data.models import Tag
 from microblog.service import export_format
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, AuthActions
 from tests.helpers import assert_problem
@@ -315,3 +316,15 @@ def test_an_import_gives_a_stored_posts_old_slug_to_a_new_post(client, auth):
     assert client.get("/api/v1/posts/by-slug/moved").get_json()["id"] == stored["id"]
     clash = [post_record(stored["id"] + 2, slug="moved")]
     assert "already has" in assert_problem(import_(client, auth, ndjson(client, auth, clash)), 409)["detail"]
+
+
+def test_an_import_that_retags_a_post_leaves_no_tag_without_posts(app, client, auth):
+    auth.create_post(content="Retagged by the import", tags=["before"])
+    lines = [json.loads(line) for line in export(client, auth).splitlines()]
+    for line in lines:
+        if line.get("type") == "post":
+            line["tags"] = ["after"]
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    assert import_(client, auth, body).status_code == 200
+    with app.app_context():
+        assert [name for (name,) in Tag.select(Tag.name).tuples()] == ["after"]

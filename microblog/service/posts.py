@@ -188,7 +188,9 @@ def purge_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             raise errors.Conflict("Only a deleted post can be purged; delete it first.")
+        tag_ids = _tag_ids_of([post.id])
         Post.delete().where(Post.id == post.id).execute()
+        drop_unused_tags(tag_ids)
         history.record_change(post.id, "purge", now)
 
 
@@ -279,14 +281,29 @@ def set_tags_of_posts(posts):
     """set_tags for many (post_id, names, publication_time) at once, in three statements."""
     if not posts:
         return
-    PostTag.delete().where(PostTag.post.in_([post_id for post_id, _, _ in posts])).execute()
+    post_ids = [post_id for post_id, _, _ in posts]
+    earlier_tag_ids = _tag_ids_of(post_ids)
+    PostTag.delete().where(PostTag.post.in_(post_ids)).execute()
     names = {name for _, tags, _ in posts for name in tags}
-    if not names:
-        return
-    Tag.insert_many([{"name": name} for name in sorted(names)]).on_conflict_ignore().execute()
-    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
-    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
-                          for post_id, tags, publication_time in posts for i, name in enumerate(tags)])
+    if names:
+        Tag.insert_many([{"name": name} for name in sorted(names)]).on_conflict_ignore().execute()
+        tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
+        insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i,
+                               "publication_time": publication_time}
+                              for post_id, tags, publication_time in posts for i, name in enumerate(tags)])
+    drop_unused_tags(earlier_tag_ids)
+
+
+def _tag_ids_of(post_ids):
+    return [tag_id for (tag_id,) in PostTag.select(PostTag.tag).where(PostTag.post.in_(post_ids)).distinct().tuples()]
+
+
+def drop_unused_tags(tag_ids):
+    """Remove those of these tags that no post (of any state) carries any more, so that the tag
+    table holds only tags in use, however many tags posts have had."""
+    if tag_ids:
+        in_use = PostTag.select(PostTag.tag).where(PostTag.tag.in_(tag_ids))
+        Tag.delete().where(Tag.id.in_(tag_ids), Tag.id.not_in(in_use)).execute()
 
 
 def add_to_tag_counts(deltas):

@@ -2,7 +2,7 @@
 from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, json, request
+from flask import current_app, request
 from peewee import (
     DataError,
     IntegrityError,
@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
+from .json_text import json_text
 from .site import error_pages
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -58,7 +59,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
         response = error_pages.error_page(status, detail, headers, errors)
     else:
         response = current_app.response_class(
-            json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
+            json_text(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
         )
         response.headers.extend(headers)
         if status == 401 and "WWW-Authenticate" not in response.headers:

@@ -1,7 +1,9 @@
 """`microblog serve`: granian with the production settings, sized so that slow or idle clients
 cannot take every worker's capacity."""
+import errno
 import multiprocessing
 import resource
+import socket
 
 import click
 from flask import current_app
@@ -46,6 +48,25 @@ def connections_per_worker(file_limit):
     return max(1, min(CONNECTIONS_PER_WORKER, file_limit - SPARE_FILE_DESCRIPTORS))
 
 
+def check_port_free(host, port):
+    """Refuse a port that any process already listens on, in one line.
+
+    granian listens with SO_REUSEPORT so that its own workers share the port; the kernel would
+    also let a second `serve` (another blog, an old version left running) share it, and split
+    the requests between them. A socket bound without SO_REUSEPORT collides with any listener.
+    """
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections don't count
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
+            raise click.ClickException(f"Cannot listen on {host} port {port}: {reason}.") from None
+
+
 def build_server(host, port, workers):
     """granian serving microblog's WSGI app. Each worker gets as many threads as connections,
     so requests whose bodies arrive slowly (granian cannot time a body out) hold only their
@@ -82,4 +103,5 @@ def serve_command(host, port, workers):
         current_app.logger.warning(warning)
     if current_app.config["OUTBOUND_ALLOW_LOOPBACK"]:
         current_app.logger.warning(LOOPBACK_WARNING)
+    check_port_free(host, port)
     build_server(host, port, workers).serve()

@@ -1,10 +1,11 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
-from flask import current_app, json
+from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import routes, schemas, urls
+from ..json_text import json_text
 from . import Blueprint
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
@@ -64,7 +65,7 @@ def _latest(args):
 
 
 def _xml(document, media_type):
-    return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8")
+    return current_app.response_class(document + b"\n", content_type=f"{media_type}; charset=utf-8")
 
 
 @blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
@@ -90,4 +91,4 @@ def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
     document = feeds.json_feed(_site(), _latest(args), urls.feed("json", args.get("tag")))
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED)
+    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED)

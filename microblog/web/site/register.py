@@ -4,6 +4,7 @@ import os
 from flask import current_app, request
 
 from . import assets, sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
+from .highlight import highlighted
 from .meta import site, site_facts
 
 
@@ -14,6 +15,7 @@ def init_app(app):
     app.register_blueprint(assets.bp)
     app.extensions["site"] = site_facts(app.config)
     app.context_processor(template_context)
+    app.add_template_filter(highlighted)
 
 
 def template_context():
