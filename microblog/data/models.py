@@ -287,7 +287,6 @@ class AccessToken(BaseModel):
     created = DateTimeField(default=utcnow)
     last_used = DateTimeField(null=True)
     expires = DateTimeField()
-    revoked = DateTimeField(null=True)
 
 
 class BrowserSession(BaseModel):
