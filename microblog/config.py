@@ -32,6 +32,7 @@ class Defaults:
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
     MAX_CONTENT_LENGTH = 1024 * 1024
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
+    MAX_MICROPUB_BYTES = 32 * 1024 * 1024  # a multipart Micropub create with its photos
     MAX_POST_LENGTH = 5000
     CACHE_MAX_AGE = 60
     READER_CACHE_BYTES = 8 * 1024 * 1024  # per worker process; 0 turns the cache off
@@ -82,6 +83,7 @@ ENV_SETTINGS = {
     "PASSWORD_HASH_METHOD": str,
     "MAX_CONTENT_LENGTH": int,
     "IMPORT_MAX_CONTENT_LENGTH": int,
+    "MAX_MICROPUB_BYTES": int,
     "MAX_POST_LENGTH": int,
     "CACHE_MAX_AGE": int,
     "READER_CACHE_BYTES": int,
