@@ -6,6 +6,7 @@ from . import cli, config
 from .service import auth as auth_service
 from .web import bodies, cors, database, discovery, errors, head_limits, icons, indieauth, openapi, outbound, reader_cache, request_limits
 from .web.api import admin, app_tokens, auth, feeds, health, private_no_store, public, transfer
+from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -35,6 +36,7 @@ def create_app(test_config=None):
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
+    app.register_blueprint(micropub_endpoint)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -11,3 +11,11 @@ def assert_problem(response, status):
     assert body["title"] and body["detail"]
     assert "msg" not in body
     return body
+
+
+def mint_token(client, auth, scope, client_id="https://app.example/"):
+    """A new app token with this (space-separated) scope, minted through the admin API."""
+    response = client.post("/api/v1/admin/tokens", json={"client_id": client_id, "scope": scope},
+                           headers=auth.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["access_token"]

@@ -72,6 +72,16 @@ class Tag(BaseModel):
     post_count = IntegerField(default=0)  # its visible, undeleted posts (service.posts.tally_tags)
 
 
+class JSONObject(TextField):
+    """A JSON object, stored as text (the same on both backends)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
+
+
 class Post(BaseModel):
     id = AutoField()
     content = TextField()
@@ -87,6 +97,8 @@ class Post(BaseModel):
     public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
     updated = DateTimeField(default=utcnow)  # the last change readers can see (posts._save)
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
+    content_format = CharField(max_length=10, default="markdown")  # markdown, or html (from Micropub)
+    extra_properties = JSONObject(default=dict)  # Micropub properties the post has no field for
     search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words
 

@@ -12,11 +12,11 @@ from ..data.pages import read_page, read_search_page
 from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history, idempotency
-from .content import render_markdown
+from .content import plain_text, render
 from .slugs import first_free, slugify
 
 SLUG_PROBE = 20  # derived-slug candidates looked up at once
-EDIT_FIELDS = frozenset({"content", "title", "tags"})  # a change of these marks a post edited
+EDIT_FIELDS = frozenset({"content", "content_format", "title", "tags"})  # a change of these marks a post edited
 DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
 
 
@@ -98,14 +98,18 @@ def create_post(data, now=None, claim=None):
     now = now or utcnow()
     with write_transaction():
         slug = data.get("slug")
+        content_format = data.get("content_format", "markdown")
+        content_html = render(data["content"], content_format)
         if slug:
             _ensure_slug_free(slug)
         else:
-            slug = _derived_slug(data.get("title") or data["content"])
+            slug = _derived_slug(data.get("slug_hint") or data.get("title") or plain_text(content_html))
         publish_at = data.get("publish_at")
         post_id = Post.insert(
             content=data["content"],
-            content_html=render_markdown(data["content"]),
+            content_html=content_html,
+            content_format=content_format,
+            extra_properties=data.get("extra_properties", {}),
             title=data.get("title"),
             slug=slug,
             visible=data.get("visible", True),
@@ -113,7 +117,7 @@ def create_post(data, now=None, claim=None):
             publication_time=publish_at or now,
             created=now,
             updated=now,
-            **index_fields(data.get("title"), data["content"]),
+            **index_fields(data.get("title"), _searched_text(data["content"], content_format)),
         ).execute()
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
@@ -144,11 +148,12 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
         fields = {name: changes[name] for name in changed - {"tags"}}
-        if "content" in changed:
-            fields["content_html"] = render_markdown(changes["content"])
-        if changed & {"title", "content"}:
-            fields.update(index_fields(changes.get("title", post.title),
-                                       changes.get("content", post.content)))
+        if changed & {"content", "content_format"}:
+            content_format = changes.get("content_format", post.content_format)
+            fields["content_html"] = render(changes.get("content", post.content), content_format)
+        if changed & {"title", "content", "content_format"}:
+            fields.update(index_fields(changes.get("title", post.title), _searched_text(
+                changes.get("content", post.content), changes.get("content_format", post.content_format))))
         if "publish_at" in changed:
             fields["publication_time"] = changes["publish_at"] or post.created
         if changed & EDIT_FIELDS:
@@ -304,6 +309,11 @@ def add_to_tag_counts(deltas):
             names_by_delta.setdefault(delta, []).append(name)
     for delta, names in names_by_delta.items():
         Tag.update(post_count=Tag.post_count + delta).where(Tag.name.in_(names)).execute()
+
+
+def _searched_text(content, content_format):
+    """What search indexes of a post's content: its text, without HTML's markup."""
+    return plain_text(content) if content_format == "html" else content
 
 
 def _ensure_slug_free(slug):
