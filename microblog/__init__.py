@@ -4,8 +4,9 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, icons, openapi, reader_cache, request_limits
+from .web import bodies, cors, database, errors, head_limits, icons, media, openapi, reader_cache, request_limits
 from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
+from .web.api import media as admin_media
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -30,8 +31,9 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, admin_media.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
+    app.register_blueprint(media.bp)
     site.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

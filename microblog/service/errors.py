@@ -44,3 +44,11 @@ class AuthenticationFailed(ServiceError):
 
 class Forbidden(ServiceError):
     """The caller is known but the action is refused."""
+
+
+class TooLarge(ServiceError):
+    """The input is larger than the service takes (bytes, or an image's pixels)."""
+
+
+class UnsupportedMedia(ServiceError):
+    """The input is not of a kind the service takes (an upload that is not an accepted image)."""
