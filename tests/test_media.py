@@ -1,6 +1,8 @@
 """Media: image uploads checked from their content, cleaned of metadata, stored in the database
 and served with their real type; refusals store nothing. Images are made with Pillow here."""
+import base64
 import io
+import json
 import struct
 import zlib
 
@@ -11,6 +13,7 @@ from microblog.data import migrations
 from microblog.service import auth as auth_service
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, AuthActions
 from tests.helpers import assert_problem
+from tests.transfer_helpers import export, import_
 
 GPS_IFD = 0x8825
 MAKE, MODEL, ORIENTATION = 0x010F, 0x0110, 0x0112
@@ -288,3 +291,57 @@ def test_urls_are_on_the_public_base_url(make_app, auth_for):
     client, auth = auth_for(make_app(PUBLIC_BASE_URL="https://blog.example/"))
     response = upload(client, auth, jpeg_with_metadata())
     assert response.headers["Location"].startswith("https://blog.example/media/")
+
+
+def test_export_and_import_carry_the_images_byte_for_byte(make_app, auth_for, tmp_path):
+    source_client, source_auth = auth_for(make_app(DATABASE_URL=f"sqlite:///{tmp_path}/source.sqlite3"))
+    originals = [jpeg_with_metadata(orientation=6), animated_gif(), webp_with_metadata()]
+    uploaded = [upload(source_client, source_auth, data).get_json() for data in originals]
+    served_before = [served(source_client, item["url"]).get_data() for item in uploaded]
+    dump = export(source_client, source_auth)
+    records = [json.loads(line) for line in dump.splitlines()[1:]]
+    media_records = [record for record in records if record["type"] == "media"]
+    assert [record["key"] for record in media_records] == [item["key"] for item in uploaded]
+    assert set(media_records[0]) == {"type", "key", "media_type", "created", "data"}
+
+    client, auth = auth_for(make_app())  # the test database: PostgreSQL with TEST_DATABASE_URL
+    response = import_(client, auth, dump)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["media"] == {"created": 3, "updated": 0, "unchanged": 0}
+    assert [served(client, item["url"]).get_data() for item in uploaded] == served_before
+    auth = AuthActions(client)  # the file's admin password replaced this site's: log in again
+    assert listed(client, auth) == listed(source_client, source_auth)
+    assert import_(client, auth, dump).get_json()["media"] == {"created": 0, "updated": 0, "unchanged": 3}
+    assert upload(client, auth, jpeg_with_metadata()).status_code == 201  # ids go on after the imported
+
+
+def export_with(records):
+    header = {"type": "header", "format": "microblog-export", "version": 1, "schema": 11,
+              "exported": "2026-12-06T10:00:00Z"}
+    return "".join(json.dumps(line) + "\n" for line in [header, *records]).encode()
+
+
+def media_record(data, media_type="image/png", key="k" * 32):
+    return {"type": "media", "key": key, "media_type": media_type, "created": "2026-12-06T10:00:00Z",
+            "data": base64.b64encode(data).decode()}
+
+
+@pytest.mark.parametrize("record, pointer", [
+    (media_record(b"not an image"), "/data"),
+    (media_record(png_with_metadata(), media_type="image/gif"), "/media_type"),
+    ({**media_record(png_with_metadata()), "data": "@@@"}, "/data"),
+    (media_record(png_with_metadata(), key="../../etc/passwd"), "/key"),
+    (media_record(png_file(100_000, 100_000, zlib.compress(b"\0" * 100))), "/data"),
+], ids=["not-an-image", "wrong-type", "not-base64", "bad-key", "bomb"])
+def test_an_import_with_a_bad_image_record_stores_nothing(client, auth, record, pointer):
+    body = assert_problem(import_(client, auth, export_with([record])), 422)
+    assert body["errors"][0]["line"] == 2 and body["errors"][0]["pointer"] == pointer
+    assert listed(client, auth) == []
+
+
+def test_an_import_never_changes_the_bytes_under_a_key(client, auth):
+    item = upload(client, auth, png_with_metadata()).get_json()
+    before = served(client, item["url"]).get_data()
+    other = media_record(encode(picture((10, 10)), "PNG"), key=item["key"])
+    assert_problem(import_(client, auth, export_with([other])), 409)
+    assert served(client, item["url"]).get_data() == before

@@ -244,6 +244,7 @@ class ImportCounts(Schema):
 
     admin = fields.Nested(ImportOutcome)
     revoked_token = fields.Nested(ImportOutcome)
+    media = fields.Nested(ImportOutcome)
     post = fields.Nested(ImportOutcome)
     revision = fields.Nested(ImportOutcome)
 
