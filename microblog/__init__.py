@@ -4,8 +4,23 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, discovery, errors, head_limits, icons, indieauth, openapi, outbound, reader_cache, request_limits
+from .web import (
+    bodies,
+    cors,
+    database,
+    discovery,
+    errors,
+    head_limits,
+    icons,
+    indieauth,
+    media,
+    openapi,
+    outbound,
+    reader_cache,
+    request_limits,
+)
 from .web.api import admin, app_tokens, auth, feeds, health, private_no_store, public, transfer
+from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
 from .web.tokens import jwt
@@ -31,8 +46,10 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, transfer.blp, auth.blp,
+                           health.blp])
     app.register_blueprint(icons.icons)
+    app.register_blueprint(media.bp)
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)

@@ -43,6 +43,7 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
     assert response.get_json() == {
         "admin": {"created": 0, "updated": 0, "unchanged": 1},
         "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
+        "media": {"created": 0, "updated": 0, "unchanged": 0},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
         "revision": {"created": 0, "updated": 0, "unchanged": 5},
     }

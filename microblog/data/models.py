@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from peewee import (
     SQL,
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -28,6 +29,7 @@ MAX_SLUG_LENGTH = 200
 MAX_TITLE_LENGTH = 200
 MAX_TAG_LENGTH = 50
 MAX_USERNAME_LENGTH = 50
+MAX_MEDIA_KEY_LENGTH = 64
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # lowercase a-z and 0-9 words joined by single hyphens
 SLUG_RE = re.compile(SLUG_PATTERN)
 
@@ -311,5 +313,21 @@ class BrowserSession(BaseModel):
     expires = DateTimeField(index=True)
 
 
+class Media(BaseModel):
+    """An uploaded image: its bytes as served, and what was read from them. The id orders the
+    admin's list; the key, random and unguessable, names it in its URL."""
+
+    id = AutoField()
+    key = CharField(max_length=MAX_MEDIA_KEY_LENGTH, unique=True)
+    media_type = CharField(max_length=20)  # image/jpeg, image/png, image/gif or image/webp
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()  # bytes
+    created = DateTimeField(default=utcnow)
+    data = BlobField()
+
+    DESCRIBED_BY = ("key", "media_type", "width", "height", "size", "created")  # every column but the bytes
+
+
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession]
+          AuthorizationCode, AccessToken, BrowserSession, Media]
