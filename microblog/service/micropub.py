@@ -11,11 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 from marshmallow import ValidationError
 
 from ..data.models import MAX_TAG_LENGTH, Post
-from . import errors, posts
+from . import errors, media, posts
 from .content import sanitize_html
 from .fields import MAX_TAGS, TAG_RE, OptionalTitle, Text, UTCDateTime, check_content_length, utc_text
 
@@ -44,21 +45,49 @@ class Upload:
     data: bytes
 
 
-def create(kind, properties, commands, max_length, store_upload=None, now=None, claim=None):
-    """A new post from an h-entry's properties and the `mp-` commands (`mp-slug`); uploads
-    among the photos are stored through `store_upload(upload) -> url` first."""
+@dataclass(frozen=True)
+class MediaStore:
+    """Where uploaded photos go: media storage's settings, and the public URL of a stored image."""
+
+    settings: media.MediaSettings
+    url_of: Callable[[media.MediaItem], str]
+
+
+def create(kind, properties, commands, max_length, uploads=None, now=None, claim=None):
+    """A new post from an h-entry's properties and the `mp-` commands (`mp-slug`). Files among
+    the photos go to media storage (`uploads`, a MediaStore) once every property has passed its
+    checks, and are removed again if the post is not made."""
     if kind != ENTRY:
         raise errors.Invalid(f"Only h-entry posts can be created here, not h-{kind}.")
-    fields = post_fields(properties, max_length, store_upload)
+    fields = post_fields(properties, max_length)
     if "content" not in fields:
         raise errors.Invalid("A post needs content: send the `content` property.")
     slug_hint = _one_text(commands, "mp-slug")
     if slug_hint:
         fields["slug_hint"] = slug_hint
-    return posts.create_post(fields, now=now, claim=claim)
+    stored = []
+    try:
+        if "photos" in fields:
+            fields["photos"] = [_stored(photo, uploads, stored) for photo in fields["photos"]]
+        return posts.create_post(fields, now=now, claim=claim)
+    except Exception:
+        for item in stored:
+            media.delete(item.key)
+        raise
 
 
-def post_fields(properties, max_length, store_upload=None, existing_extra=None):
+def _stored(photo, uploads, stored):
+    """A photo whose URL is an Upload, once the file is in media storage (noted in `stored`)."""
+    if not isinstance(photo["url"], Upload):
+        return photo
+    if uploads is None:
+        raise errors.Invalid("Files cannot be uploaded here.")
+    item = media.store(photo["url"].data, uploads.settings)
+    stored.append(item)
+    return {**photo, "url": uploads.url_of(item)}
+
+
+def post_fields(properties, max_length, existing_extra=None):
     """The post's fields for these properties: mapped ones become fields, the rest are kept
     in `extra_properties` (on top of `existing_extra` for an update)."""
     properties = {name: values for name, values in properties.items() if not is_reserved(name)}
@@ -88,7 +117,7 @@ def post_fields(properties, max_length, store_upload=None, existing_extra=None):
     if "post-status" in properties:
         fields["visible"] = _visible(properties["post-status"])
     if "photo" in properties:
-        fields["photos"] = [_photo(value, store_upload) for value in _values("photo", properties["photo"])]
+        fields["photos"] = [_photo(value) for value in _values("photo", properties["photo"])]
     if len(extra) > MAX_PROPERTIES:
         raise errors.Invalid(f"A post keeps at most {MAX_PROPERTIES} other properties.")
     if len(json.dumps(extra)) > MAX_EXTRA_CHARACTERS:
@@ -334,12 +363,11 @@ def _visible(values):
     return STATUSES[status]
 
 
-def _photo(value, store_upload):
-    """One photo: a URL, {value, alt}, or an uploaded file (stored first)."""
+def _photo(value):
+    """One photo: a URL, {value, alt}, or an uploaded file (its Upload in place of the URL
+    until it is stored)."""
     if isinstance(value, Upload):
-        if store_upload is None:
-            raise errors.Invalid("Files cannot be uploaded here.")
-        return {"url": store_upload(value), "alt": None}
+        return {"url": value, "alt": None}
     alt = None
     if isinstance(value, dict):
         alt = value.get("alt")

@@ -17,11 +17,13 @@ bp = Blueprint("micropub", __name__, url_prefix=endpoint_urls.MICROPUB_PATH)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 QUERIES = ("config", "syndicate-to", "source")
 POST_SCOPES = ("create", "update", "delete")  # any of them may read a post's source
+MULTIPART_FRAMING = 64 * 1024  # a media upload's body beyond its file: boundaries, part headers
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 ERROR_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden"}
 SERVICE_ERROR_STATUS = {errors.NotFound: 400, errors.Invalid: 400, errors.Conflict: 400, errors.Gone: 400,
                         errors.PreconditionFailed: 412, errors.AuthenticationFailed: 401,
-                        errors.Forbidden: 403, errors.Throttled: 429}
+                        errors.Forbidden: 403, errors.Throttled: 429, errors.TooLarge: 413,
+                        errors.UnsupportedMedia: 415}
 
 
 token_auth.install(bp)
@@ -59,9 +61,25 @@ def _private(response):
 
 @bp.before_request
 def _allow_uploads():
-    """A multipart create carries photos: its body may be as large as MAX_MICROPUB_BYTES."""
+    """A multipart body carries files: one image at the media endpoint (MAX_MEDIA_BYTES and
+    the multipart framing around it), photos with a create (MAX_MICROPUB_BYTES)."""
     if request.mimetype == "multipart/form-data":
-        request.max_content_length = current_app.config["MAX_MICROPUB_BYTES"]
+        request.max_content_length = (current_app.config["MAX_MEDIA_BYTES"] + MULTIPART_FRAMING
+                                      if request.endpoint == "micropub.upload" else
+                                      current_app.config["MAX_MICROPUB_BYTES"])
+
+
+@bp.post("/media")
+def upload():
+    """The media endpoint: one multipart part named `file`, an image, stored; 201 with its URL."""
+    token_auth.require("media")
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the file as multipart/form-data, in a part named file.")
+    files = request.files.getlist("file")
+    if len(files) != 1:
+        return micropub_error(400, "Send one file, in a part named file.")
+    item = media.store(files[0].read(), media.MediaSettings.from_config(current_app.config))
+    return current_app.response_class(status=201, headers={"Location": media_url(item)})
 
 
 @bp.get("")
@@ -78,7 +96,7 @@ def query():
     token_auth.authenticate()
     if asked == "syndicate-to":
         return jsonify({"syndicate-to": []})
-    return jsonify({"media-endpoint": endpoint_urls.absolute("media.upload"), "syndicate-to": [], "q": list(QUERIES)})
+    return jsonify({"media-endpoint": endpoint_urls.absolute("micropub.upload"), "syndicate-to": [], "q": list(QUERIES)})
 
 
 @bp.post("")
@@ -116,7 +134,7 @@ def _create(kind, properties, commands):
     key = request.headers.get("Idempotency-Key")
     max_length = current_app.config["MAX_POST_LENGTH"]
     if key is None:
-        return _created(micropub.create(kind, properties, commands, max_length, _store_upload))
+        return _created(micropub.create(kind, properties, commands, max_length, _media_store()))
     if not IDEMPOTENCY_KEY.fullmatch(key):
         return micropub_error(400, "An Idempotency-Key is 1 to 255 printable ASCII characters.")
     held = idempotency.claim(key, _request_hash(kind, properties, commands),
@@ -126,7 +144,7 @@ def _create(kind, properties, commands):
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
-        post = micropub.create(kind, properties, commands, max_length, _store_upload, claim=held)
+        post = micropub.create(kind, properties, commands, max_length, _media_store(), claim=held)
     except Exception:
         idempotency.release(held)
         raise
@@ -266,6 +284,5 @@ def _post_at(url):
         raise errors.Invalid("No post of this site has this URL.") from None
 
 
-def _store_upload(upload):
-    """An uploaded photo into media storage; its public URL."""
-    return media_url(media.store(upload.data, media.MediaSettings.from_config(current_app.config)))
+def _media_store():
+    return micropub.MediaStore(media.MediaSettings.from_config(current_app.config), media_url)
