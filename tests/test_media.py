@@ -218,6 +218,8 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, auth):
     bomb = png_bomb(20_000, 20_000)  # 400 million pixels
     assert len(bomb) < 1024 * 1024
     assert "MEDIA_MAX_PIXELS" in assert_problem(upload(client, auth, bomb, "bomb.png"), 413)["detail"]
+    within_pillows_limit = png_bomb(10_000, 8_000)  # 80 million: under Pillow's own guard, over ours
+    assert_problem(upload(client, auth, within_pillows_limit, "bomb.png"), 413)
     claim = png_file(100_000, 100_000, zlib.compress(b"\0" * 100))  # beyond Pillow's own limit too
     assert_problem(upload(client, auth, claim, "claim.png"), 413)
     assert listed(client, auth) == []
