@@ -3,6 +3,7 @@ and served with their real type; refusals store nothing. Images are made with Pi
 import base64
 import io
 import json
+import random
 import struct
 import zlib
 
@@ -218,6 +219,8 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, auth):
     bomb = png_bomb(20_000, 20_000)  # 400 million pixels
     assert len(bomb) < 1024 * 1024
     assert "MEDIA_MAX_PIXELS" in assert_problem(upload(client, auth, bomb, "bomb.png"), 413)["detail"]
+    within_pillows_limit = png_bomb(10_000, 8_000)  # 80 million: under Pillow's own guard, over ours
+    assert_problem(upload(client, auth, within_pillows_limit, "bomb.png"), 413)
     claim = png_file(100_000, 100_000, zlib.compress(b"\0" * 100))  # beyond Pillow's own limit too
     assert_problem(upload(client, auth, claim, "claim.png"), 413)
     assert listed(client, auth) == []
@@ -345,3 +348,30 @@ def test_an_import_never_changes_the_bytes_under_a_key(client, auth):
     other = media_record(encode(picture((10, 10)), "PNG"), key=item["key"])
     assert_problem(import_(client, auth, export_with([other])), 409)
     assert served(client, item["url"]).get_data() == before
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_a_real_server_takes_an_image_of_nearly_max_media_bytes_and_refuses_more(live_server, kind):
+    """Through a real server: the upload's own body limit, chunked bodies included."""
+    import requests
+
+    from scripts import harness
+
+    server = live_server(kind, workers=1, MAX_MEDIA_BYTES=str(3 * 1024 * 1024))
+    session = requests.Session()
+    headers = harness.login(session, server.url)
+    noise = encode(Image.frombytes("RGB", (1000, 1000), random.Random(1).randbytes(3_000_000)), "PNG")
+    assert 2 * 1024 * 1024 < len(noise) <= 3 * 1024 * 1024
+    taken = session.post(f"{server.url}/api/v1/admin/media", headers=headers, files={"file": ("n.png", noise)})
+    assert taken.status_code == 201, taken.text
+    assert session.get(taken.json()["url"]).content == noise  # a PNG of pixels alone: nothing to strip
+    too_big = noise + b"\0" * (1024 * 1024)
+    refused = session.post(f"{server.url}/api/v1/admin/media", headers=headers, files={"file": ("n.png", too_big)})
+    assert refused.status_code == 413
+    chunked = session.post(f"{server.url}/api/v1/admin/media", headers={
+        **headers, "Content-Type": "multipart/form-data; boundary=b"},
+        data=iter([b'--b\r\nContent-Disposition: form-data; name="file"; filename="n.png"\r\n\r\n', too_big,
+                   b"\r\n--b--\r\n"]))
+    assert chunked.status_code == 413
+    listed_now = session.get(f"{server.url}/api/v1/admin/media", headers=headers).json()["items"]
+    assert [item["url"] for item in listed_now] == [taken.json()["url"]]

@@ -7,7 +7,7 @@ from ...service import media
 from .. import schemas
 from ..media import media_url
 from ..pagination import page_response
-from . import Blueprint, require_access_token
+from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin_media", __name__, url_prefix="/api/v1/admin", description="Upload images.")
 MULTIPART_ALLOWANCE = 64 * 1024  # room for the multipart framing around the file
@@ -46,7 +46,7 @@ def upload(_args, files):
 @blp.route("/media", methods=["GET"], operation_id="listMedia")
 @blp.bearer()
 @blp.arguments(schemas.MediaListQuery, location="query")
-@blp.response(200, schemas.MediaPage)
+@blp.response(200, schemas.MediaPage, headers={"Link": http_doc.LINK})
 def list_media(args):
     """Every image, newest first, without its bytes."""
     page = media.list_media(args["limit"], args.get("after"))
