@@ -2,11 +2,13 @@
 post as every other surface shows it. Tokens are app tokens minted by the admin API."""
 import io
 import json
+import threading
 
 import pytest
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
+from microblog.service.micropub import UPDATE_ATTEMPTS
 from tests.helpers import mint_token
 
 POST_SCOPES = "create update delete media"
@@ -240,6 +242,27 @@ def test_404_delete_a_property(client, auth, bearer):
     assert update(client, bearer, location, delete=["category"]).status_code == 204
     assert admin_post(client, auth, location)["tags"] == []
     assert "category" not in source(client, bearer, location)["properties"]
+
+
+def test_concurrent_adds_all_land(app, client, auth, bearer):
+    """Updates read the properties, change them and write them back: one that lost the race
+    reads again, so no add is lost (and none fails)."""
+    location = create_json(client, bearer, {"content": ["x"]})
+    names = [f"tag{n}" for n in range(UPDATE_ATTEMPTS)]  # at most UPDATE_ATTEMPTS - 1 others win first
+    barrier, answers = threading.Barrier(len(names)), []
+
+    def add(name):
+        own = app.test_client()
+        barrier.wait()
+        answers.append(update(own, bearer, location, add={"category": [name]}).status_code)
+
+    threads = [threading.Thread(target=add, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [204] * len(names)
+    assert sorted(admin_post(client, auth, location)["tags"]) == names
 
 
 @pytest.mark.parametrize("operations", [

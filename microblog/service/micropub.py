@@ -30,6 +30,7 @@ MAX_VALUES = 100  # of one property (categories have their own limit: MAX_TAGS)
 MAX_DEPTH = 8  # of nested objects in a kept property, the value's own list counted
 MAX_URL_LENGTH = 2000
 MAX_ALT_LENGTH = 1000
+UPDATE_ATTEMPTS = 5
 MAX_EXTRA_CHARACTERS = 64 * 1024  # of every kept property together, as JSON
 URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _NOT_TAG = re.compile(r"[^a-z0-9]+")
@@ -126,36 +127,45 @@ def post_fields(properties, max_length, existing_extra=None):
     return fields
 
 
-def update(post_id, replace, add, delete, max_length, precondition=None, now=None):
+def update(post_id, replace, add, delete, max_length, now=None):
     """Micropub's update: replace, add and delete properties (delete by name, or by value),
-    as one change of the post through posts.update_post (a revision, the change feed)."""
-    post = posts.get_admin(post_id)
-    current = properties_of(post)
-    changed = {}
-    for name, values in replace.items():
-        changed[name] = list(values)
+    as one change of the post through posts.update_post (a revision, the change feed). The
+    properties are read, changed and written back on the version read; when another change
+    came between, they are read again (UPDATE_ATTEMPTS times at most), so none is lost."""
+    for attempt in range(UPDATE_ATTEMPTS):
+        post = posts.get_admin(post_id)
+        changed = _changed_properties(properties_of(post), replace, add, delete)
+        if "content" in changed and not changed["content"]:
+            raise errors.Invalid("A post needs content: it can be replaced, not deleted.")
+        fields = post_fields(changed, max_length, existing_extra=post.extra_properties)
+        try:
+            return posts.update_post(post.id, fields, precondition=_still(post), now=now)
+        except errors.PreconditionFailed:
+            if attempt == UPDATE_ATTEMPTS - 1:
+                raise
+
+
+def _changed_properties(current, replace, add, delete):
+    """The properties an update touches, with their values after it."""
+    changed = {name: list(values) for name, values in replace.items()}
     for name, values in add.items():
         changed[name] = changed.get(name, current.get(name, [])) + list(values)
     if isinstance(delete, list):
-        for name in delete:
-            changed[name] = []
+        changed.update({name: [] for name in delete})
     else:
         for name, values in delete.items():
             changed[name] = _without(changed.get(name, current.get(name, [])), values)
-    if "content" in changed and not changed["content"]:
-        raise errors.Invalid("A post needs content: it can be replaced, not deleted.")
-    fields = post_fields(changed, max_length, existing_extra=post.extra_properties)
-    return posts.update_post(post.id, fields, precondition=_unchanged_since(post, precondition), now=now)
+    return changed
+
+
+def _still(read):
+    """The post is still the version read."""
+    return lambda post: post.version == read.version
 
 
 def is_reserved(name):
     """access_token, h, action, url and `mp-` commands: never properties of a post."""
     return name in RESERVED or name.startswith(COMMAND_PREFIX)
-
-
-def _unchanged_since(read, precondition):
-    """The caller's precondition, and that the post is still the version read here."""
-    return lambda post: post.version == read.version and (precondition is None or precondition(post))
 
 
 def _without(values, removed):
