@@ -2,13 +2,17 @@
 post as every other surface shows it. Tokens are app tokens minted by the admin API."""
 import io
 import json
+import os
 import threading
 
 import pytest
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
+from microblog.data import migrations
+from microblog.service import auth as auth_service
 from microblog.service.micropub import UPDATE_ATTEMPTS
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH
 from tests.helpers import mint_token
 
 POST_SCOPES = "create update delete media"
@@ -602,3 +606,27 @@ def test_the_post_is_the_same_through_every_surface(client, auth, bearer):
     (record,) = [line for line in export if line.get("type") == "post"]
     assert record["content_format"] == "html" and record["photos"] == post["photos"]
     assert record["extra_properties"] == {"category": ["Same Post"]}
+
+
+def test_a_multipart_create_is_held_to_max_micropub_bytes(make_app, auth):
+    app = make_app(MAX_MICROPUB_BYTES=300_000, MAX_CONTENT_LENGTH=10_000)
+    with app.app_context():
+        migrations.upgrade(app.extensions["database"])
+        auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
+    client = app.test_client()
+    auth.client = client
+    bearer = {"Authorization": f"Bearer {mint_token(client, auth, 'create')}"}
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (100, 100), os.urandom(30_000)).save(buffer, "PNG")
+    photo = buffer.getvalue()
+    assert 10_000 < len(photo) < 300_000
+    noise = b"\0" * 350_000
+
+    def send(extra):
+        return client.post("/micropub", data={"content": "sized", "photo": (io.BytesIO(photo), "p.png", "image/png"),
+                                              **extra}, headers=bearer, content_type="multipart/form-data")
+
+    assert send({}).status_code == 201  # larger than MAX_CONTENT_LENGTH: multipart has its own limit
+    assert_micropub_error(send({"big": (io.BytesIO(noise), "n.bin", "application/octet-stream")}), 413,
+                          "invalid_request")
+    assert post_count(client, auth) == 1
