@@ -239,6 +239,7 @@ class Revision(BaseModel):
     rev = IntegerField()
     title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     content = TextField()
+    content_format = CharField(max_length=10, default="markdown")
     tags = TagList()
     created = DateTimeField(default=utcnow)
 

@@ -74,6 +74,11 @@ def render(content, content_format):
     return sanitize_html(content) if content_format == "html" else render_markdown(content)
 
 
+def searched_text(content, content_format):
+    """What search indexes of a post's content: Markdown source as it is, HTML's text."""
+    return plain_text(content) if content_format == "html" else content
+
+
 def render_markdown(source):
     """CommonMark (plus tables and strikethrough) with raw HTML escaped, then sanitized."""
     return sanitize_html(_markdown.render(source))

@@ -3,7 +3,7 @@ import pickle
 import tempfile
 
 from ..data.search import index_fields
-from .content import render_markdown
+from .content import render, searched_text
 
 BATCH = 500  # records written at a time (SQLite allows 32,766 bound values a statement)
 BATCH_OF = {"media": 4}  # but images, of up to MAX_MEDIA_BYTES each
@@ -15,8 +15,8 @@ def prepare(kind, fields):
     if kind != "post":
         return fields
     fields = dict(fields)
-    fields["content_html"] = render_markdown(fields["content"])
-    fields.update(index_fields(fields["title"], fields["content"]))
+    fields["content_html"] = render(fields["content"], fields["content_format"])
+    fields.update(index_fields(fields["title"], searched_text(fields["content"], fields["content_format"])))
     fields["publication_time"] = fields["publish_at"] or fields["created"]
     return fields
 

@@ -5,16 +5,17 @@ kept a year and revalidated by the key alone, without reading the bytes to hash 
 """
 import re
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app
 
 from ..service import media
-from .api import cached_as
-from .site.meta import base_url
+from . import routes, urls
+from .caching import cached_as
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FILENAME = re.compile(rf"({media.KEY_PATTERN})\.([a-z]+)")
 
 bp = Blueprint("media", __name__)
+routes.declare(bp, routes.ASSET, routes.OWN, paths=["/media/"])  # cached for a year, below
 
 
 @bp.after_request
@@ -38,4 +39,4 @@ def serve(name):
 
 def media_url(item):
     """The absolute URL an image is served at, on the public root."""
-    return f"{base_url()}{request.script_root}/media/{item.filename}"
+    return urls.absolute("media.serve", name=item.filename)

@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
 from ..service import errors, idempotency, media, micropub, posts
-from . import endpoint_urls, token_auth
+from . import endpoint_urls, routes, token_auth, urls
 from .media import media_url
-from .site.meta import base_url
 
 bp = Blueprint("micropub", __name__, url_prefix=endpoint_urls.MICROPUB_PATH)
+routes.declare(bp, routes.API, routes.PRIVATE, paths=[endpoint_urls.MICROPUB_PATH])  # no-store, varies by Authorization
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 QUERIES = ("config", "syndicate-to", "source")
 POST_SCOPES = ("create", "update", "delete")  # any of them may read a post's source
@@ -51,14 +51,6 @@ def _service_error(error):
     return micropub_error(status, error.detail, code, headers)
 
 
-@bp.after_request
-def _private(response):
-    """Answers for one token's holder: never cached, and they differ by Authorization."""
-    response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Authorization")
-    return response
-
-
 @bp.before_request
 def _allow_uploads():
     """A multipart body carries files: one image at the media endpoint (MAX_MEDIA_BYTES and
@@ -92,11 +84,11 @@ def query():
         _require_any(POST_SCOPES)
         post = _post_at(request.args.get("url"))
         names = request.args.getlist("properties[]") + request.args.getlist("properties")
-        return jsonify(micropub.source(post, names, post_url(post)))
+        return jsonify(micropub.source(post, names, urls.post(post.slug)))
     token_auth.authenticate()
     if asked == "syndicate-to":
         return jsonify({"syndicate-to": []})
-    return jsonify({"media-endpoint": endpoint_urls.absolute("micropub.upload"), "syndicate-to": [], "q": list(QUERIES)})
+    return jsonify({"media-endpoint": urls.absolute("micropub.upload"), "syndicate-to": [], "q": list(QUERIES)})
 
 
 @bp.post("")
@@ -154,7 +146,7 @@ def _create(kind, properties, commands):
 
 
 def _created(post):
-    return current_app.response_class(status=201, headers={"Location": post_url(post)})
+    return current_app.response_class(status=201, headers={"Location": urls.post(post.slug)})
 
 
 def _update(post, body):
@@ -260,17 +252,12 @@ def _require_any(scopes):
     return grant
 
 
-def post_url(post):
-    """The absolute URL of a post's page."""
-    return endpoint_urls.absolute("site.post", slug=post.slug)
-
-
 def _post_at(url):
     """The post (deleted ones too) whose page is at `url`; invalid_request for any other URL."""
     if not isinstance(url, str) or not url:
         raise errors.Invalid("Send the post's URL in `url`.")
     parts = urlsplit(url)
-    if parts.netloc != urlsplit(base_url()).netloc:
+    if parts.netloc != urlsplit(urls.root()).netloc:
         raise errors.Invalid("The URL is not a post of this site.")
     try:
         endpoint, values = current_app.url_map.bind(parts.netloc).match(parts.path, method="GET")

@@ -4,12 +4,13 @@ from dataclasses import asdict, replace
 from flask import current_app, request
 
 from ...service import media
-from .. import schemas
+from .. import routes, schemas
 from ..media import media_url
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin_media", __name__, url_prefix="/api/v1/admin", description="Upload images.")
+routes.declare(blp, routes.API, routes.PRIVATE, paths=[])  # /api/v1/admin/ is the posts' blueprint's
 MULTIPART_ALLOWANCE = 64 * 1024  # room for the multipart framing around the file
 
 
