@@ -10,27 +10,13 @@ import zlib
 import pytest
 from PIL import Image, ImageChops, ImageSequence
 
-from microblog.data import migrations
-from microblog.service import auth as auth_service
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, AuthActions
-from tests.helpers import assert_problem
+from tests.conftest import AuthActions
+from tests.helpers import admin_client, assert_problem
 from tests.transfer_helpers import export, import_
 
 GPS_IFD = 0x8825
 MAKE, MODEL, ORIENTATION = 0x010F, 0x0110, 0x0112
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="48,51.5N"/></rdf:RDF></x:xmpmeta>'
-
-
-@pytest.fixture
-def auth_for():
-    """A client and the admin's login for an app made with other settings."""
-    def ready(app):
-        with app.app_context():
-            migrations.upgrade(app.extensions["database"])
-            auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
-        client = app.test_client()
-        return client, AuthActions(client)
-    return ready
 
 
 def camera_exif(orientation=1):
@@ -170,8 +156,8 @@ def test_an_animation_keeps_its_frames_timing_and_loop(client, auth):
     assert durations == [100, 200, 300] and image.info["loop"] == 0
 
 
-def test_metadata_is_kept_as_sent_when_the_setting_says_so(make_app, auth_for):
-    client, auth = auth_for(make_app(MEDIA_KEEP_METADATA=True))
+def test_metadata_is_kept_as_sent_when_the_setting_says_so(make_app):
+    client, auth = admin_client(make_app(MEDIA_KEEP_METADATA=True))
     original = jpeg_with_metadata()
     data = served(client, upload(client, auth, original).get_json()["url"]).get_data()
     assert data == original
@@ -226,26 +212,26 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, auth):
     assert listed(client, auth) == []
 
 
-def test_an_animation_counts_every_frame_against_the_pixel_limit(make_app, auth_for):
-    client, auth = auth_for(make_app(MEDIA_MAX_PIXELS=64 * 48 * 2))
+def test_an_animation_counts_every_frame_against_the_pixel_limit(make_app):
+    client, auth = admin_client(make_app(MEDIA_MAX_PIXELS=64 * 48 * 2))
     assert "an animation counts every frame" in assert_problem(upload(client, auth, animated_gif()), 413)["detail"]
     assert upload(client, auth, jpeg_with_metadata()).status_code == 201
 
 
-def test_a_file_over_max_media_bytes_is_refused(make_app, auth_for):
+def test_a_file_over_max_media_bytes_is_refused(make_app):
     data = jpeg_with_metadata()
-    client, auth = auth_for(make_app(MAX_MEDIA_BYTES=len(data) - 1))
+    client, auth = admin_client(make_app(MAX_MEDIA_BYTES=len(data) - 1))
     assert "MAX_MEDIA_BYTES" in assert_problem(upload(client, auth, data), 413)["detail"]
     far_over = data + b"\0" * (200 * 1024)  # the body itself is refused, unread
     assert_problem(upload(client, auth, far_over), 413)
     assert listed(client, auth) == []
-    client, auth = auth_for(make_app(MAX_MEDIA_BYTES=len(data)))
+    client, auth = admin_client(make_app(MAX_MEDIA_BYTES=len(data)))
     assert upload(client, auth, data).status_code == 201
 
 
-def test_an_upload_over_the_api_body_limit_but_within_the_media_limit_is_taken(make_app, auth_for):
+def test_an_upload_over_the_api_body_limit_but_within_the_media_limit_is_taken(make_app):
     data = encode(Image.effect_noise((700, 700), 100).convert("RGB"), "PNG")
-    client, auth = auth_for(make_app(MAX_CONTENT_LENGTH=100 * 1024))
+    client, auth = admin_client(make_app(MAX_CONTENT_LENGTH=100 * 1024))
     assert len(data) > 100 * 1024
     assert upload(client, auth, data).status_code == 201
 
@@ -290,14 +276,14 @@ def test_the_list_pages_newest_first_and_delete_removes_for_good(client, auth):
     assert [item["url"] for item in listed(client, auth)] == [urls[1], urls[0]]
 
 
-def test_urls_are_on_the_public_base_url(make_app, auth_for):
-    client, auth = auth_for(make_app(PUBLIC_BASE_URL="https://blog.example/"))
+def test_urls_are_on_the_public_base_url(make_app):
+    client, auth = admin_client(make_app(PUBLIC_BASE_URL="https://blog.example/"))
     response = upload(client, auth, jpeg_with_metadata())
     assert response.headers["Location"].startswith("https://blog.example/media/")
 
 
-def test_export_and_import_carry_the_images_byte_for_byte(make_app, auth_for, tmp_path):
-    source_client, source_auth = auth_for(make_app(DATABASE_URL=f"sqlite:///{tmp_path}/source.sqlite3"))
+def test_export_and_import_carry_the_images_byte_for_byte(make_app, tmp_path):
+    source_client, source_auth = admin_client(make_app(DATABASE_URL=f"sqlite:///{tmp_path}/source.sqlite3"))
     originals = [jpeg_with_metadata(orientation=6), animated_gif(), webp_with_metadata()]
     uploaded = [upload(source_client, source_auth, data).get_json() for data in originals]
     served_before = [served(source_client, item["url"]).get_data() for item in uploaded]
@@ -307,7 +293,7 @@ def test_export_and_import_carry_the_images_byte_for_byte(make_app, auth_for, tm
     assert [record["key"] for record in media_records] == [item["key"] for item in uploaded]
     assert set(media_records[0]) == {"type", "key", "media_type", "created", "data"}
 
-    client, auth = auth_for(make_app())  # the test database: PostgreSQL with TEST_DATABASE_URL
+    client, auth = admin_client(make_app())  # the test database: PostgreSQL with TEST_DATABASE_URL
     response = import_(client, auth, dump)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["media"] == {"created": 3, "updated": 0, "unchanged": 0}

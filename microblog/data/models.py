@@ -51,6 +51,16 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class JSONList(TextField):
+    """A list (a revision's tag names, a post's photos), stored as a JSON array."""
+
+    def db_value(self, value):
+        return json.dumps(value)
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
+
+
 class User(BaseModel):
     """The admin account (microblog has exactly one)."""
 
@@ -103,6 +113,7 @@ class Post(BaseModel):
     extra_properties = JSONObject(default=dict)  # Micropub properties the post has no field for
     search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words
+    photos = JSONList(default=list)  # [{"url", "alt"}], in order
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
@@ -221,16 +232,6 @@ class PostSearch(BaseModel):
         table_name = "post_search"
 
 
-class TagList(TextField):
-    """A list of tag names, stored as a JSON array."""
-
-    def db_value(self, value):
-        return json.dumps(value)
-
-    def python_value(self, value):
-        return json.loads(value) if value is not None else None
-
-
 class Revision(BaseModel):
     """One version of a post's text: revision 1 at creation, one more for every change."""
 
@@ -240,7 +241,8 @@ class Revision(BaseModel):
     title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     content = TextField()
     content_format = CharField(max_length=10, default="markdown")
-    tags = TagList()
+    tags = JSONList()
+    photos = JSONList(default=list)
     created = DateTimeField(default=utcnow)
 
     class Meta:

@@ -11,6 +11,7 @@ import secrets
 import struct
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -26,6 +27,7 @@ OPENED_AS = ("JPEG", "PNG", "GIF", "WEBP")  # the only decoders Pillow may try
 KEY_BYTES = 24  # 192 random bits: 32 URL-safe characters
 KEY_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 KEY_RE = re.compile(KEY_PATTERN)
+SERVED_AT = re.compile(rf"/media/({KEY_PATTERN})\.([a-z]+)")  # the end of an image's URL path
 ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height on screen
 # What Pillow raises for a file it recognised but could not read (truncated, damaged)
 UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
@@ -163,6 +165,21 @@ def delete(key):
     with write_transaction():
         if not _is_key(key) or not Media.delete().where(Media.key == key).execute():
             raise errors.NotFound("No image has this key.")
+
+
+def described_by_url(urls):
+    """{url: MediaItem} for those of these URLs that name an image stored here (by the path's
+    end, so on any host name the site answers to), read in one query: what a page or a feed
+    shows of its photos (width, height, type, size)."""
+    named = {}
+    for url in urls:
+        found = SERVED_AT.search(urlsplit(url).path)
+        if found is not None and found.end() == len(urlsplit(url).path):
+            named.setdefault(found[1], []).append((url, f"{found[1]}.{found[2]}"))
+    if not named:
+        return {}
+    rows = Media.select(*_described()).where(Media.key.in_(list(named)))
+    return {url: item for item in map(_item, rows) for url, filename in named[item.key] if item.filename == filename}
 
 
 def _is_key(text):

@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from ..data.models import MAX_TAG_LENGTH, Post
 from . import errors, media, posts
 from .content import sanitize_html
-from .fields import MAX_TAGS, TAG_RE, OptionalTitle, Text, UTCDateTime, check_content_length, utc_text
+from .fields import MAX_PHOTOS, MAX_TAGS, TAG_RE, OptionalTitle, Photo, Text, UTCDateTime, check_content_length, utc_text
 
 ENTRY = "entry"
 RESERVED = frozenset({"access_token", "h", "action", "url"})
@@ -28,13 +28,10 @@ STATUSES = {"published": True, "draft": False}
 MAX_PROPERTIES = 100  # of one post's extra properties
 MAX_VALUES = 100  # of one property (categories have their own limit: MAX_TAGS)
 MAX_DEPTH = 8  # of nested objects in a kept property, the value's own list counted
-MAX_URL_LENGTH = 2000
-MAX_ALT_LENGTH = 1000
 UPDATE_ATTEMPTS = 5
 MAX_EXTRA_CHARACTERS = 64 * 1024  # of every kept property together, as JSON
-URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _NOT_TAG = re.compile(r"[^a-z0-9]+")
-_text, _title, _time = Text(), OptionalTitle(), UTCDateTime()
+_text, _title, _time, _photo_schema = Text(), OptionalTitle(), UTCDateTime(), Photo()
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,9 @@ def post_fields(properties, max_length, existing_extra=None):
     if "post-status" in properties:
         fields["visible"] = _visible(properties["post-status"])
     if "photo" in properties:
-        fields["photos"] = [_photo(value) for value in _values("photo", properties["photo"])]
+        if len(properties["photo"]) > MAX_PHOTOS:
+            raise errors.Invalid(f"A post has at most {MAX_PHOTOS} photos.")
+        fields["photos"] = [_photo(value) for value in properties["photo"]]
     if len(extra) > MAX_PROPERTIES:
         raise errors.Invalid(f"A post keeps at most {MAX_PROPERTIES} other properties.")
     if len(json.dumps(extra)) > MAX_EXTRA_CHARACTERS:
@@ -186,7 +185,7 @@ def properties_of(post):
     if post.edited:
         properties["updated"] = [_rfc3339(post.edited)]
     properties["post-status"] = ["published" if post.visible else "draft"]
-    if getattr(post, 'photos', None):  # TEMP until media
+    if post.photos:
         properties["photo"] = [{"value": photo["url"], "alt": photo["alt"]} if photo.get("alt") else photo["url"]
                                for photo in post.photos]
     for name, values in post.extra_properties.items():
@@ -374,20 +373,15 @@ def _visible(values):
 
 
 def _photo(value):
-    """One photo: a URL, {value, alt}, or an uploaded file (its Upload in place of the URL
-    until it is stored)."""
+    """One photo, {url, alt}: from a URL, {value, alt}, or an uploaded file (its Upload in place
+    of the URL until it is stored); held to the admin API's rules for photos."""
     if isinstance(value, Upload):
-        return {"url": value, "alt": None}
-    alt = None
-    if isinstance(value, dict):
-        alt = value.get("alt")
-        value = value.get("value")
-        if alt is not None and (not isinstance(alt, str) or len(alt) > MAX_ALT_LENGTH):
-            raise errors.Invalid(f"A photo's alt text is text of at most {MAX_ALT_LENGTH} characters.")
-        alt = _checked("photo", _text, alt) or None if alt is not None else None
-    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or not URL_RE.fullmatch(value):
-        raise errors.Invalid("A photo is an http(s) URL, {\"value\": URL, \"alt\": text}, or a file.")
-    return {"url": value, "alt": alt}
+        return {"url": value, "alt": ""}
+    photo = {"url": value.get("value"), "alt": value.get("alt") or ""} if isinstance(value, dict) else {"url": value}
+    try:
+        return _photo_schema.load(photo)
+    except ValidationError as error:
+        raise errors.Invalid(f"The property `photo`: a URL, or {{\"value\": URL, \"alt\": text}}: {error.messages}") from None
 
 
 def _rfc3339(moment):

@@ -13,6 +13,7 @@ from .content import CONTENT_FORMATS
 from .fields import (
     NON_BLANK_PATTERN,
     OptionalTitle,
+    Photos,
     Slug,
     StrictBoolean,
     TagName,
@@ -90,6 +91,7 @@ POST_FIELDS = (
     PostField("slug", Slug, readers=True, sent={}),  # a replace keeps it
     PostField("tags", _tags, readers=True, column=False, revisioned=True, on_replace=[], sent={
         "metadata": {"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."}}),
+    PostField("photos", Photos, readers=True, revisioned=True, sent={}, on_replace=[], import_default=[]),
     PostField("visible", fields.Boolean, readers=True, sent={}, sent_kind=StrictBoolean, on_replace=True),
     PostField("publish_at", UTCDateTime, nullable=True, readers=True, sent={}, on_replace=None),
     PostField("created", UTCDateTime, readers=True),

@@ -1,5 +1,6 @@
-"""Version 11: uploaded images, their bytes kept in the database so that every host serves them
-and export and import carry them."""
+"""Version 11: images. Uploaded ones, their bytes kept in the database so that every host serves
+them and export and import carry them; and a post's photos (URLs with alt text, in order), kept
+with the post and with each revision of it as a JSON array."""
 from peewee import AutoField, BlobField, CharField, DateTimeField, IntegerField, Model
 
 
@@ -19,3 +20,5 @@ def upgrade(database):
 
     with database.bind_ctx([Media]):
         database.create_tables([Media])
+    for table in ("post", "revision"):
+        database.execute_sql(f"ALTER TABLE {table} ADD COLUMN photos TEXT NOT NULL DEFAULT '[]'")
