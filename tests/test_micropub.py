@@ -9,11 +9,8 @@ import pytest
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
-from microblog.data import migrations
-from microblog.service import auth as auth_service
 from microblog.service.micropub import UPDATE_ATTEMPTS
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH
-from tests.helpers import mint_token
+from tests.helpers import admin_client, mint_token
 
 POST_SCOPES = "create update delete media"
 PHOTO_URL = "https://photos.example.com/592829482876343254.jpg"
@@ -608,13 +605,8 @@ def test_the_post_is_the_same_through_every_surface(client, auth, bearer):
     assert record["extra_properties"] == {"category": ["Same Post"]}
 
 
-def test_a_multipart_create_is_held_to_max_micropub_bytes(make_app, auth):
-    app = make_app(MAX_MICROPUB_BYTES=300_000, MAX_CONTENT_LENGTH=10_000)
-    with app.app_context():
-        migrations.upgrade(app.extensions["database"])
-        auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
-    client = app.test_client()
-    auth.client = client
+def test_a_multipart_create_is_held_to_max_micropub_bytes(make_app):
+    client, auth = admin_client(make_app(MAX_MICROPUB_BYTES=300_000, MAX_CONTENT_LENGTH=10_000))
     bearer = {"Authorization": f"Bearer {mint_token(client, auth, 'create')}"}
     buffer = io.BytesIO()
     Image.frombytes("RGB", (100, 100), os.urandom(30_000)).save(buffer, "PNG")
@@ -630,3 +622,23 @@ def test_a_multipart_create_is_held_to_max_micropub_bytes(make_app, auth):
     assert_micropub_error(send({"big": (io.BytesIO(noise), "n.bin", "application/octet-stream")}), 413,
                           "invalid_request")
     assert post_count(client, auth) == 1
+
+
+def test_a_post_url_under_a_mount_point_and_on_https_is_found(make_app):
+    """Clients echo the Location they were given: on PUBLIC_BASE_URL (https) under SCRIPT_NAME."""
+    app = make_app(PUBLIC_BASE_URL="https://blog.example/")
+    client, auth = admin_client(app)
+    bearer = {"Authorization": f"Bearer {mint_token(client, auth, 'create update')}"}
+    base = {"base_url": "http://localhost/blog/"}
+    created = client.post("/micropub", data={"content": "mounted"}, headers=bearer, **base)
+    location = created.headers["Location"]
+    assert location == "https://blog.example/blog/posts/mounted"
+    changed = client.post("/micropub", json={"action": "update", "url": location, "replace": {"content": ["moved"]}},
+                          headers=bearer, **base)
+    assert changed.status_code == 204, changed.get_data(as_text=True)
+    for elsewhere in ("https://blog.example/posts/mounted", "https://other.example/blog/posts/mounted",
+                      "ftp://blog.example/blog/posts/mounted"):
+        refused = client.post("/micropub", json={"action": "update", "url": elsewhere, "replace": {"content": ["x"]}},
+                              headers=bearer, **base)
+        assert_micropub_error(refused, 400, "invalid_request")
+    assert admin_post(client, auth, location)["content"] == "moved"

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from ..service import errors, idempotency, media, micropub, posts
 from . import endpoint_urls, routes, token_auth, urls
@@ -253,16 +253,19 @@ def _require_any(scopes):
 
 
 def _post_at(url):
-    """The post (deleted ones too) whose page is at `url`; invalid_request for any other URL."""
+    """The post (deleted ones too) whose page is at `url`, on this site's public root (http or
+    https alike); invalid_request for any other URL."""
     if not isinstance(url, str) or not url:
         raise errors.Invalid("Send the post's URL in `url`.")
-    parts = urlsplit(url)
-    if parts.netloc != urlsplit(urls.root()).netloc:
+    root, parts = urlsplit(urls.root()), urlsplit(url)
+    if (parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() != root.netloc.lower()
+            or not parts.path.startswith(root.path)):
         raise errors.Invalid("The URL is not a post of this site.")
     try:
-        endpoint, values = current_app.url_map.bind(parts.netloc).match(parts.path, method="GET")
-    except (HTTPException, RequestEntityTooLarge, NotFound):
-        raise errors.Invalid("The URL is not a post of this site.") from None
+        endpoint, values = current_app.url_map.bind(root.netloc).match(
+            "/" + parts.path[len(root.path):], method="GET")
+    except HTTPException:
+        endpoint = None
     if endpoint != "site.post":
         raise errors.Invalid("The URL is not a post of this site.")
     try:
