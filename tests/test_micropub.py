@@ -642,3 +642,10 @@ def test_a_post_url_under_a_mount_point_and_on_https_is_found(make_app):
                               headers=bearer, **base)
         assert_micropub_error(refused, 400, "invalid_request")
     assert admin_post(client, auth, location)["content"] == "moved"
+
+
+def test_a_database_that_is_down_is_a_micropub_503(make_app):
+    client = make_app(DATABASE_URL="sqlite:////nonexistent-folder/db.sqlite3").test_client()
+    response = client.post("/micropub", data={"content": "x"}, headers={"Authorization": "Bearer some-token"})
+    body = assert_micropub_error(response, 503, "temporarily_unavailable")
+    assert response.headers["Retry-After"] == "5" and "nonexistent" not in str(body)

@@ -6,10 +6,13 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
+from peewee import PeeweeException
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from ..service import errors, idempotency, media, micropub, posts
 from . import endpoint_urls, routes, token_auth, urls
+from . import errors as web_errors
 from .media import media_url
 
 bp = Blueprint("micropub", __name__, url_prefix=endpoint_urls.MICROPUB_PATH)
@@ -19,7 +22,8 @@ QUERIES = ("config", "syndicate-to", "source")
 POST_SCOPES = ("create", "update", "delete")  # any of them may read a post's source
 MULTIPART_FRAMING = 64 * 1024  # a media upload's body beyond its file: boundaries, part headers
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-ERROR_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden"}
+ERROR_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 429: "temporarily_unavailable",
+               500: "server_error", 503: "temporarily_unavailable"}  # OAuth's words past Micropub's
 SERVICE_ERROR_STATUS = {errors.NotFound: 400, errors.Invalid: 400, errors.Conflict: 400, errors.Gone: 400,
                         errors.PreconditionFailed: 412, errors.AuthenticationFailed: 401,
                         errors.Forbidden: 403, errors.Throttled: 429, errors.TooLarge: 413,
@@ -49,6 +53,16 @@ def _service_error(error):
     headers = {"Retry-After": str(error.retry_after)} if status == 429 else {}
     code = getattr(error, "code", None) or ("precondition_failed" if status == 412 else None)
     return micropub_error(status, error.detail, code, headers)
+
+
+@bp.errorhandler(PeeweeException)
+@bp.errorhandler(MaxConnectionsExceeded)
+def _database_error(error):
+    """The app's answer to a database error (logged, 409/422/503 with Retry-After), in Micropub's format."""
+    problem = (web_errors.handle_pool_exhausted if isinstance(error, MaxConnectionsExceeded)
+               else web_errors.handle_database_error)(error)
+    headers = [(name, value) for name, value in problem.headers if name == "Retry-After"]
+    return micropub_error(problem.status_code, problem.get_json()["detail"], headers=headers)
 
 
 @bp.before_request
