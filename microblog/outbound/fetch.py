@@ -114,6 +114,8 @@ class Fetcher:
         if not host:
             raise Refused("The URL has no host.")
         port = port if port is not None else DEFAULT_PORTS[scheme]
+        if port not in ALLOWED_PORTS and not self.allow_loopback:
+            raise Refused(f"Port {port} is not fetched; only 80 and 443.")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return Target(scheme, host, port, path)
 

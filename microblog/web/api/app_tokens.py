@@ -32,7 +32,7 @@ def create_token(_args, data):
     lifetime = current_app.config["INDIEAUTH_TOKEN_LIFETIME"]
     scopes = tokens.app_scopes(data["scope"])
     secret, row = tokens.mint(int(get_jwt()["sub"]), data["client_id"], scopes, lifetime)
-    return {**row.__data__, "access_token": secret, "token_type": "Bearer",
+    return {**{name: getattr(row, name) for name in schemas.AppToken().fields}, "access_token": secret, "token_type": "Bearer",
             "expires_in": int(lifetime.total_seconds())}
 
 
