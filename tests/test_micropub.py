@@ -469,6 +469,8 @@ def test_mp_slug_is_a_hint_made_unique(client, bearer):
     (["日本語", "---", " "], []),
     (["x" * 80, "A_B"], ["x" * 50, "a-b"]),
     (["Same", "same", "SAME"], ["same"]),
+    ([5, {"type": ["h-card"], "properties": {"name": ["Alice"], "url": ["https://alice.example/"]}}, ["x"], None, True],
+     ["5", "alice"]),
 ])
 def test_any_category_is_accepted_normalised_into_tags_and_returned_as_sent(client, auth, bearer, sent, tags):
     location = create_json(client, bearer, {"content": ["x"], "category": sent})

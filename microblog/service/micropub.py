@@ -261,12 +261,18 @@ def _one(name, values):
 
 def _one_text(properties, name):
     """A property that is one string, or None when it is absent."""
-    if name not in properties:
+    value = _single_text(name, properties.get(name, []))
+    return None if value is None else _checked(name, _text, value)
+
+
+def _single_text(name, values):
+    """The one string of a property, or None when it has no value."""
+    if not values:
         return None
-    value = _one(name, properties[name])
+    value = _one(name, values)
     if not isinstance(value, str):
         raise errors.Invalid(f"The property `{name}` is text.")
-    return _checked(name, _text, value)
+    return value
 
 
 def _checked(name, field, value):
@@ -304,12 +310,8 @@ def _content(values, max_length):
 
 
 def _title_of(values):
-    if not values:
-        return None
-    value = _one("name", values)
-    if not isinstance(value, str):
-        raise errors.Invalid("The property `name` is text.")
-    return _checked("name", _title, value)
+    value = _single_text("name", values)
+    return None if value is None else _checked("name", _title, value)
 
 
 def _tags(values):
@@ -317,38 +319,43 @@ def _tags(values):
     that cannot is kept as sent, not tagged); only more categories than MAX_TAGS is refused."""
     if len(values) > MAX_TAGS:
         raise errors.Invalid(f"A post takes at most {MAX_TAGS} categories.")
-    sent = [value if isinstance(value, str) else _category_text(value) for value in values]
-    tags = [tag for tag in (normalised_tag(value) for value in sent) if tag]
+    sent = list(values)
+    tags = [tag for tag in map(normalised_tag, sent) if tag]
     return list(dict.fromkeys(tags)), sent
 
 
 def _category_text(value):
-    """A category that is not text (a nested h-card tagging a person) is kept by its URL or name."""
+    """The text of a category: itself, a number's digits, or a nested h-card's (a person
+    tagged) name or URL; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
     if isinstance(value, dict):
-        inner = value.get("properties", {}) if isinstance(value.get("properties"), dict) else {}
-        for name in ("url", "name"):
-            found = inner.get(name) or value.get(name)
-            if isinstance(found, list) and found and isinstance(found[0], str):
-                return found[0]
+        inner = value.get("properties") if isinstance(value.get("properties"), dict) else value
+        for name in ("name", "url"):
+            found = inner.get(name)
+            found = found[0] if isinstance(found, list) and found else found
             if isinstance(found, str):
                 return found
-    raise errors.Invalid("A category is text, or an h-card with a url or name.")
+    return None
 
 
 def normalised_tag(category):
     """A category as a tag: ASCII lowercase words joined by hyphens, at most MAX_TAG_LENGTH
     characters; None when nothing of it can be a tag."""
-    ascii_text = unicodedata.normalize("NFKD", category).encode("ascii", "ignore").decode()
+    text = _category_text(category)
+    if text is None:
+        return None
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     tag = _NOT_TAG.sub("-", ascii_text.lower()).strip("-")[:MAX_TAG_LENGTH].strip("-")
     return tag if TAG_RE.fullmatch(tag) else None
 
 
 def _published(values):
-    if not values:
+    value = _single_text("published", values)
+    if value is None:
         return None
-    value = _one("published", values)
-    if not isinstance(value, str):
-        raise errors.Invalid("The property `published` is a date and time.")
     try:
         return _time.deserialize(value)
     except ValidationError:
