@@ -206,6 +206,7 @@ def test_a_text_file_as_a_photo_stores_nothing(client, auth, bearer):
 def test_400_replace_content_makes_a_revision_and_moves_updated(client, auth, bearer):
     location = create_json(client, bearer, {"content": ["hello world"]})
     before = admin_post(client, auth, location)
+    modified = client.get("/feed.json").get_json(force=True)["items"][0]["date_modified"]
     response = update(client, bearer, location, replace={"content": ["hello moon"]})
     assert response.status_code == 204, response.get_data(as_text=True)
     after = admin_post(client, auth, location)
@@ -215,6 +216,7 @@ def test_400_replace_content_makes_a_revision_and_moves_updated(client, auth, be
     changes = client.get("/api/v1/admin/changes", headers=auth.headers).get_json()["items"]
     assert [change["action"] for change in changes if change["post_id"] == before["id"]] == ["create", "update"]
     assert "hello moon" in client.get(location).get_data(as_text=True)
+    assert client.get("/feed.json").get_json(force=True)["items"][0]["date_modified"] > modified
 
 
 def test_401_add_a_category(client, auth, bearer):
