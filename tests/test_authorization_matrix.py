@@ -16,7 +16,7 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/static/<path:filename>", "/favicon.ico", "/favicon.svg",
           # the reading site (microblog/web/site)
           "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
-          "/sitemap-<int:number>.xml", "/robots.txt"}
+          "/sitemap-<int:number>.xml", "/robots.txt", "/media/<name>"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -33,7 +33,7 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
-    assert len(private_routes()) == 16
+    assert len(private_routes()) == 19
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

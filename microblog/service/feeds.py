@@ -4,9 +4,11 @@ Every date comes from the posts (none from the clock), so an unchanged feed is b
 the same and its ETag holds. Relative links and images in posts are made absolute: a feed is
 read away from the site, where a relative URL would resolve against the reader's own.
 """
+import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -47,11 +49,11 @@ class Site:
 
 
 def atom(site, posts, self_url):
-    return _generator(site, posts, self_url).atom_str(pretty=False)
+    return _generator(site, posts, self_url, _atom_photos).atom_str(pretty=False)
 
 
 def rss(site, posts, self_url):
-    return _generator(site, posts, self_url).rss_str(pretty=False)
+    return _generator(site, posts, self_url, _rss_photo).rss_str(pretty=False)
 
 
 def json_feed(site, posts, self_url):
@@ -73,10 +75,49 @@ def json_feed(site, posts, self_url):
                 "date_published": _rfc3339(published(post)),
                 "date_modified": _rfc3339(modified(post)),
                 "tags": post.tags,
+                **_json_feed_photos(post.photos),
             }
             for post in posts
         ],
     }
+
+
+def photo_type(url):
+    """The image type a photo's URL names by its extension (this site's always do), or None:
+    photo URLs are stored as sent, never fetched, so this is all that is known of an outside one."""
+    guessed = mimetypes.guess_type(urlsplit(url).path)[0]
+    return guessed if guessed is not None and guessed.startswith("image/") else None
+
+
+def _json_feed_photos(photos):
+    """The first photo as the item's `image`; each of known type as an attachment, its alt text
+    as the title."""
+    if not photos:
+        return {}
+    attachments = [{"url": photo["url"], "mime_type": kind, **({"title": photo["alt"]} if photo["alt"] else {})}
+                   for photo, kind in _typed(photos)]
+    return {"image": photos[0]["url"], **({"attachments": attachments} if attachments else {})}
+
+
+def _typed(photos):
+    """(photo, type) for each photo whose type is known."""
+    return [(photo, kind) for photo in photos if (kind := photo_type(photo["url"]))]
+
+
+def _atom_photos(entry, photos):
+    """Every photo as an enclosure link, in order, its alt text as the link's title."""
+    for photo in photos:
+        described = {"type": photo_type(photo["url"]), "title": photo["alt"]}
+        entry.link(href=photo["url"], rel="enclosure", **{name: value for name, value in described.items() if value})
+
+
+def _rss_photo(entry, photos):
+    """RSS carries one enclosure an item: the first photo of known type (length 0, unknown, as
+    the RSS Advisory Board's practice has it)."""
+    typed = _typed(photos)
+    if typed:
+        photo, kind = typed[0]
+        entry.enclosure(photo["url"], 0, kind)
 
 
 def entry_title(post):
@@ -123,7 +164,7 @@ class _EditsInRss(BaseEntryExtension):
         return item
 
 
-def _generator(site, posts, self_url):
+def _generator(site, posts, self_url, add_photos):
     feed = FeedGenerator()
     feed.register_extension("edits", _Edits, _EditsInRss, atom=False, rss=True)
     feed.id(self_url)
@@ -150,4 +191,5 @@ def _generator(site, posts, self_url):
         entry.edits.updated(modified(post))
         for tag in post.tags:
             entry.category(term=tag)
+        add_photos(entry, post.photos)
     return feed
