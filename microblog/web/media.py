@@ -5,16 +5,17 @@ kept a year and revalidated by the key alone, without reading the bytes to hash 
 """
 import re
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app
 
 from ..service import media
-from .api import cached_as
-from .site.meta import base_url
+from . import routes
+from .caching import cached_as
+from .site.assets import IMMUTABLE
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 FILENAME = re.compile(rf"({media.KEY_PATTERN})\.([a-z]+)")
 
 bp = Blueprint("media", __name__)
+routes.declare(bp, routes.ASSET, routes.OWN, paths=["/media/"])  # cached for a year, below
 
 
 @bp.after_request
@@ -34,8 +35,3 @@ def serve(name):
     response = current_app.response_class(data, mimetype=item.media_type)
     response.set_etag(item.key)
     return response
-
-
-def media_url(item):
-    """The absolute URL an image is served at, on the public root."""
-    return f"{base_url()}{request.script_root}/media/{item.filename}"

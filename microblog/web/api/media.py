@@ -4,12 +4,12 @@ from dataclasses import asdict, replace
 from flask import current_app, request
 
 from ...service import media
-from .. import schemas
-from ..media import media_url
+from .. import routes, schemas, urls
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin_media", __name__, url_prefix="/api/v1/admin", description="Upload images.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 MULTIPART_ALLOWANCE = 64 * 1024  # room for the multipart framing around the file
 
 
@@ -23,7 +23,7 @@ def allow_an_image_body():
 
 def described(item):
     """An image as the admin API shows it: what is stored, and its absolute URL."""
-    return {**asdict(item), "url": media_url(item)}
+    return {**asdict(item), "url": urls.media(item.filename)}
 
 
 @blp.route("/media", methods=["POST"], operation_id="uploadMedia")

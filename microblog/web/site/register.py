@@ -3,8 +3,9 @@ import os
 
 from flask import current_app, request
 
+from .. import urls
 from . import assets, sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
-from .meta import base_url, site, site_facts
+from .meta import site, site_facts
 
 
 def init_app(app):
@@ -21,5 +22,5 @@ def template_context():
     home page's absolute URL (the author's h-card), the assets' current URLs."""
     root = request.script_root
     names = current_app.extensions["site_assets"].names
-    return {"site": site(), "root": root, "home_url": f"{base_url()}{root}/",
+    return {"site": site(), "root": root, "home_url": urls.root(),
             "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}
