@@ -241,6 +241,9 @@ def test_an_upload_needs_the_part_named_file_and_an_admin_token(client, auth):
                            data={"photo": (io.BytesIO(jpeg_with_metadata()), "a.jpg")},
                            content_type="multipart/form-data")
     assert assert_problem(response, 422)["errors"][0]["parameter"] == "file"
+    extra = client.post("/api/v1/admin/media", headers=auth.headers, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(jpeg_with_metadata()), "a.jpg"), "caption": "hello"})
+    assert assert_problem(extra, 422)["errors"] == [{"parameter": "caption", "detail": "Unknown field."}]
     anonymous = client.post("/api/v1/admin/media", data={"file": (io.BytesIO(jpeg_with_metadata()), "a.jpg")},
                             content_type="multipart/form-data")
     assert_problem(anonymous, 401)

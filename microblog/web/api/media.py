@@ -2,6 +2,7 @@
 from dataclasses import asdict, replace
 
 from flask import current_app, request
+from webargs.flaskparser import abort as abort_with_messages
 
 from ...service import media
 from .. import routes, schemas, urls
@@ -37,6 +38,9 @@ def described(item):
 def upload(_args, files):
     """Store an image (multipart/form-data, part `file`); its location and camera metadata
     (EXIF, XMP) are removed unless MEDIA_KEEP_METADATA is set. 201 with its URL in Location."""
+    unknown = (set(request.form) | set(request.files)) - {"file"}
+    if unknown:  # as strict as the JSON bodies: a part the endpoint does not take is refused
+        abort_with_messages(422, messages={"files": {name: ["Unknown field."] for name in sorted(unknown)}})
     settings = media.MediaSettings.from_config(current_app.config)
     item = media.store(files["file"].stream.read(settings.max_bytes + 1), settings)
     body = described(item)
