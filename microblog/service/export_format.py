@@ -16,7 +16,7 @@ from ..data import migrations
 from ..data.models import MAX_ID, utcnow
 from . import errors, media
 from .fields import Text, UTCDateTime, check_content_length
-from .post_fields import REVISIONED_FIELDS, output_fields, record_fields
+from .post_fields import REVISIONED_FIELDS, record_fields
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -108,7 +108,7 @@ RevisionRecord = WithContent.from_dict({
     "type": fields.Constant("revision"),
     "post_id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
     "rev": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
-    **output_fields(REVISIONED_FIELDS),
+    **record_fields(REVISIONED_FIELDS),
     "created": UTCDateTime(required=True),
 }, name="RevisionRecord")
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from ..data.models import MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from ..service.fields import NON_BLANK_PATTERN, TagName, Text, UTCDateTime, check_content_length, utc_text
-from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, input_fields, output_fields
+from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, REVISIONED_FIELDS, input_fields, output_fields
 from .pagination import decode_cursor, decode_id_cursor
 
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
@@ -90,12 +90,8 @@ class AdminPostPage(PostPage):
     items = fields.List(fields.Nested(AdminPost))
 
 
-class Revision(Schema):
-    rev = fields.Integer()
-    title = fields.String(allow_none=True)
-    content = fields.String()
-    tags = fields.List(fields.String())
-    created = UTCDateTime()
+Revision = Schema.from_dict({"rev": fields.Integer(), **output_fields(REVISIONED_FIELDS), "created": UTCDateTime()},
+                            name="Revision")
 
 
 class RevisionList(Schema):
