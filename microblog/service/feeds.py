@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 from lxml import etree
 
 from .content import absolute_urls, plain_text
@@ -49,11 +50,11 @@ class Site:
 
 
 def atom(site, posts, self_url):
-    return _generator(site, posts, self_url, _atom_photos).atom_str(pretty=False)
+    return _generator(site, posts, self_url).atom_str(pretty=False)
 
 
 def rss(site, posts, self_url):
-    return _generator(site, posts, self_url, _rss_photo).rss_str(pretty=False)
+    return _generator(site, posts, self_url).rss_str(pretty=False)
 
 
 def json_feed(site, posts, self_url):
@@ -104,22 +105,6 @@ def _typed(photos):
     return [(photo, kind) for photo in photos if (kind := photo_type(photo["url"]))]
 
 
-def _atom_photos(entry, photos):
-    """Every photo as an enclosure link, in order, its alt text as the link's title."""
-    for photo in photos:
-        described = {"type": photo_type(photo["url"]), "title": photo["alt"]}
-        entry.link(href=photo["url"], rel="enclosure", **{name: value for name, value in described.items() if value})
-
-
-def _rss_photo(entry, photos):
-    """RSS carries one enclosure an item: the first photo of known type (length 0, unknown, as
-    the RSS Advisory Board's practice has it)."""
-    typed = _typed(photos)
-    if typed:
-        photo, kind = typed[0]
-        entry.enclosure(photo["url"], 0, kind)
-
-
 def entry_title(post):
     """The post's title, or the start of its text (without Markdown or HTML), or its slug
     when it has no text (an image alone); feeds require a non-empty title."""
@@ -164,9 +149,42 @@ class _EditsInRss(BaseEntryExtension):
         return item
 
 
-def _generator(site, posts, self_url, add_photos):
+class _Photos(BaseExtension):
+    """Registers _PhotosOfEntry (feedgen wants a feed-level class too)."""
+
+
+class _PhotosOfEntry(BaseEntryExtension):
+    """A post's photos as enclosures, written here rather than by feedgen's entry links, whose
+    Atom output (feedgen 1.0.0) drops every attribute but href. Atom: an enclosure link per
+    photo, in order, with its type when known and its alt text as title. RSS carries one
+    enclosure an item: the first photo of known type, length 0 (unknown, as the RSS Advisory
+    Board's practice has it)."""
+
+    def __init__(self):
+        self.shown = []
+
+    def photos(self, photos):
+        self.shown = photos
+
+    def extend_atom(self, entry):
+        for photo in self.shown:
+            described = {"rel": "enclosure", "href": photo["url"], "type": photo_type(photo["url"]),
+                         "title": photo["alt"]}
+            xml_elem("link", entry, **{name: value for name, value in described.items() if value})
+        return entry
+
+    def extend_rss(self, item):
+        typed = _typed(self.shown)
+        if typed:
+            photo, kind = typed[0]
+            xml_elem("enclosure", item, url=photo["url"], length="0", type=kind)
+        return item
+
+
+def _generator(site, posts, self_url):
     feed = FeedGenerator()
     feed.register_extension("edits", _Edits, _EditsInRss, atom=False, rss=True)
+    feed.register_extension("photos", _Photos, _PhotosOfEntry, atom=True, rss=True)
     feed.id(self_url)
     feed.language(site.language)  # RSS <language>, Atom xml:lang
     feed.title(site.title)
@@ -191,5 +209,5 @@ def _generator(site, posts, self_url, add_photos):
         entry.edits.updated(modified(post))
         for tag in post.tags:
             entry.category(term=tag)
-        add_photos(entry, post.photos)
+        entry.photos.photos(post.photos)
     return feed
