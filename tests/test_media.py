@@ -241,6 +241,9 @@ def test_an_upload_needs_the_part_named_file_and_an_admin_token(client, auth):
                            data={"photo": (io.BytesIO(jpeg_with_metadata()), "a.jpg")},
                            content_type="multipart/form-data")
     assert assert_problem(response, 422)["errors"][0]["parameter"] == "file"
+    extra = client.post("/api/v1/admin/media", headers=auth.headers, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(jpeg_with_metadata()), "a.jpg"), "caption": "hello"})
+    assert assert_problem(extra, 422)["errors"] == [{"parameter": "caption", "detail": "Unknown field."}]
     anonymous = client.post("/api/v1/admin/media", data={"file": (io.BytesIO(jpeg_with_metadata()), "a.jpg")},
                             content_type="multipart/form-data")
     assert_problem(anonymous, 401)
@@ -361,3 +364,24 @@ def test_a_real_server_takes_an_image_of_nearly_max_media_bytes_and_refuses_more
     assert chunked.status_code == 413
     listed_now = session.get(f"{server.url}/api/v1/admin/media", headers=headers).json()["items"]
     assert [item["url"] for item in listed_now] == [taken.json()["url"]]
+
+
+def test_an_image_uploaded_to_one_host_is_served_by_another(live_server):
+    """Two servers on one database (PostgreSQL with TEST_DATABASE_URL): the bytes live there."""
+    import requests
+
+    from scripts import harness
+
+    first, second = live_server("granian", workers=1), live_server("gunicorn", workers=1)
+    session = requests.Session()
+    original = jpeg_with_metadata(orientation=3)
+    item = session.post(f"{first.url}/api/v1/admin/media", headers=harness.login(session, first.url),
+                        files={"file": ("p.jpg", original)}).json()
+    path = item["url"].split("/", 3)[3]
+    here, there = session.get(f"{first.url}/{path}"), session.get(f"{second.url}/{path}")
+    assert there.status_code == 200 and there.content == here.content
+    assert there.headers["Content-Type"] == "image/jpeg" and there.headers["ETag"] == here.headers["ETag"]
+    key = item["key"]
+    assert session.delete(f"{second.url}/api/v1/admin/media/{key}",
+                          headers=harness.login(session, second.url)).status_code == 204
+    assert session.get(f"{first.url}/{path}").status_code == 404

@@ -26,8 +26,8 @@ def test_export_holds_a_header_the_admin_tokens_and_every_post(client, auth, pop
     assert admin["username"] == ADMIN_USERNAME and admin["password_hash"].startswith("pbkdf2:")
     first = posts[0]
     assert set(first) == {"type", "id", "title", "slug", "content", "content_format", "content_html", "tags",
-                          "visible", "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted",
-                          "version", "extra_properties"}
+                          "visible", "photos", "publish_at", "created", "edited", "updated", "deleted",
+                          "public_when_deleted", "version", "extra_properties"}
     assert first["tags"] == ["a", "b"] and first["edited"] and first["updated"] == first["edited"]
     assert posts[3]["deleted"] and posts[3]["public_when_deleted"] is True
     revisions = [line for line in lines if line["type"] == "revision"]

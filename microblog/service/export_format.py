@@ -108,7 +108,7 @@ RevisionRecord = WithContent.from_dict({
     "type": fields.Constant("revision"),
     "post_id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
     "rev": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
-    **{name: field for name, field in record_fields().items() if name in REVISIONED_FIELDS},
+    **record_fields(REVISIONED_FIELDS),
     "created": UTCDateTime(required=True),
 }, name="RevisionRecord")
 

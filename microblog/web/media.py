@@ -8,10 +8,10 @@ import re
 from flask import Blueprint, abort, current_app
 
 from ..service import media
-from . import routes, urls
+from . import routes
 from .caching import cached_as
+from .site.assets import IMMUTABLE
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 FILENAME = re.compile(rf"({media.KEY_PATTERN})\.([a-z]+)")
 
 bp = Blueprint("media", __name__)
@@ -35,8 +35,3 @@ def serve(name):
     response = current_app.response_class(data, mimetype=item.media_type)
     response.set_etag(item.key)
     return response
-
-
-def media_url(item):
-    """The absolute URL an image is served at, on the public root."""
-    return urls.absolute("media.serve", name=item.filename)

@@ -13,7 +13,6 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from ..service import errors, idempotency, media, micropub, posts
 from . import endpoint_urls, routes, token_auth, urls
 from . import errors as web_errors
-from .media import media_url
 
 bp = Blueprint("micropub", __name__, url_prefix=endpoint_urls.MICROPUB_PATH)
 routes.declare(bp, routes.API, routes.PRIVATE, paths=[endpoint_urls.MICROPUB_PATH])  # no-store, varies by Authorization
@@ -85,7 +84,7 @@ def upload():
     if len(files) != 1:
         return micropub_error(400, "Send one file, in a part named file.")
     item = media.store(files[0].read(), media.MediaSettings.from_config(current_app.config))
-    return current_app.response_class(status=201, headers={"Location": media_url(item)})
+    return current_app.response_class(status=201, headers={"Location": _media_url(item)})
 
 
 @bp.get("")
@@ -289,4 +288,8 @@ def _post_at(url):
 
 
 def _media_store():
-    return micropub.MediaStore(media.MediaSettings.from_config(current_app.config), media_url)
+    return micropub.MediaStore(media.MediaSettings.from_config(current_app.config), _media_url)
+
+
+def _media_url(item):
+    return urls.media(item.filename)

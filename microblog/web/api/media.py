@@ -2,15 +2,15 @@
 from dataclasses import asdict, replace
 
 from flask import current_app, request
+from webargs.flaskparser import abort as abort_with_messages
 
 from ...service import media
-from .. import routes, schemas
-from ..media import media_url
+from .. import routes, schemas, urls
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin_media", __name__, url_prefix="/api/v1/admin", description="Upload images.")
-routes.declare(blp, routes.API, routes.PRIVATE, paths=[])  # /api/v1/admin/ is the posts' blueprint's
+routes.declare(blp, routes.API, routes.PRIVATE)
 MULTIPART_ALLOWANCE = 64 * 1024  # room for the multipart framing around the file
 
 
@@ -24,7 +24,7 @@ def allow_an_image_body():
 
 def described(item):
     """An image as the admin API shows it: what is stored, and its absolute URL."""
-    return {**asdict(item), "url": media_url(item)}
+    return {**asdict(item), "url": urls.media(item.filename)}
 
 
 @blp.route("/media", methods=["POST"], operation_id="uploadMedia")
@@ -38,6 +38,9 @@ def described(item):
 def upload(_args, files):
     """Store an image (multipart/form-data, part `file`); its location and camera metadata
     (EXIF, XMP) are removed unless MEDIA_KEEP_METADATA is set. 201 with its URL in Location."""
+    unknown = (set(request.form) | set(request.files)) - {"file"}
+    if unknown:  # as strict as the JSON bodies: a part the endpoint does not take is refused
+        abort_with_messages(422, messages={"files": {name: ["Unknown field."] for name in sorted(unknown)}})
     settings = media.MediaSettings.from_config(current_app.config)
     item = media.store(files["file"].stream.read(settings.max_bytes + 1), settings)
     body = described(item)
