@@ -522,6 +522,7 @@ def test_idempotency_key_replays_the_first_create(client, auth, bearer):
     (b'{"properties": {"content": ["x"], "published": ["yesterday"]}}', "application/json", 400),
     (b'{"properties": {"content": ["x"], "post-status": ["secret"]}}', "application/json", 400),
     (b'{"properties": {"content": ["x"], "photo": ["javascript:alert(1)"]}}', "application/json", 400),
+    ('{"properties": {"content": ["x"], "photo": ["https://󰴫"]}}'.encode(), "application/json", 400),
     (b'{"properties": {"content": ["x"], "photo": [{"value": "https://a.example/p.jpg", "alt": 5}]}}',
      "application/json", 400),
     (b'{"properties": {"content": ["\\u0000"]}}', "application/json", 400),

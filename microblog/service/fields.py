@@ -140,12 +140,18 @@ MAX_PHOTO_URL_LENGTH = 2000
 MAX_ALT_LENGTH = 1500  # as Mastodon's image descriptions
 
 
+# a host (no user or password), a port below 10000, then what RFC 3986 allows in a path, query and fragment
+PHOTO_URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-._~!$&'()*+,;=]+(:[0-9]{1,4})?"
+                     r"([/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*)?$")
+PHOTO_URL_RE = re.compile(PHOTO_URL_PATTERN)
+
+
 class PhotoURL(Text):
     """An absolute http(s) URL: a photo's, stored as given (never fetched)."""
 
     def __init__(self, **kwargs):
-        super().__init__(metadata={"format": "uri", "maxLength": MAX_PHOTO_URL_LENGTH,
-                                   "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$"}, **kwargs)
+        super().__init__(metadata={"maxLength": MAX_PHOTO_URL_LENGTH,
+                                   "pattern": PHOTO_URL_PATTERN}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         url = super()._deserialize(value, attr, data, **kwargs)
@@ -155,8 +161,9 @@ class PhotoURL(Text):
         except ValueError:
             parts = None
         if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
-                or len(url) > MAX_PHOTO_URL_LENGTH or any(character.isspace() for character in url)):
-            raise ValidationError(f"An absolute http or https URL of at most {MAX_PHOTO_URL_LENGTH} characters.")
+                or len(url) > MAX_PHOTO_URL_LENGTH or not PHOTO_URL_RE.fullmatch(url)):
+            raise ValidationError(f"An absolute http or https URI (RFC 3986: other characters %-escaped) "
+                                  f"of at most {MAX_PHOTO_URL_LENGTH} characters.")
         return url
 
 
