@@ -140,8 +140,8 @@ MAX_PHOTO_URL_LENGTH = 2000
 MAX_ALT_LENGTH = 1500  # as Mastodon's image descriptions
 
 
-# a host (no user or password), a port below 10000, then what RFC 3986 allows in a path, query and fragment
-PHOTO_URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-._~!$&'()*+,;=]+(:[0-9]{1,4})?"
+# a host (no user or password), a port (0-65535), then what RFC 3986 allows in a path, query and fragment
+PHOTO_URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-._~!$&'()*+,;=]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
                      r"([/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*)?$")
 PHOTO_URL_RE = re.compile(PHOTO_URL_PATTERN)
 
