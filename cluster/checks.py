@@ -1,5 +1,6 @@
 """What the cluster must show about state shared between hosts: the Postman collection,
-tokens, login throttling, scheduled posts, token expiry, request limits and Redis."""
+tokens, login throttling, scheduled posts, token expiry, Micropub's tokens and photos, request
+limits and Redis."""
 import concurrent.futures
 import json
 import os
@@ -113,6 +114,51 @@ def scheduled_post(cluster, report):
     report.check("a scheduled post turns public on both hosts", ok,
                  f"first 200 received {late.get('app1')} s and {late.get('app2')} s after its publish_at "
                  f"(hosts polled in turn, directly); none before")
+
+
+# The smallest GIF: one transparent pixel (what the media endpoint takes, read from its bytes).
+PIXEL_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+             b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+def micropub(cluster, report):
+    """A Micropub app token minted through host 1 works on host 2 until it is revoked through
+    host 1, then at once no more; a photo uploaded through host 1 is served by host 2."""
+    one, two = (host.base for host in cluster.hosts)
+    source = "127.0.4.30"
+    admin = login(one, *cluster.admin, source=source)["access_token"]
+    minted = call(one, "POST", "/api/v1/admin/tokens", token=admin, source=source,
+                  body={"client_id": "https://cluster.example/", "scope": "create delete"}).json()
+    token = minted["access_token"]
+    boundary = uuid.uuid4().hex
+    upload = call(one, "POST", "/micropub/media", token=token, source=source,
+                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                  data=(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.gif"\r\n'
+                        "Content-Type: image/gif\r\n\r\n").encode() + PIXEL_GIF + f"\r\n--{boundary}--\r\n".encode())
+    photo = upload.headers.get("location", "")
+    photo_path = "/" + photo.split("/", 3)[-1] if photo else "/"
+    served = call(two, "GET", photo_path, source=source)
+    report.check("a photo uploaded through host 1 is served by host 2", upload.status == 201
+                 and served.status == 200 and served.headers.get("content-type") == "image/gif"
+                 and served.body == PIXEL_GIF, f"upload {upload.status}; host 2: {served.status} "
+                 f"{served.headers.get('content-type')}")
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    created = call(two, "POST", "/micropub", token=token, source=source, headers=form,
+                   data=f"h=entry&content=cluster+micropub&photo={photo}".encode())
+    revoked = call(one, "DELETE", f"/api/v1/admin/tokens/{minted['id']}", token=admin, source=source).status
+    after = [call(base, "POST", "/micropub", token=token, source=source, headers=form,
+                  data=b"h=entry&content=refused").status for base in (two, one)]
+    report.check("a Micropub token revoked through host 1 is refused by host 2 at once",
+                 created.status == 201 and revoked == 204 and after == [401, 401],
+                 f"create on host 2 {created.status}; revoke on host 1 {revoked}; then hosts 2, 1: {after}")
+    slug = created.headers.get("location", "").rsplit("/", 1)[-1]
+    post = call(one, "GET", f"{POSTS}/by-slug/{slug}", source=source)
+    if post.status == 200:
+        for suffix in ("", "?purge=true"):
+            call(one, "DELETE", f"/api/v1/admin/posts/{post.json()['id']}{suffix}", token=admin, source=source)
+    if photo:
+        call(one, "DELETE", f"/api/v1/admin/media/{photo.rsplit('/', 1)[-1].split('.')[0]}", token=admin, source=source)
 
 
 def token_expiry(cluster, report):

@@ -21,13 +21,14 @@ class Answer:
         return self.headers.get("content-type") == "application/problem+json"
 
 
-def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15):
+def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15, data=None):
+    """One request; `body` is sent as JSON, `data` (bytes) as it is, with the type in `headers`."""
     host, port = base
     sent = {"Content-Type": "application/json"} if body is not None else {}
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = json.dumps(body).encode() if body is not None else None
+    data = json.dumps(body).encode() if body is not None else data
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)

@@ -4,7 +4,8 @@ Hypothesis builds random sites of visible, hidden, scheduled (past or future) an
 with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
 word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
-each) and its sitemap are held to the same.
+each) and its sitemap are held to the same, and so is Micropub's q=source for a caller with no
+token or a token without a post scope.
 """
 import re
 from collections import Counter
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microblog.data.models import Change, Post, PostTag, RevokedToken, Tag
+from tests.helpers import mint_token
 
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]
@@ -111,6 +113,7 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
 
     texts += site_pages(client, posts, public, counts)
+    texts += micropub_sources(client, auth, posts)
 
     everything = "\n".join(texts)
     for post, marker in hidden_traces:
@@ -157,3 +160,17 @@ def site_pages(client, posts, public, counts):
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert sorted(re.findall(r"/posts/([a-z0-9-]+)</loc>", sitemap)) == sorted(public_slugs)
     return texts + [tags_page, sitemap]
+
+
+def micropub_sources(client, auth, posts):
+    """Micropub's q=source answers a caller with no token, or with a media-only one, by an error
+    that names no post, whatever the post; the answers are returned."""
+    callers = {"unauthorized": {}, "insufficient_scope": {
+        "Authorization": f"Bearer {mint_token(client, auth, 'media')}"}}
+    texts = []
+    for _spec, post, _ in posts:
+        for error, headers in callers.items():
+            response = client.get(f"/micropub?q=source&url=http://localhost/posts/{post['slug']}", headers=headers)
+            assert response.status_code == 401 and response.get_json()["error"] == error
+            texts.append(response.get_data(as_text=True))
+    return texts

@@ -34,8 +34,10 @@ def test_post_dumps_match_marshmallow_on_unsaved_values():
     moment = datetime(2026, 1, 2, 3, 4, 5)
 
     class Loose:
-        id, content, content_html, title, slug = 7, "c", "<p>c</p>", None, "c"
+        id, content, content_format, content_html, title, slug = 7, "c", "markdown", "<p>c</p>", None, "c"
+        extra_properties = {"syndication": ["https://elsewhere.example/1"]}
         tags, visible, publish_at, created = ("t",), True, None, moment
+        photos = [{"url": "https://photos.example/a.jpg", "alt": "A"}]
         edited, deleted = moment + timedelta(microseconds=1), moment
 
     for schema in (schemas.Post(), schemas.AdminPost(), schemas.Post(only=["id"])):
