@@ -53,6 +53,11 @@ class Defaults:
     SITEMAP_MAX_URLS = 50_000  # per sitemap file; past it /sitemap.xml is an index of files
     POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
+    INDIEAUTH_CODE_LIFETIME = timedelta(minutes=10)  # at most 10 minutes, as IndieAuth advises
+    INDIEAUTH_TOKEN_LIFETIME = timedelta(days=365)
+    INDIEAUTH_ALLOW_NO_PKCE = False  # True lets old clients that send no code_challenge sign in
+    BROWSER_SESSION_LIFETIME = timedelta(hours=1)  # a sign-in on the consent page
+    OUTBOUND_ALLOW_LOOPBACK = False  # tests only: the safe fetcher may reach loopback, any port
     ADMIN_PASSWORD = None
     JSON_SORT_KEYS = False
     API_TITLE = "microblog"
@@ -65,7 +70,9 @@ class Defaults:
 
 
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
-             "IDEMPOTENCY_KEY_TTL")
+             "IDEMPOTENCY_KEY_TTL", "INDIEAUTH_CODE_LIFETIME", "INDIEAUTH_TOKEN_LIFETIME",
+             "BROWSER_SESSION_LIFETIME")
+MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
@@ -113,6 +120,11 @@ ENV_SETTINGS = {
     "SITEMAP_MAX_URLS": int,
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
+    "INDIEAUTH_CODE_LIFETIME": int,
+    "INDIEAUTH_TOKEN_LIFETIME": int,
+    "INDIEAUTH_ALLOW_NO_PKCE": lambda value: value.lower() in ("1", "true", "yes", "on"),
+    "BROWSER_SESSION_LIFETIME": int,
+    "OUTBOUND_ALLOW_LOOPBACK": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "ADMIN_PASSWORD": str,
 }
 
@@ -145,6 +157,8 @@ def finalize(config, instance_path, debug=False):
             config[name] = timedelta(seconds=config[name])
         if not isinstance(config[name], timedelta) or config[name].total_seconds() <= 0:
             raise ConfigurationError(f"{name} must be a positive number of seconds")
+    if config["INDIEAUTH_CODE_LIFETIME"] > MAX_CODE_LIFETIME:
+        raise ConfigurationError("INDIEAUTH_CODE_LIFETIME must be at most 600 seconds")
     if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
         raise ConfigurationError(
             f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")

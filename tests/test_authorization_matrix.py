@@ -16,7 +16,9 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/static/<path:filename>", "/favicon.ico", "/favicon.svg",
           # the reading site (microblog/web/site)
           "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
-          "/sitemap-<int:number>.xml", "/robots.txt", "/media/<name>"}
+          "/sitemap-<int:number>.xml", "/robots.txt", "/media/<name>",
+          # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
+          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -33,7 +35,7 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
-    assert len(private_routes()) == 19
+    assert len(private_routes()) == 23  # + the app tokens' three, introspection; media's three
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

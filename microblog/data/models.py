@@ -265,6 +265,44 @@ class LoginFailure(BaseModel):
     locked_until = DateTimeField(null=True)
 
 
+class AuthorizationCode(BaseModel):
+    """An IndieAuth authorization code not yet redeemed (kept as a hash), bound to its request."""
+
+    code_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # the user's token_generation when approved
+    client_id = TextField()
+    redirect_uri = TextField()
+    scope = TextField()  # space-separated, as approved
+    code_challenge = CharField(max_length=128, null=True)  # None only where PKCE is not required
+    expires = DateTimeField(index=True)
+
+
+class AccessToken(BaseModel):
+    """An IndieAuth access token (kept as a hash): for the Micropub and media endpoints only."""
+
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # it works while the user's token_generation is still this
+    client_id = TextField()
+    scope = TextField()  # space-separated
+    created = DateTimeField(default=utcnow)
+    last_used = DateTimeField(null=True)
+    expires = DateTimeField()
+    revoked = DateTimeField(null=True)
+
+
+class BrowserSession(BaseModel):
+    """A sign-in carried by a browser's cookie (the consent page, the writer's pages), kept as a hash."""
+
+    session_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # it holds while the user's token_generation is still this
+    created = DateTimeField(default=utcnow)
+    expires = DateTimeField(index=True)
+
+
 class Media(BaseModel):
     """An uploaded image: its bytes as served, and what was read from them. The id orders the
     admin's list; the key, random and unguessable, names it in its URL."""
@@ -281,4 +319,5 @@ class Media(BaseModel):
     DESCRIBED_BY = ("key", "media_type", "width", "height", "size", "created")  # every column but the bytes
 
 
-MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure, Media]
+MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
+          AuthorizationCode, AccessToken, BrowserSession, Media]

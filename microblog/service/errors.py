@@ -52,3 +52,12 @@ class TooLarge(ServiceError):
 
 class UnsupportedMedia(ServiceError):
     """The input is not of a kind the service takes (an upload that is not an accepted image)."""
+
+
+class Refused(ServiceError):
+    """A protocol's request (OAuth, IndieAuth) refused with the protocol's own error `code`
+    (invalid_request, invalid_grant …), which the web layer answers in that protocol's format."""
+
+    def __init__(self, code, detail):
+        super().__init__(detail)
+        self.code = code

@@ -30,6 +30,7 @@ SERVICE_ERROR_STATUS = {
     service_errors.Forbidden: 403,
     service_errors.TooLarge: 413,
     service_errors.UnsupportedMedia: 415,
+    service_errors.Refused: 400,
 }
 
 JSON_BODY_ERROR = "The request body is not valid JSON."

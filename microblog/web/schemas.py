@@ -296,3 +296,38 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.List(fields.Nested(ProblemDetail))
+
+
+APP_SCOPE = "(?:create|update|delete|media|post)"
+APP_SCOPES_PATTERN = f"^ *{APP_SCOPE}(?: +{APP_SCOPE})* *$"
+
+
+class AppTokenInput(Schema):
+    client_id = Text(required=True, metadata={"description": "The app the token is for: its URL, or a name.",
+                                              "pattern": NON_BLANK_PATTERN},
+                     validate=[validate.Length(min=1, error="Must not be blank."), validate.Length(max=2000)])
+    scope = Text(required=True, metadata={"description": "Space-separated: create, update, delete, media "
+                                                         "(post counts as create).", "pattern": APP_SCOPES_PATTERN},
+                 validate=[validate.Length(max=1000), validate.Regexp(APP_SCOPES_PATTERN, error="Space-separated "
+                           "scopes: create, update, delete, media, post.")])
+
+
+class AppToken(Schema):
+    """An IndieAuth access token as the admin sees it: never its secret."""
+
+    id = fields.Integer()
+    client_id = fields.String()
+    scope = fields.String()
+    created = UTCDateTime()
+    last_used = UTCDateTime(allow_none=True, metadata={"description": "To the minute; null until first used."})
+    expires = UTCDateTime()
+
+
+class NewAppToken(AppToken):
+    access_token = fields.String(metadata={"description": "The secret, shown this once."})
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class AppTokenList(Schema):
+    items = fields.List(fields.Nested(AppToken))

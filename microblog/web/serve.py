@@ -10,6 +10,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
+from .outbound import LOOPBACK_WARNING
 from .request_limits import per_process_warning
 
 # granian counts connections, not requests, against its backpressure: each open connection
@@ -79,4 +80,6 @@ def serve_command(host, port, workers):
     warning = per_process_warning(current_app.config, workers)
     if warning:
         current_app.logger.warning(warning)
+    if current_app.config["OUTBOUND_ALLOW_LOOPBACK"]:
+        current_app.logger.warning(LOOPBACK_WARNING)
     build_server(host, port, workers).serve()
