@@ -147,7 +147,9 @@ PHOTO_URL_RE = re.compile(PHOTO_URL_PATTERN)
 
 
 class PhotoURL(Text):
-    """An absolute http(s) URL: a photo's, stored as given (never fetched)."""
+    """An absolute http(s) URL, a host name without credentials (no IP v6 literal), any path:
+    a photo's, stored as given and never fetched. The pattern is the whole rule, so the OpenAPI
+    document states exactly what is accepted."""
 
     def __init__(self, **kwargs):
         super().__init__(metadata={"maxLength": MAX_PHOTO_URL_LENGTH,
