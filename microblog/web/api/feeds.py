@@ -1,16 +1,14 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
-from urllib.parse import urlencode
-
-from flask import current_app, json, request
+from flask import current_app, json
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
-from .. import schemas
+from .. import routes, schemas, urls
 from . import Blueprint
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
-blp.caching_publicly()
+routes.declare(blp, routes.API, routes.PUBLIC, paths=["/feed."])
 
 FEED_SIZE = 50
 ATOM = "application/atom+xml"
@@ -48,33 +46,21 @@ class JsonFeed(Schema):
 
 def _site():
     config = current_app.config
-    base = _base_url()
+    root = urls.root()
     return feeds.Site(
-        base_url=base,
+        base_url=root,
         language=config["SITE_LANGUAGE"],
         title=config["SITE_TITLE"],
         description=config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
         author=config["SITE_AUTHOR"] or config["SITE_TITLE"],
-        home_url=config["SITE_HOME_URL"] or base,
-        post_link_template=config["POST_LINK_TEMPLATE"] or base + "posts/{slug}",  # the post's page
-        post_id_template=base + "api/v1/posts/{id}",
+        home_url=config["SITE_HOME_URL"] or root,
+        post_link_template=config["POST_LINK_TEMPLATE"] or urls.post_link_template(),
+        post_id_template=urls.post_id_template(),
     )
-
-
-def _base_url():
-    """PUBLIC_BASE_URL, else the request's scheme and host; ends with a slash."""
-    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/") + "/"
 
 
 def _latest(args):
     return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
-
-
-def _self_url(args):
-    """The feed's canonical URL: its path and, if any, its tag (other parameters dropped)."""
-    base = _base_url().rstrip("/")
-    query = f"?{urlencode({'tag': args['tag']})}" if args.get("tag") else ""
-    return base + request.path + query
 
 
 def _xml(document, media_type):
@@ -86,7 +72,7 @@ def _xml(document, media_type):
 @blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0")
 def atom(args):
     """The latest 50 public posts as Atom 1.0."""
-    return _xml(feeds.atom(_site(), _latest(args), _self_url(args)), ATOM)
+    return _xml(feeds.atom(_site(), _latest(args), urls.feed("atom", args.get("tag"))), ATOM)
 
 
 @blp.route("/feed.rss", methods=["GET"], operation_id="getRssFeed")
@@ -94,7 +80,7 @@ def atom(args):
 @blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0")
 def rss(args):
     """The latest 50 public posts as RSS 2.0."""
-    return _xml(feeds.rss(_site(), _latest(args), _self_url(args)), RSS)
+    return _xml(feeds.rss(_site(), _latest(args), urls.feed("rss", args.get("tag"))), RSS)
 
 
 @blp.route("/feed.json", methods=["GET"], operation_id="getJsonFeed")
@@ -102,6 +88,6 @@ def rss(args):
 @blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1")
 def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
-    document = feeds.json_feed(_site(), _latest(args), _self_url(args))
+    document = feeds.json_feed(_site(), _latest(args), urls.feed("json", args.get("tag")))
     # in the spec's order (version first), not the app's sorted keys
     return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED)

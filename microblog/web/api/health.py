@@ -3,12 +3,13 @@ from flask import current_app
 from peewee import PeeweeException
 
 from ...data import migrations
-from .. import schemas
+from .. import routes, schemas
 from ..errors import handle_database_error, problem_response
 from ..request_limits import exempt
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")
+routes.declare(blp, routes.API, routes.OWN, paths=["/healthz"])  # no-store on its 200
 
 
 @blp.route("/healthz", methods=["GET"], operation_id="getHealth")
