@@ -22,6 +22,7 @@ from .web import (
 from .web.api import admin, app_tokens, auth, feeds, health, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
+from .web.write import bp as write
 
 
 def create_app(test_config=None):
@@ -49,6 +50,7 @@ def create_app(test_config=None):
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
+    app.register_blueprint(write)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,0 +1,114 @@
+"""Writing: a new post, and editing one under If-Match's rule (the form carries the version it
+was opened at; a post changed since is shown beside what the writer typed, which is kept).
+Preview shows the post as its page will, through the post page's own template."""
+from flask import redirect, render_template, request, url_for
+
+from ...data.models import PostRow, utcnow
+from ...service import errors, posts
+from ...service.content import render_markdown
+from ...service.slugs import slugify
+from ..api.admin import etag_of
+from ..site import meta
+from . import bp, kept_on_refusal
+from .forms import TIME_EXAMPLE, PostForm
+
+NOTES = {"draft": "Saved as a draft: readers do not see it.",
+         "scheduled": "Saved: readers will see it from its publish time.",
+         "hidden": "Saved; the post is deleted or hidden, so readers do not see it.",
+         "saved": "Saved."}
+
+
+@bp.route("", methods=["GET"])
+def new_post():
+    return _editor(PostForm())
+
+
+@bp.route("", methods=["POST"])
+def publish():
+    form = PostForm.from_request(request.form)
+    fields = form.fields()
+    if fields is None:
+        return _editor(form, status=422)
+    if request.form.get("action") == "preview":
+        return _editor(form, preview=fields)
+    try:
+        post = posts.create_post(fields)
+    except errors.Conflict as error:
+        form.problems[error.field or "content"] = error.detail
+        return _editor(form, status=409)
+    return _after_saving(post)
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET"])
+def edit(post_id):
+    post = posts.get_admin(post_id)
+    return _editor(PostForm.of_post(post), post=post, note=NOTES.get(request.args.get("saved")))
+
+
+@bp.route("/posts/<int:post_id>", methods=["POST"])
+def save(post_id):
+    post = posts.get_admin(post_id)
+    form = PostForm.from_request(request.form)
+    fields = form.fields()
+    if fields is None:
+        return _editor(form, post=post, version=request.form.get("version"), status=422)
+    if request.form.get("action") == "preview":
+        return _editor(form, post=post, version=request.form.get("version"), preview=fields)
+    opened_at = request.form.get("version", "")
+    try:
+        saved = posts.update_post(post_id, fields, replace=True, precondition=lambda current: etag_of(current) == opened_at)
+    except errors.PreconditionFailed:
+        current = posts.get_admin(post_id)
+        return _editor(form, post=current, conflict=PostForm.of_post(current), status=409)
+    except errors.Conflict as error:
+        form.problems[error.field or "content"] = error.detail
+        return _editor(form, post=post, version=opened_at, status=409)
+    return _after_saving(saved)
+
+
+def _after_saving(post):
+    """To the post's page when readers see it now; else back to its editor, saying why they do not."""
+    now = utcnow()
+    if post.is_public(now):
+        return redirect(url_for("site.post", slug=post.slug), 303)
+    if post.deleted is None and post.visible:
+        note = "scheduled"
+    else:
+        note = "draft" if not post.visible and post.deleted is None else "hidden"
+    return redirect(url_for("write.edit", post_id=post.id, saved=note), 303)
+
+
+def _editor(form, post=None, version=None, preview=None, conflict=None, note=None, problem=None, status=200):
+    """The editor: a new post's, or an existing post's (its version, unless one is given, the
+    post's current), with a preview, a conflict or a note above the form."""
+    context = {"form": form, "stored": post, "version": version or (etag_of(post) if post else None),
+               "conflict": conflict, "note": note, "problem": problem, "time_example": TIME_EXAMPLE,
+               "heading": "Edit post" if post else "New post"}
+    if preview is None:
+        return render_template("write/editor.html", **context), status
+    shown = _preview_row(preview, post)
+    return render_template("write/preview.html", **context, post=shown, facts=meta.post_facts(shown)), status
+
+
+def _preview_row(fields, post):
+    """The post as it would be once saved, for the post page's template (nothing is stored)."""
+    now = utcnow()
+    created = post.created if post else now
+    return PostRow(
+        id=post.id if post else 0, title=fields["title"], content=fields["content"],
+        content_html=render_markdown(fields["content"]), tags=fields["tags"],
+        slug=fields.get("slug") or (post.slug if post else slugify(fields["title"] or fields["content"])),
+        visible=fields["visible"], publish_at=fields["publish_at"],
+        publication_time=fields["publish_at"] or created, created=created,
+        edited=now if post else None, deleted=None, updated=now, version=post.version if post else 1,
+        public_when_deleted=False)
+
+
+def _kept(problem, post_id=None):
+    """A refused form (its token failed) shown again with what was typed; nothing is saved."""
+    form = PostForm.from_request(request.form)
+    post = posts.get_admin(post_id) if post_id is not None else None
+    return _editor(form, post=post, version=request.form.get("version"), problem=problem, status=400)
+
+
+kept_on_refusal.update({"write.publish": _kept, "write.save": _kept})
