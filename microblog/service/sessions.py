@@ -13,7 +13,7 @@ from ..data.db import write_transaction
 from ..data.models import BrowserSession, User, utcnow
 from .tokens import digest
 
-RENEW_AFTER = timedelta(minutes=1)  # a session's expiry is written at most once a minute
+RENEW_AFTER = timedelta(minutes=1)  # a session's expiry is written at most once a minute (or a tenth of its idle time)
 
 
 def start(user_id, lifetime, idle):
@@ -41,7 +41,7 @@ def user_of(session_id, lifetime, idle):
     if row is None:
         return None
     renewed = min(now + idle, row.created + lifetime)
-    if renewed - row.expires >= RENEW_AFTER:
+    if renewed - row.expires >= min(RENEW_AFTER, idle / 10):
         with write_transaction():
             (BrowserSession.update(expires=renewed)
              .where(BrowserSession.session_hash == row.session_hash, BrowserSession.expires > now).execute())
