@@ -13,6 +13,7 @@ from .web import (
     head_limits,
     icons,
     indieauth,
+    media,
     openapi,
     outbound,
     reader_cache,
@@ -20,6 +21,7 @@ from .web import (
     routes,
 )
 from .web.api import admin, app_tokens, auth, feeds, health, public, transfer
+from .web.api import media as admin_media
 from .web.site import register as site
 from .web.tokens import jwt
 from .web.write import bp as write
@@ -45,8 +47,10 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, admin_media.blp, app_tokens.blp, transfer.blp, auth.blp,
+                           health.blp])
     app.register_blueprint(icons.icons)
+    app.register_blueprint(media.bp)
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)

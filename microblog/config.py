@@ -33,6 +33,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
     MAX_POST_LENGTH = 5000
+    MAX_MEDIA_BYTES = 10 * 1024 * 1024  # an uploaded image
+    MEDIA_MAX_PIXELS = 50_000_000  # an image's width × height (× frames): above it, a decompression bomb
+    MEDIA_KEEP_METADATA = False  # True stores uploads as sent, EXIF and XMP (GPS, camera) included
     CACHE_MAX_AGE = 60
     READER_CACHE_BYTES = 8 * 1024 * 1024  # per worker process; 0 turns the cache off
     CORS_ORIGINS = ""
@@ -73,6 +76,13 @@ LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH
 MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
+COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
+
+
+def _flag(value):
+    """An environment variable as a switch: anything but 0, false, no or off is on."""
+    return value.lower() not in ("0", "false", "no", "off")
+
 
 ENV_SETTINGS = {
     "MICROBLOG_ENV": str,
@@ -91,10 +101,13 @@ ENV_SETTINGS = {
     "MAX_CONTENT_LENGTH": int,
     "IMPORT_MAX_CONTENT_LENGTH": int,
     "MAX_POST_LENGTH": int,
+    "MAX_MEDIA_BYTES": int,
+    "MEDIA_MAX_PIXELS": int,
+    "MEDIA_KEEP_METADATA": _flag,
     "CACHE_MAX_AGE": int,
     "READER_CACHE_BYTES": int,
     "CORS_ORIGINS": str,
-    "RATELIMIT_ENABLED": lambda value: value.lower() not in ("0", "false", "no", "off"),
+    "RATELIMIT_ENABLED": _flag,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_READS": str,
     "RATELIMIT_WRITES": str,
@@ -151,6 +164,9 @@ def finalize(config, instance_path, debug=False):
     if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
         raise ConfigurationError(
             f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")
+    for name in COUNTS:
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] <= 0:
+            raise ConfigurationError(f"{name} must be a positive whole number")
     for name in POOL_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")

@@ -2,6 +2,7 @@
 whole API (each operation, its successes, 304, 412, 429 and 503) has a documented status and
 media type, carries each header documented as required, and sends no ETag, Last-Modified,
 Link, Location, Retry-After, Content-Disposition or Idempotent-Replayed that is undocumented."""
+import io
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 
 WATCHED_HEADERS = {"ETag", "Last-Modified", "Link", "Location", "Retry-After",
                    "Content-Disposition", "Idempotent-Replayed"}
+TINY_GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 # statuses a client must find under their own number, not only under `default`
 EXPLICIT = {200, 201, 204, 304, 412, 429, 503}
 
@@ -100,6 +102,10 @@ def test_a_walk_through_the_whole_api_matches_the_document(app):
                       headers=admin)
     api.get("/api/v1/admin/tokens", headers=admin)
     assert api.delete(f"/api/v1/admin/tokens/{minted.get_json()['id']}", headers=admin).status_code == 204
+    images = [api.post("/api/v1/admin/media", headers=admin, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(TINY_GIF), "pixel.gif")}).get_json() for _ in range(2)]
+    assert "Link" in api.get("/api/v1/admin/media?limit=1", headers=admin).headers
+    assert api.delete(f"/api/v1/admin/media/{images[0]['key']}", headers=admin).status_code == 204
 
     public_id, slug = posts[1].get_json()["id"], posts[1].get_json()["slug"]
     for path in ("/api/v1/posts?limit=1", f"/api/v1/posts/{public_id}", f"/api/v1/posts/by-slug/{slug}",

@@ -35,6 +35,7 @@ def test_post_dumps_match_marshmallow_on_unsaved_values():
     class Loose:
         id, content, content_html, title, slug = 7, "c", "<p>c</p>", None, "c"
         tags, visible, publish_at, created = ("t",), True, None, moment
+        photos = [{"url": "https://photos.example/a.jpg", "alt": "A"}]
         edited, deleted = moment + timedelta(microseconds=1), moment
 
     for schema in (schemas.Post(), schemas.AdminPost(), schemas.Post(only=["id"])):

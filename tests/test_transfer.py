@@ -26,7 +26,7 @@ def test_export_holds_a_header_the_admin_tokens_and_every_post(client, auth, pop
     assert admin["username"] == ADMIN_USERNAME and admin["password_hash"].startswith("pbkdf2:")
     first = posts[0]
     assert set(first) == {"type", "id", "title", "slug", "content", "content_html", "tags", "visible",
-                          "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted",
+                          "photos", "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted",
                           "version"}
     assert first["tags"] == ["a", "b"] and first["edited"] and first["updated"] == first["edited"]
     assert posts[3]["deleted"] and posts[3]["public_when_deleted"] is True
@@ -43,6 +43,7 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
     assert response.get_json() == {
         "admin": {"created": 0, "updated": 0, "unchanged": 1},
         "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
+        "media": {"created": 0, "updated": 0, "unchanged": 0},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
         "revision": {"created": 0, "updated": 0, "unchanged": 5},
     }

@@ -1,11 +1,13 @@
 """The writer's pages (/write) through HTTP: the sign-in and its session, CSRF, never cached or
 indexed, nothing shown without a session, and every action done by the admin API's service
 under its rules (If-Match's versions, slugs, validation, the list's filters and pages)."""
+import io
 import re
 import time
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from microblog.data.models import utcnow
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -40,7 +42,9 @@ def text(response):
 
 
 def article(html):
-    return re.search(r'<article class="post single">.*?</article>', html, re.S).group(0)
+    """The post's article on a page; its last-modified time (the moment of saving) left out."""
+    found = re.search(r'<article class="post single[^"]*">.*?</article>', html, re.S).group(0)
+    return re.sub(r'(class="dt-updated" value=")[^"]+', r"\1", found)
 
 
 WRITER_GETS = ["/write", "/write/posts", "/write/posts?deleted=only", "/write/posts/1", "/write/posts/1/revisions",
@@ -401,3 +405,61 @@ def test_revisions_are_listed_and_one_can_be_restored(writer, client, auth):
     assert restored.status_code == 303
     assert api_post(client, auth, post["id"])["content"] == "First version"
     assert writer.post_form(f"/write/posts/{post['id']}/revisions/1/restore", version=version_in(page)).status_code == 412
+
+
+def png(colour=(40, 120, 200)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def with_photo(writer, path, data, alt, **fields):
+    fields.setdefault("csrf_token", writer.token())
+    return writer.client.post(path, headers=HTML, content_type="multipart/form-data", data={
+        **fields, "photo": (io.BytesIO(data), "walk.png"), "new_photo_alt": alt})
+
+
+def test_a_photo_with_alt_text_is_stored_by_the_media_service_previewed_and_published(writer, client, auth):
+    preview = with_photo(writer, "/write", png(), "A blue square", content="With a photo", title="Photo post",
+                         tags="one two", publish_at="2026-01-01 10:00", action="preview")
+    assert preview.status_code == 200
+    url = re.search(r'name="photo_url" value="([^"]+)"', text(preview)).group(1)
+    assert re.fullmatch(r"http://localhost/media/[A-Za-z0-9_-]{32}\.png", url)
+    assert f'<img class="u-photo" src="{url}" alt="A blue square" width="32" height="24">' in article(text(preview))
+    assert client.get(url.removeprefix("http://localhost")).status_code == 200  # stored, served
+    assert api_posts(client, auth) == []
+    published = writer.post_form("/write", content="With a photo", title="Photo post", tags="one two",
+                                 publish_at="2026-01-01 10:00", photo_url=url, photo_alt="A blue square", action="save")
+    assert published.status_code == 303 and published.headers["Location"] == "/posts/photo-post"
+    (post,) = api_posts(client, auth)
+    assert post["photos"] == [{"url": url, "alt": "A blue square"}]
+    assert article(text(preview)) == article(text(client.get("/posts/photo-post", headers=HTML)))
+    home = text(client.get("/", headers=HTML))
+    assert f'src="{url}" alt="A blue square"' in home
+
+
+def test_a_photo_without_alt_text_gets_a_prompt_not_a_refusal(writer, client, auth):
+    published = with_photo(writer, "/write", png(), "", content="Undescribed", action="save")
+    assert published.status_code == 303 and published.headers["Location"].endswith("?saved=undescribed")
+    (post,) = api_posts(client, auth)
+    assert post["visible"] is True and post["photos"][0]["alt"] == ""
+    page = text(client.get(published.headers["Location"], headers=HTML))
+    assert "Image 1 has no description" in page and "Some photos have no alt text yet" in page
+    assert "Image without alt text" in text(client.get("/write/posts", headers=HTML))
+    # described later, from the editor; or removed
+    form = {"title": "", "content": "Undescribed", "tags": "", "slug": post["slug"], "visibility": "visible",
+            "publish_at": "", "photo_url": post["photos"][0]["url"], "photo_alt": "Now described",
+            "version": version_in(client.get(published.headers["Location"], headers=HTML)), "action": "save"}
+    assert writer.post_form(f"/write/posts/{post['id']}", **form).headers["Location"] == f"/posts/{post['slug']}"
+    assert api_post(client, auth, post["id"])["photos"][0]["alt"] == "Now described"
+    form["version"] = version_in(writer.edit_page(post["id"]))
+    writer.post_form(f"/write/posts/{post['id']}", **form, photo_remove=post["photos"][0]["url"])
+    assert api_post(client, auth, post["id"])["photos"] == []
+
+
+def test_a_file_that_is_not_an_image_is_refused_at_the_photo_and_nothing_is_stored(writer, client, auth):
+    response = with_photo(writer, "/write", b"%PDF-1.4 not an image", "A document", content="Kept text", action="save")
+    assert response.status_code == 422
+    assert 'id="photo-problem"' in text(response) and "Kept text" in text(response)
+    assert api_posts(client, auth) == []
+    assert client.get("/api/v1/admin/media", headers=auth.headers).get_json()["items"] == []

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from peewee import (
     SQL,
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -28,6 +29,7 @@ MAX_SLUG_LENGTH = 200
 MAX_TITLE_LENGTH = 200
 MAX_TAG_LENGTH = 50
 MAX_USERNAME_LENGTH = 50
+MAX_MEDIA_KEY_LENGTH = 64
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # lowercase a-z and 0-9 words joined by single hyphens
 SLUG_RE = re.compile(SLUG_PATTERN)
 
@@ -47,6 +49,16 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class JSONList(TextField):
+    """A list (a revision's tag names, a post's photos), stored as a JSON array."""
+
+    def db_value(self, value):
+        return json.dumps(value)
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
 
 
 class User(BaseModel):
@@ -89,6 +101,7 @@ class Post(BaseModel):
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
     search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words
+    photos = JSONList(default=list)  # [{"url", "alt"}], in order
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
@@ -207,16 +220,6 @@ class PostSearch(BaseModel):
         table_name = "post_search"
 
 
-class TagList(TextField):
-    """A list of tag names, stored as a JSON array."""
-
-    def db_value(self, value):
-        return json.dumps(value)
-
-    def python_value(self, value):
-        return json.loads(value) if value is not None else None
-
-
 class Revision(BaseModel):
     """One version of a post's text: revision 1 at creation, one more for every change."""
 
@@ -225,7 +228,8 @@ class Revision(BaseModel):
     rev = IntegerField()
     title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     content = TextField()
-    tags = TagList()
+    tags = JSONList()
+    photos = JSONList(default=list)
     created = DateTimeField(default=utcnow)
 
     class Meta:
@@ -299,5 +303,21 @@ class BrowserSession(BaseModel):
     expires = DateTimeField(index=True)
 
 
+class Media(BaseModel):
+    """An uploaded image: its bytes as served, and what was read from them. The id orders the
+    admin's list; the key, random and unguessable, names it in its URL."""
+
+    id = AutoField()
+    key = CharField(max_length=MAX_MEDIA_KEY_LENGTH, unique=True)
+    media_type = CharField(max_length=20)  # image/jpeg, image/png, image/gif or image/webp
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()  # bytes
+    created = DateTimeField(default=utcnow)
+    data = BlobField()
+
+    DESCRIBED_BY = ("key", "media_type", "width", "height", "size", "created")  # every column but the bytes
+
+
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession]
+          AuthorizationCode, AccessToken, BrowserSession, Media]

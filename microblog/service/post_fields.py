@@ -12,6 +12,7 @@ from ..data.models import MAX_ID
 from .fields import (
     NON_BLANK_PATTERN,
     OptionalTitle,
+    Photos,
     Slug,
     StrictBoolean,
     TagName,
@@ -76,6 +77,7 @@ POST_FIELDS = (
     PostField("slug", Slug, readers=True, sent={}),  # a replace keeps it
     PostField("tags", _tags, readers=True, column=False, revisioned=True, on_replace=[], sent={
         "metadata": {"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."}}),
+    PostField("photos", Photos, readers=True, revisioned=True, on_replace=[], sent={}, import_default=[]),
     PostField("visible", fields.Boolean, readers=True, sent={}, sent_kind=StrictBoolean, on_replace=True),
     PostField("publish_at", UTCDateTime, nullable=True, readers=True, sent={}, on_replace=None),
     PostField("created", UTCDateTime, readers=True),
@@ -101,9 +103,9 @@ def output_fields(names):
     return {post_field.name: post_field.output_field() for post_field in POST_FIELDS if post_field.name in names}
 
 
-def record_fields():
-    """Marshmallow fields of the export's post record."""
-    return {post_field.name: post_field.record_field() for post_field in POST_FIELDS if post_field.exported}
+def record_fields(names=EXPORTED_FIELDS):
+    """Marshmallow fields of the export's post record (or of these fields of it)."""
+    return {post_field.name: post_field.record_field() for post_field in POST_FIELDS if post_field.name in names}
 
 
 def input_fields(partial=False, length_check=None):

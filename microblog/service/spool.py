@@ -6,6 +6,7 @@ from ..data.search import index_fields
 from .content import render_markdown
 
 BATCH = 500  # records written at a time (SQLite allows 32,766 bound values a statement)
+BATCH_OF = {"media": 4}  # but images, of up to MAX_MEDIA_BYTES each
 
 
 def prepare(kind, fields):
@@ -37,7 +38,7 @@ class RecordSpool:
     def fill(self, records):
         """Every record, prepared; a record that fails validation stops here, before any write."""
         for kind, fields in records:
-            if kind != self._kind or len(self._batch) == BATCH:
+            if kind != self._kind or len(self._batch) == BATCH_OF.get(kind, BATCH):
                 self._flush()
                 self._kind = kind
             self._batch.append(prepare(kind, fields))

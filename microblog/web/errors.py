@@ -29,6 +29,8 @@ SERVICE_ERROR_STATUS = {
     service_errors.AuthenticationFailed: 401,
     service_errors.Forbidden: 403,
     service_errors.Refused: 400,
+    service_errors.TooLarge: 413,
+    service_errors.UnsupportedMedia: 415,
 }
 
 JSON_BODY_ERROR = "The request body is not valid JSON."

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import posts
+from ...service import media, posts
 from ...service.fields import TAG_RE, Text
 from .. import routes, urls
 from ..pagination import decode_cursor, encode_cursor
@@ -24,10 +24,15 @@ def home():
 
 @bp.route("/posts/<slug>")
 def post(slug):
-    found = posts.get_public_by_slug(slug)
-    facts = meta.post_facts(found)
-    return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
+    context = post_context(posts.get_public_by_slug(slug))
+    facts = context["facts"]
+    return render_template("site/post.html", **context, json_ld=meta.blog_posting(context["post"], facts),
                            canonical=facts["url"], feeds=meta.feeds())
+
+
+def post_context(post):
+    """What the post page's article is rendered from (the writer's preview renders it the same way)."""
+    return {"post": post, "facts": meta.post_facts(post), "sizes": _photo_sizes([post])}
 
 
 @bp.route("/tags")
@@ -64,8 +69,14 @@ def _list_page(template, page, endpoint, **values):
     here = {**values, "cursor": cursor} if cursor else values
     older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
     newest = url_for(endpoint, **values) if cursor else None
-    return render_template(template, page=page, older=older, newest=newest,
+    return render_template(template, page=page, older=older, newest=newest, sizes=_photo_sizes(page.items),
                            canonical=urls.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+
+
+def _photo_sizes(shown):
+    """{url: MediaItem} of the shown posts' photos that are this site's own images: their width
+    and height, so the page does not move as they load (an outside photo's are unknown)."""
+    return media.described_by_url([photo["url"] for post in shown for photo in post.photos])
 
 
 def _after(searching=False):

@@ -3,7 +3,7 @@ signed in by the browser session of the IndieAuth sign-in (web/browser_session.p
 
 Every page needs that session (else a 303 to the sign-in page), every POST a valid form token
 (else nothing changes), and no answer is ever stored by a cache or indexed."""
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ...data.models import utcnow
@@ -19,10 +19,16 @@ FORM = "write"  # the CSRF purpose of every form shown in a session
 kept_on_refusal = {}  # endpoint → the view that shows its form again, with what was typed, when its token fails
 
 
+EDITOR_FORMS = {"write.publish", "write.save"}  # they may carry a photo
+MULTIPART_ALLOWANCE = 64 * 1024  # room for the form's other fields around the photo
+
+
 @bp.before_request
 def _signed_in_with_a_valid_form():
     if request.endpoint == SIGN_IN:
         return None
+    if request.endpoint in EDITOR_FORMS:  # an image of MAX_MEDIA_BYTES, as the media API takes
+        request.max_content_length = current_app.config["MAX_MEDIA_BYTES"] + MULTIPART_ALLOWANCE
     if browser_session.signed_in_user() is None:
         return redirect(url_for(SIGN_IN, next=request.full_path.rstrip("?")), 303)
     if request.method == "POST":

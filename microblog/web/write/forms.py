@@ -3,6 +3,7 @@ input schema: the same rules, the same messages."""
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import zip_longest
 
 from marshmallow import ValidationError
 
@@ -23,25 +24,35 @@ class PostForm:
     slug: str = ""
     visible: bool = True
     publish_at: str = ""
+    photos: list = field(default_factory=list)  # [{url, alt}], as the post's photos field
     problems: dict = field(default_factory=dict)  # field name → message
 
     @classmethod
     def of_post(cls, post):
         """The form filled with a stored post."""
         return cls(title=post.title or "", content=post.content, tags=", ".join(post.tags), slug=post.slug,
-                   visible=post.visible, publish_at=shown_time(post.publish_at))
+                   visible=post.visible, publish_at=shown_time(post.publish_at),
+                   photos=[dict(photo) for photo in post.photos])
 
     @classmethod
     def from_request(cls, form):
+        """The form as sent: the photos it already holds (less those to remove), in order."""
+        removed = set(form.getlist("photo_remove"))
+        photos = [{"url": url, "alt": alt} for url, alt in
+                  zip_longest(form.getlist("photo_url"), form.getlist("photo_alt"), fillvalue="") if url not in removed]
         return cls(title=form.get("title", ""), content=form.get("content", ""), tags=form.get("tags", ""),
                    slug=form.get("slug", ""), visible=form.get("visibility", "visible") != "draft",
-                   publish_at=form.get("publish_at", ""))
+                   publish_at=form.get("publish_at", ""), photos=photos)
+
+    def undescribed(self):
+        """The numbers (from 1) of the photos without alt text: a prompt, never a refusal."""
+        return [number for number, photo in enumerate(self.photos, 1) if not photo["alt"].strip()]
 
     def fields(self):
         """The post's fields as the API's schema loads them, or None (and `problems`) when refused."""
         sent = {"content": self.content, "title": self.title,
                 "tags": [name for name in _TAG_SEPARATORS.split(self.tags) if name],
-                "visible": self.visible, "publish_at": None}
+                "visible": self.visible, "publish_at": None, "photos": self.photos}
         if self.slug.strip():
             sent["slug"] = self.slug.strip()
         if self.publish_at.strip():
