@@ -1,16 +1,18 @@
 """The writer's journey in Debian's chromium, driven by Playwright by the controls' labels (the
 system browser; nothing is downloaded): a wrong password then the right one, a post with two tags
-previewed and published, found on the home page, edited; another scheduled a minute later;
+and a photo with alt text previewed and published, found on the home page with the photo, edited; another scheduled a minute later;
 hide, delete, restore; sign out, after which a reader finds no draft anywhere. Screenshots at
 phone and desktop widths in build/screenshots/, no script error or CSP report, axe-core with no
 violation on every writer's page, light and dark, and Lighthouse's scores on /write and
 /write/posts. Marked `browser`: it runs once in CI, on SQLite (the Makefile leaves it out of the
 PostgreSQL run; the pages' database work is the service's, tested on both)."""
+import io
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from PIL import Image
 
 from scripts import harness, lighthouse
 from tests.test_site_browser import AXE, CHROMIUM, DESKTOP, PHONE, Watch, shoot
@@ -43,13 +45,24 @@ def sign_in(page, url, password=harness.ADMIN[1]):
     page.get_by_role("button", name="Sign in").click()
 
 
+def photo(tmp_path):
+    """A small PNG on disk, as a writer picks one."""
+    path = tmp_path / "river.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), (60, 110, 160)).save(buffer, "PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
 def row(page, title):
     """A post's entry on /write/posts, by its title."""
     return page.locator("article.row").filter(has=page.get_by_role("link", name=title, exact=True))
 
 
-def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_deletes_restores_and_signs_out(server, browser):
+def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_deletes_restores_and_signs_out(
+        server, browser, tmp_path):
     url = server.url
+    picture = photo(tmp_path)
     for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         title = f"A walk by the river ({width_name})"
         context = browser.new_context(viewport=viewport)
@@ -68,8 +81,11 @@ def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_delet
         page.get_by_label("Title").fill(title)
         page.get_by_label("Content").fill("Along the **water**:\n\n```python\nprint('hello')\n```\n")
         page.get_by_label("Tags").fill("walks, rivers")
+        page.get_by_label("Photo").set_input_files(str(picture))
+        page.get_by_label("Alt text").fill("The river under a blue sky")
         page.get_by_role("button", name="Preview").click()
         preview = page.locator("section.preview article")
+        assert preview.locator("img.u-photo").get_attribute("alt") == "The river under a blue sky"
         assert preview.locator("h1").inner_text() == title
         assert preview.locator(".content strong").inner_text() == "water"
         assert preview.locator(".tags li").all_inner_texts() == ["#walks", "#rivers"]
@@ -83,6 +99,9 @@ def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_delet
 
         page.goto(url + "/")
         assert page.locator("article h2").first.inner_text() == title
+        shown = page.locator("article").first.locator("img.u-photo")
+        assert shown.get_attribute("alt") == "The river under a blue sky"
+        assert shown.evaluate("img => img.complete && img.naturalWidth") == 120  # the stored image, served
 
         page.goto(url + "/write/posts")
         row(page, title).get_by_role("link", name="Edit").click()
@@ -94,7 +113,8 @@ def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_delet
 
         page.goto(url + "/write")
         later = f"Later ({width_name})"
-        soon = (datetime.now(timezone.utc) + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+        # a minute later at least, to the minute (the field's precision)
+        soon = (datetime.now(timezone.utc) + timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M")
         page.get_by_label("Title").fill(later)
         page.get_by_label("Content").fill("Scheduled for a minute from now.")
         page.get_by_label("Publish time").fill(soon)
