@@ -118,13 +118,13 @@ def test_the_cookie_is_secure_over_https(make_app, app):
 
 
 @pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example/write", "/writer-elsewhere/../x",
-                                       "/api/v1/admin/posts", "/write\\@evil.example"])
+                                       "/api/v1/admin/posts", "/write\\@evil.example", "/write\r\nSet-Cookie: a=b",
+                                       "/writer", "/write/sign-in"])
 def test_sign_in_never_sends_the_writer_off_the_writer_pages(client, next_page):
     response = Writer(client).sign_in(next_page=next_page)
     assert response.status_code == 303
     location = response.headers["Location"]
-    assert location == "/write" or (location.startswith("/write") and not location.startswith("//")), location
-    assert "evil" not in location and "api" not in location
+    assert location == "/write", location
 
 
 def test_a_sign_in_without_its_form_token_signs_nobody_in(client):
@@ -366,6 +366,8 @@ def test_hide_show_delete_restore_and_purge_after_a_confirmation(writer, client,
     act("show")
     assert api_post(client, auth, post["id"])["visible"] is True
     act("delete", back="https://evil.example/")
+    assert act("restore", back="/write/posts\r\nSet-Cookie: a=b").headers["Location"] == "/write/posts"
+    act("delete")
     assert api_post(client, auth, post["id"])["deleted"] is not None
     assert client.get(f"/posts/{post['slug']}", headers=HTML).status_code == 410
     act("restore")

@@ -29,16 +29,6 @@ def server(live_server):
     return live_server("granian", workers=1)
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 def sign_in(page, url, password=harness.ADMIN[1]):
     page.get_by_label("Username").fill(harness.ADMIN[0])
     page.get_by_label("Password").fill(password)
@@ -153,14 +143,6 @@ def test_a_writer_signs_in_writes_previews_publishes_edits_schedules_hides_delet
             reader.goto(url + path)
             assert DRAFT not in reader.content() and later not in reader.content(), path
         context.close()
-
-
-def signed_in_context(browser, url, **options):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.goto(url + "/write")
-    sign_in(page, url)
-    return context, page
 
 
 def test_axe_finds_no_accessibility_violation_on_any_writer_page(server, browser):

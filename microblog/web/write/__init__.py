@@ -3,6 +3,8 @@ signed in by the browser session of the IndieAuth sign-in (web/browser_session.p
 
 Every page needs that session (else a 303 to the sign-in page), every POST a valid form token
 (else nothing changes), and no answer is ever stored by a cache or indexed."""
+import re
+
 from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
@@ -16,6 +18,7 @@ bp = Blueprint("write", __name__, url_prefix="/write")
 routes.declare(bp, routes.SITE, routes.OWN, paths=["/write"])  # never stored: below
 SIGN_IN = "write.sign_in"  # the one page open without a session
 FORM = "write"  # the CSRF purpose of every form shown in a session
+WRITER_PATH = re.compile(r"/write(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?")  # printable URL characters only
 kept_on_refusal = {}  # endpoint → the view that shows its form again, with what was typed, when its token fails
 
 
@@ -54,6 +57,14 @@ def _never_stored(response):
     response.headers["X-Robots-Tag"] = "noindex"
     response.vary.add("Cookie")
     return response
+
+
+def writer_path(wanted, default):
+    """`wanted` when it is the path of a writer's page (never another site, nothing a header
+    cannot carry), under the app's mount point; else `default`."""
+    if WRITER_PATH.fullmatch(wanted or ""):
+        return request.script_root + wanted
+    return default
 
 
 def form_token():

@@ -10,7 +10,7 @@ from ...service import history, posts
 from .. import schemas
 from ..api.admin import etag_of
 from ..pagination import encode_cursor
-from . import bp
+from . import bp, writer_path
 
 PAGE_SIZE = 20  # the API's default page
 FILTERS = ("q", "tag", "visible", "deleted")  # the admin API's list parameters the filter form sends
@@ -47,10 +47,7 @@ def _precondition():
 
 def _back():
     """Back to the list as it was shown (a writer's page only), else to the list."""
-    back = request.form.get("back", "")
-    if back.startswith("/write/posts") and "\\" not in back:
-        return redirect(request.script_root + back, 303)
-    return redirect(url_for("write.list_posts"), 303)
+    return redirect(writer_path(request.form.get("back", ""), url_for("write.list_posts")), 303)
 
 
 @bp.route("/posts/<int:post_id>/hide", methods=["POST"])

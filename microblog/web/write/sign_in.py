@@ -3,7 +3,7 @@ from flask import redirect, render_template, request, url_for
 
 from ...service import errors
 from .. import browser_session
-from . import bp
+from . import bp, writer_path
 
 SIGN_IN_FORM = "write-sign-in"  # its CSRF purpose: a token shown before any session exists
 
@@ -11,9 +11,7 @@ SIGN_IN_FORM = "write-sign-in"  # its CSRF purpose: a token shown before any ses
 def _next_page():
     """Where to go once signed in: a writer's page named by `next`, else /write (never another site)."""
     wanted = request.values.get("next", "")
-    if wanted.startswith("/write") and "\\" not in wanted and not wanted.startswith("/write/sign-"):
-        return request.script_root + wanted
-    return url_for("write.new_post")
+    return url_for("write.new_post") if wanted.startswith("/write/sign-") else writer_path(wanted, url_for("write.new_post"))
 
 
 def _page(problem=None, status=200, headers=(), signed_out=False):
