@@ -2,7 +2,9 @@
 metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
 from . import urls
 
-MICROPUB_PATH = "micropub"
+MICROPUB_PATH = "/micropub"
+
+
 absolute = urls.absolute
 
 
@@ -37,4 +39,4 @@ def revocation_endpoint():
 
 
 def micropub_endpoint():
-    return urls.root() + MICROPUB_PATH
+    return urls.root() + MICROPUB_PATH.lstrip("/")
