@@ -1,5 +1,5 @@
 """What the cluster must show about state shared between hosts: the Postman collection,
-tokens, login throttling, scheduled posts, token expiry, request limits and Redis."""
+tokens, login throttling, scheduled posts, token expiry, uploaded images, request limits and Redis."""
 import concurrent.futures
 import json
 import os
@@ -64,6 +64,33 @@ def tokens(cluster, report):
                 body={"current_password": new_password, "new_password": password}).status
     report.check("password changed through host 2: older tokens", changed == 204 and old == [401] * 4
                  and back == 204, f"change {changed}; 2 older tokens on hosts 1 and 2: {old}")
+
+
+PIXEL_GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def media(cluster, report):
+    """An image uploaded through host 1 is served by host 2; deleted through host 2, by neither."""
+    one, two = (host.base for host in cluster.hosts)
+    source = "127.0.4.30"
+    boundary = uuid.uuid4().hex
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="pixel.gif"\r\n\r\n'.encode()
+            + PIXEL_GIF + f"\r\n--{boundary}--\r\n".encode())
+    uploaded = call(one, "POST", "/api/v1/admin/media", token=login(one, *cluster.admin, source)["access_token"],
+                    source=source, body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    if uploaded.status != 201:
+        report.check("an image uploaded through host 1, served by host 2", False, f"upload {uploaded.status}")
+        return
+    image = uploaded.json()
+    path = "/" + image["url"].split("/", 3)[3]
+    served = [call(base, "GET", path, source=source) for base in (one, two)]
+    deleted = call(two, "DELETE", f"/api/v1/admin/media/{image['key']}", source=source,
+                   token=login(two, *cluster.admin, source)["access_token"]).status
+    after = [call(base, "GET", path, source=source).status for base in (one, two)]
+    ok = (statuses(served) == [200, 200] and all(answer.body == PIXEL_GIF for answer in served)
+          and served[1].headers.get("content-type") == "image/gif" and deleted == 204 and after == [404, 404])
+    report.check("an image uploaded through host 1, served by host 2", ok,
+                 f"served by hosts 1, 2: {statuses(served)}; deleted through host 2: {deleted}; then {after}")
 
 
 def login_throttling(cluster, report):

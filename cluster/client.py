@@ -23,11 +23,13 @@ class Answer:
 
 def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15):
     host, port = base
-    sent = {"Content-Type": "application/json"} if body is not None else {}
+    """A request; `body` is sent as JSON, or as it is when it is bytes (with its own Content-Type)."""
+    raw = isinstance(body, bytes)
+    sent = {"Content-Type": "application/json"} if body is not None and not raw else {}
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = json.dumps(body).encode() if body is not None else None
+    data = body if raw or body is None else json.dumps(body).encode()
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)

@@ -47,8 +47,7 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, admin_media.blp, app_tokens.blp, transfer.blp, auth.blp,
-                           health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, admin_media.blp, app_tokens.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     app.register_blueprint(media.bp)
     site.init_app(app)

@@ -37,7 +37,7 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
-    assert len(private_routes()) == 23  # + the app tokens' three, introspection, the media API's three
+    assert len(private_routes()) == 23  # + the app tokens' three, introspection; media's three
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

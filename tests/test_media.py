@@ -385,3 +385,37 @@ def test_an_image_uploaded_to_one_host_is_served_by_another(live_server):
     assert session.delete(f"{second.url}/api/v1/admin/media/{key}",
                           headers=harness.login(session, second.url)).status_code == 204
     assert session.get(f"{first.url}/{path}").status_code == 404
+
+
+def variant(kind):
+    """Files whose structure the metadata walk must keep whole: more scans, restart markers,
+    a colour profile, animations; and a JPEG with a second picture (MPO) after its end."""
+    still, other = picture((200, 150)), picture((200, 150)).rotate(180)
+    made = {
+        "progressive-jpeg": ("JPEG", {"progressive": True}),
+        "restart-markers": ("JPEG", {"restart_marker_blocks": 4}),
+        "cmyk-jpeg": ("JPEG", {}),
+        "icc-jpeg": ("JPEG", {"icc_profile": b"\x01" * 300}),
+        "icc-png": ("PNG", {"icc_profile": b"\x01" * 300}),
+        "apng": ("PNG", {"save_all": True, "append_images": [other], "duration": [100, 200], "loop": 0}),
+        "animated-webp": ("WEBP", {"save_all": True, "append_images": [other], "duration": [100, 200], "xmp": XMP}),
+        "mpo": ("MPO", {"save_all": True, "append_images": [other]}),
+    }
+    image_format, options = made[kind]
+    return encode(still.convert("CMYK") if kind == "cmyk-jpeg" else still, image_format, exif=camera_exif(), **options)
+
+
+@pytest.mark.parametrize("kind", ["progressive-jpeg", "restart-markers", "cmyk-jpeg", "icc-jpeg", "icc-png", "apng",
+                                  "animated-webp", "mpo"])
+def test_the_metadata_walk_keeps_every_structure_that_draws_the_picture(client, auth, kind):
+    original = variant(kind)
+    data = served(client, upload(client, auth, original).get_json()["url"]).get_data()
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif() and "xmp" not in image.info and b"Phone" not in data
+    if kind.startswith("icc"):
+        assert image.info["icc_profile"] == b"\x01" * 300
+    if kind == "mpo":  # the second picture, which carries EXIF of its own, goes; the first stays as it was
+        assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1 and len(data) < len(original) * 0.6
+        assert same_pixels(encode(Image.open(io.BytesIO(original)), "PNG"), encode(image, "PNG"))
+    else:
+        assert same_pixels(original, data)

@@ -1,7 +1,7 @@
 """Property: every public surface shows exactly the public posts, whatever the mix.
 
 Hypothesis builds random sites of visible, hidden, scheduled (past or future) and deleted posts
-with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
+with random tags, words and photos; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
 word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
 each) and its sitemap are held to the same.
@@ -45,7 +45,8 @@ def build(client, auth, specs):
     for number, spec in enumerate(specs):
         marker = f"marker{number}x"
         fields = {"content": " ".join(spec["words"] + [marker]), "tags": spec["tags"],
-                  "visible": spec["visible"]}
+                  "visible": spec["visible"], "photos": [{"url": f"https://photos.example/{marker}.jpg",
+                                                          "alt": f"Alt text {marker}"}]}
         if spec["titled"]:
             fields["title"] = f"{spec['words'][0]} title {marker}"
         if spec["schedule"]:
@@ -113,6 +114,8 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     texts += site_pages(client, posts, public, counts)
 
     everything = "\n".join(texts)
+    for spec, _post, marker in posts:  # the surfaces do carry photos: a hidden post's missing means something
+        assert (f"https://photos.example/{marker}.jpg" in everything) == is_public(spec)
     for post, marker in hidden_traces:
         assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
         assert f"/posts/{post['slug']}\"" not in everything and f"/posts/{post['slug']}<" not in everything

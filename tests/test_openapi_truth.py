@@ -98,14 +98,14 @@ def test_a_walk_through_the_whole_api_matches_the_document(app):
     assert api.post(f"{url}/restore", headers=stale).status_code == 412
     assert api.post(f"{url}/restore", headers={**admin, "If-Match": current()}).status_code == 200
     api.get("/api/v1/admin/changes", headers=admin)
-    minted = api.post("/api/v1/admin/tokens", json={"client_id": "https://app.example/", "scope": "create"},
-                      headers=admin)
-    api.get("/api/v1/admin/tokens", headers=admin)
-    assert api.delete(f"/api/v1/admin/tokens/{minted.get_json()['id']}", headers=admin).status_code == 204
     images = [api.post("/api/v1/admin/media", headers=admin, content_type="multipart/form-data",
                        data={"file": (io.BytesIO(TINY_GIF), "pixel.gif")}).get_json() for _ in range(2)]
     assert "Link" in api.get("/api/v1/admin/media?limit=1", headers=admin).headers
     assert api.delete(f"/api/v1/admin/media/{images[0]['key']}", headers=admin).status_code == 204
+    minted = api.post("/api/v1/admin/tokens", json={"client_id": "https://app.example/", "scope": "create"},
+                      headers=admin)
+    api.get("/api/v1/admin/tokens", headers=admin)
+    assert api.delete(f"/api/v1/admin/tokens/{minted.get_json()['id']}", headers=admin).status_code == 204
 
     public_id, slug = posts[1].get_json()["id"], posts[1].get_json()["slug"]
     for path in ("/api/v1/posts?limit=1", f"/api/v1/posts/{public_id}", f"/api/v1/posts/by-slug/{slug}",

@@ -46,6 +46,14 @@ class Forbidden(ServiceError):
     """The caller is known but the action is refused."""
 
 
+class TooLarge(ServiceError):
+    """The input is larger than the service takes (bytes, or an image's pixels)."""
+
+
+class UnsupportedMedia(ServiceError):
+    """The input is not of a kind the service takes (an upload that is not an accepted image)."""
+
+
 class Refused(ServiceError):
     """A protocol's request (OAuth, IndieAuth) refused with the protocol's own error `code`
     (invalid_request, invalid_grant …), which the web layer answers in that protocol's format."""
@@ -53,11 +61,3 @@ class Refused(ServiceError):
     def __init__(self, code, detail):
         super().__init__(detail)
         self.code = code
-
-
-class TooLarge(ServiceError):
-    """The input is larger than the service takes (bytes, or an image's pixels)."""
-
-
-class UnsupportedMedia(ServiceError):
-    """The input is not of a kind the service takes (an upload that is not an accepted image)."""
