@@ -6,6 +6,7 @@ kept (a list of what to keep, never of what to drop, so that an unknown part goe
 anything after the image's end. An EXIF orientation other than "upright" comes back as a
 minimal EXIF holding that tag alone, so that the picture still shows the right way up.
 """
+import re
 import zlib
 
 from PIL import Image
@@ -49,6 +50,7 @@ def _orientation_exif(orientation):
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 APP0, APP2, APP14, APP15, COM = 0xE0, 0xE2, 0xEE, 0xEF, 0xFE
 KEPT_APPLICATION_SEGMENTS = {APP0: b"JFIF\0", APP2: b"ICC_PROFILE\0", APP14: b"Adobe"}
+MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def _jpeg(data, exif):
@@ -89,17 +91,12 @@ def _keeps_segment(marker, body):
 
 
 def _end_of_scan(data, position):
-    """Where the entropy-coded data after a SOS segment ends: at the first marker that is
-    neither a stuffed 0xFF00 nor a restart marker."""
-    while True:
-        position = data.index(b"\xff", position)
-        following = data[position + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7:
-            position += 2
-        elif following == 0xFF:
-            position += 1
-        else:
-            return position
+    """Where the entropy-coded data after a SOS segment ends: at the first marker, a 0xFF that is
+    neither a stuffed 0xFF00, a restart marker nor a fill byte before another 0xFF."""
+    found = MARKER_IN_SCAN.search(data, position)
+    if found is None:
+        raise ValueError("the scan runs past the file")
+    return found.start()
 
 
 # PNG: chunks (length, type, data, CRC) up to IEND
