@@ -30,10 +30,10 @@ MULTIPART_ALLOWANCE = 64 * 1024  # room for the form's other fields around the p
 def _signed_in_with_a_valid_form():
     if request.endpoint == SIGN_IN:
         return None
-    if request.endpoint in EDITOR_FORMS:  # an image of MAX_MEDIA_BYTES, as the media API takes
-        request.max_content_length = current_app.config["MAX_MEDIA_BYTES"] + MULTIPART_ALLOWANCE
     if browser_session.signed_in_user() is None:
         return redirect(url_for(SIGN_IN, next=request.full_path.rstrip("?")), 303)
+    if request.endpoint in EDITOR_FORMS:  # an image of MAX_MEDIA_BYTES, as the media API takes
+        request.max_content_length = current_app.config["MAX_MEDIA_BYTES"] + MULTIPART_ALLOWANCE
     if request.method == "POST":
         try:
             browser_session.check_csrf(request.form.get("csrf_token"), FORM)

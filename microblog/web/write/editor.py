@@ -15,7 +15,6 @@ from .forms import TIME_EXAMPLE, PostForm
 
 NOTES = {"draft": "Saved as a draft: readers do not see it.",
          "scheduled": "Saved: readers will see it from its publish time.",
-         "hidden": "Saved; the post is deleted or hidden, so readers do not see it.",
          "undescribed": "Published. Some photos have no alt text yet: describe them below and save.",
          "saved": "Saved."}
 
@@ -92,10 +91,7 @@ def _after_saving(post, form):
         return redirect(url_for("site.post", slug=post.slug), 303)
     if post.is_public(now):
         return redirect(url_for("write.edit", post_id=post.id, saved="undescribed"), 303)
-    if post.deleted is None and post.visible:
-        note = "scheduled"
-    else:
-        note = "draft" if not post.visible and post.deleted is None else "hidden"
+    note = "scheduled" if post.visible else "draft"  # a deleted post cannot be saved
     return redirect(url_for("write.edit", post_id=post.id, saved=note), 303)
 
 
