@@ -7,6 +7,7 @@ import json
 import threading
 
 import feedparser
+import jsonschema
 import lxml.etree
 import lxml.html
 import mf2py
@@ -108,7 +109,11 @@ def test_the_feeds_carry_the_photos(client, auth, own):
     assert [link["href"] for link in entry.links if link["rel"] == "alternate"] == ["http://localhost/posts/a-walk"]
     rss = feedparser.parse(client.get("/feed.rss").data).entries[0]
     assert [(e["href"], e["type"], e["length"]) for e in rss.enclosures] == [(OUTSIDE, "image/jpeg", "0")]
-    item = client.get("/feed.json").get_json(force=True)["items"][0]
+    document = client.get("/feed.json").get_json(force=True)
+    spec = client.get("/openapi.json").get_json()
+    documented = spec["paths"]["/feed.json"]["get"]["responses"]["200"]["content"]["application/feed+json"]["schema"]
+    jsonschema.validate(document, {**documented, "components": spec["components"]})  # as the OpenAPI document says
+    item = document["items"][0]
     assert item["image"] == OUTSIDE
     assert item["attachments"] == [{"url": OUTSIDE, "mime_type": "image/jpeg", "title": "Elsewhere"},
                                    {"url": own, "mime_type": "image/png", "title": "Blue"}]

@@ -21,6 +21,12 @@ class JsonFeedAuthor(Schema):
     name = fields.String()
 
 
+class JsonFeedAttachment(Schema):
+    url = fields.String(metadata={"description": "A photo of the post."})
+    mime_type = fields.String(metadata={"description": "Its type, from its URL's extension."})
+    title = fields.String(metadata={"description": "Its alt text, when it has one."})
+
+
 class JsonFeedItem(Schema):
     id = fields.String()
     url = fields.String()
@@ -29,6 +35,9 @@ class JsonFeedItem(Schema):
     date_published = fields.String(metadata={"format": "date-time"})
     date_modified = fields.String(metadata={"format": "date-time"})
     tags = fields.List(fields.String())
+    image = fields.String(metadata={"description": "The post's first photo, when it has one."})
+    attachments = fields.List(fields.Nested(JsonFeedAttachment), metadata={
+        "description": "The post's photos whose type is known, when there are any."})
 
 
 class JsonFeed(Schema):
