@@ -25,6 +25,7 @@ from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
 from .web.tokens import jwt
+from .web.write import bp as write
 
 
 def create_app(test_config=None):
@@ -55,6 +56,7 @@ def create_app(test_config=None):
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
     app.register_blueprint(micropub_endpoint)
+    app.register_blueprint(write)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

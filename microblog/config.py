@@ -60,7 +60,8 @@ class Defaults:
     INDIEAUTH_CODE_LIFETIME = timedelta(minutes=10)  # at most 10 minutes, as IndieAuth advises
     INDIEAUTH_TOKEN_LIFETIME = timedelta(days=365)
     INDIEAUTH_ALLOW_NO_PKCE = False  # True lets old clients that send no code_challenge sign in
-    BROWSER_SESSION_LIFETIME = timedelta(hours=1)  # a sign-in on the consent page
+    BROWSER_SESSION_LIFETIME = timedelta(hours=12)  # a browser's sign-in (the consent page, /write), at most
+    BROWSER_SESSION_IDLE = timedelta(hours=1)  # … and while it is used at least this often
     OUTBOUND_ALLOW_LOOPBACK = False  # tests only: the safe fetcher may reach loopback, any port
     ADMIN_PASSWORD = None
     JSON_SORT_KEYS = False
@@ -75,7 +76,7 @@ class Defaults:
 
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
              "IDEMPOTENCY_KEY_TTL", "INDIEAUTH_CODE_LIFETIME", "INDIEAUTH_TOKEN_LIFETIME",
-             "BROWSER_SESSION_LIFETIME")
+             "BROWSER_SESSION_LIFETIME", "BROWSER_SESSION_IDLE")
 MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
@@ -129,6 +130,7 @@ ENV_SETTINGS = {
     "INDIEAUTH_TOKEN_LIFETIME": int,
     "INDIEAUTH_ALLOW_NO_PKCE": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "BROWSER_SESSION_LIFETIME": int,
+    "BROWSER_SESSION_IDLE": int,
     "OUTBOUND_ALLOW_LOOPBACK": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "ADMIN_PASSWORD": str,
 }

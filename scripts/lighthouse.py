@@ -1,15 +1,19 @@
-"""`make lighthouse`: Lighthouse's scores for the reading site's home and post pages.
+"""`make lighthouse`: Lighthouse's scores for the reading site's home and post pages, and for the
+writer's /write and /write/posts.
 
 Starts microblog under granian on a new SQLite database, publishes a small blog through the API,
 then runs Lighthouse (npm, pinned in package.json) against Debian's chromium (CHROME_PATH) with
-its default mobile settings. Prints the four scores of each page, writes Lighthouse's reports to
-build/lighthouse/, and exits non-zero unless accessibility, best practices and SEO are 100 and
+its default mobile settings; the writer's pages with a session signed in by their own form (its
+cookie sent with every request) and without the is-crawlable audit, which fails any page that asks
+not to be indexed, as these must. Prints the four scores of each page, writes Lighthouse's reports
+to build/lighthouse/, and exits non-zero unless accessibility, best practices and SEO are 100 and
 performance at least 95.
 """
 import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -67,13 +71,16 @@ def _picture():
     return buffer.getvalue()
 
 
-def scores(url, name):
-    """Lighthouse's scores (0-100) for one page; its JSON report is kept in build/lighthouse/."""
+def scores(url, name, headers=None, skip=()):
+    """Lighthouse's scores (0-100) for one page, with these request headers and without these
+    audits; its JSON report is kept in build/lighthouse/."""
     REPORTS.mkdir(parents=True, exist_ok=True)
     report = REPORTS / f"{name}.json"
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH") or shutil.which("chromium")}
+    options = [f"--extra-headers={json.dumps(headers)}"] if headers else []
+    options += [f"--skip-audits={','.join(skip)}"] if skip else []
     subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
-                    f"--only-categories={','.join(CATEGORIES)}",
+                    f"--only-categories={','.join(CATEGORIES)}", *options,
                     "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
                    env=env, check=True, timeout=300)
     categories = json.loads(report.read_text())["categories"]
@@ -86,25 +93,46 @@ def failures(found):
             for key, score in result.items() if score < REQUIRED[key]]
 
 
-def measure(database_url=None):
+def measure(database_url=None, writer=False):
     """Serve a fresh blog (on `database_url`, else a new SQLite file or TEST_DATABASE_URL) and
-    score its home page and a post's page."""
+    score its home page and a post's page (and, with `writer`, the writer's pages)."""
     env = harness.server_env(database_url or harness.database_url())
     harness.init_db(env)
     server = harness.server(env, 1, "granian").start()
     try:
         posts = seed(server.url)
         pages = {"home": server.url + "/", "post": f"{server.url}/posts/{posts[21]['slug']}"}
-        return {name: scores(url, name) for name, url in pages.items()}
+        found = {name: scores(url, name) for name, url in pages.items()}
+        return {**found, **(measure_writer(server.url, seeded=True) if writer else {})}
     finally:
         server.stop()
 
 
+def writer_session(url):
+    """The Cookie header of a session signed in by the writer's sign-in form."""
+    browser = requests.Session()
+    form = browser.get(f"{url}/write/sign-in", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    signed = browser.post(f"{url}/write/sign-in", timeout=30, allow_redirects=False, data={
+        "csrf_token": token, "username": harness.ADMIN[0], "password": harness.ADMIN[1]})
+    assert signed.status_code == 303, signed.status_code
+    return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
+def measure_writer(url, seeded=False):
+    """Score /write and /write/posts (a blog seeded first unless `seeded`), signed in."""
+    if not seeded:
+        seed(url)
+    headers = {"Cookie": writer_session(url)}
+    pages = {"write": f"{url}/write", "write-posts": f"{url}/write/posts"}
+    return {name: scores(page, name, headers, skip=["is-crawlable"]) for name, page in pages.items()}
+
+
 def main():
-    found = measure()
-    print(f"{'page':6}" + "".join(f"{key:>16}" for key in CATEGORIES))
+    found = measure(writer=True)
+    print(f"{'page':12}" + "".join(f"{key:>16}" for key in CATEGORIES))
     for page, result in found.items():
-        print(f"{page:6}" + "".join(f"{result[key]:16d}" for key in CATEGORIES))
+        print(f"{page:12}" + "".join(f"{result[key]:16d}" for key in CATEGORIES))
     print(f"reports: {REPORTS.relative_to(ROOT)}/")
     missed = failures(found)
     if missed:

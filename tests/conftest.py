@@ -1,5 +1,6 @@
 """Fixtures: app (fresh database per test), client, auth. TEST_DATABASE_URL picks the backend."""
 import os
+import shutil
 
 import pytest
 
@@ -126,3 +127,14 @@ def live_server(database_url):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium (never a downloaded one) under Playwright, for the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        yield launched
+        launched.close()

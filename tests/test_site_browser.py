@@ -25,16 +25,6 @@ def site(live_server):
     return server.url, lighthouse.seed(server.url)
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 class Watch:
     """What a page did besides rendering: console errors (CSP reports among them), page
     errors, and requests to anywhere but the site."""

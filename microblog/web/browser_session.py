@@ -2,8 +2,9 @@
 page; the writer's pages reuse both).
 
 The cookie holds only a random session id (service/sessions.py keeps its hash): HttpOnly,
-SameSite=Lax, Secure when the public URL is https, for BROWSER_SESSION_LIFETIME. The JSON API
-never reads or sets it (NoCookieSessions stays the app's session interface).
+SameSite=Lax, Secure when the public URL is https. The session ends after BROWSER_SESSION_IDLE
+without use and BROWSER_SESSION_LIFETIME after sign-in at the latest. The JSON API never reads or
+sets it (NoCookieSessions stays the app's session interface).
 
 A form's CSRF token is signed with SECRET_KEY and names the form's purpose, the data the form
 acts on (so a view may carry its state in it, tamper-proof) and the session it was shown in
@@ -16,7 +17,8 @@ from datetime import timedelta
 from flask import current_app, g, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..service import sessions
+from ..service import auth, sessions
+from .request_limits import client_address
 
 COOKIE = "microblog_session"
 FORM_LIFETIME = timedelta(hours=1)
@@ -30,7 +32,7 @@ def session_id():
     """The session id the request's cookie carries, if it still signs someone in."""
     if "browser_session" not in g:
         candidate = request.cookies.get(COOKIE)
-        g.browser_session = (candidate, sessions.user_of(candidate)) if candidate else (None, None)
+        g.browser_session = (candidate, sessions.user_of(candidate, *_limits())) if candidate else (None, None)
     return g.browser_session[0] if g.browser_session[1] is not None else None
 
 
@@ -40,10 +42,17 @@ def signed_in_user():
     return g.browser_session[1]
 
 
+def check_credentials(form):
+    """The id of the user the form's username and password name: the API's login check, under
+    its throttle (errors.Throttled, errors.AuthenticationFailed)."""
+    return auth.authenticate(form.get("username", ""), form.get("password", ""),
+                             current_app.config["PASSWORD_HASH_METHOD"], client=client_address()).id
+
+
 def sign_in(response, user_id):
     """Start a session for the user and give the browser its cookie."""
-    lifetime = current_app.config["BROWSER_SESSION_LIFETIME"]
-    new_id = sessions.start(user_id, lifetime)
+    lifetime, idle = _limits()
+    new_id = sessions.start(user_id, lifetime, idle)
     response.set_cookie(COOKIE, new_id, max_age=int(lifetime.total_seconds()), path=request.script_root or "/",
                         secure=_secure(), httponly=True, samesite="Lax")
     g.browser_session = (new_id, user_id)
@@ -55,6 +64,11 @@ def sign_out(response):
     response.delete_cookie(COOKIE, path=request.script_root or "/", secure=_secure(), httponly=True, samesite="Lax")
     g.browser_session = (None, None)
     return response
+
+
+def _limits():
+    """The session's absolute limit and its idle time."""
+    return current_app.config["BROWSER_SESSION_LIFETIME"], current_app.config["BROWSER_SESSION_IDLE"]
 
 
 def _secure():

@@ -7,11 +7,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_jwt_extended import verify_jwt_in_request
 
-from ..service import auth as auth_service
 from ..service import errors, indieauth, tokens
 from . import browser_session, endpoint_urls, outbound, routes
 from .caching import cached_as
-from .request_limits import client_address
 from .site import error_pages
 
 bp = Blueprint("indieauth", __name__)
@@ -97,9 +95,7 @@ def decide():
     signing_in = user_id is None
     if signing_in:
         try:
-            user_id = auth_service.authenticate(
-                request.form.get("username", ""), request.form.get("password", ""),
-                current_app.config["PASSWORD_HASH_METHOD"], client=client_address()).id
+            user_id = browser_session.check_credentials(request.form)
         except errors.Throttled as error:
             return _consent_page(wanted, error.detail, 429, {"Retry-After": str(error.retry_after)})
         except errors.AuthenticationFailed as error:

@@ -10,7 +10,7 @@ from .. import routes
 from ..caching import cached_as
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-FILES = {"site.css": "site/site.css", "favicon.svg": "favicon.svg"}  # name → path in static/; the
+FILES = {"site.css": "site/site.css", "write.css": "site/write.css", "favicon.svg": "favicon.svg"}  # name → path in static/; the
 # icon is the one /favicon.svg serves (scripts/favicon.py draws it)
 
 

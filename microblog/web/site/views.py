@@ -35,10 +35,15 @@ def home():
 
 @bp.route("/posts/<slug>")
 def post(slug):
-    found = posts.get_public_by_slug(slug)
-    facts = meta.post_facts(found)
-    return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds(), sizes=_photo_sizes([found]))
+    context = post_context(posts.get_public_by_slug(slug))
+    facts = context["facts"]
+    return render_template("site/post.html", **context, json_ld=meta.blog_posting(context["post"], facts),
+                           canonical=facts["url"], feeds=meta.feeds())
+
+
+def post_context(post):
+    """What the post page's article is rendered from (the writer's preview renders it the same way)."""
+    return {"post": post, "facts": meta.post_facts(post), "sizes": _photo_sizes([post])}
 
 
 @bp.route("/tags")
