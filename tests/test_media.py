@@ -357,11 +357,14 @@ def test_a_real_server_takes_an_image_of_nearly_max_media_bytes_and_refuses_more
     too_big = noise + b"\0" * (1024 * 1024)
     refused = session.post(f"{server.url}/api/v1/admin/media", headers=headers, files={"file": ("n.png", too_big)})
     assert refused.status_code == 413
-    chunked = session.post(f"{server.url}/api/v1/admin/media", headers={
-        **headers, "Content-Type": "multipart/form-data; boundary=b"},
-        data=iter([b'--b\r\nContent-Disposition: form-data; name="file"; filename="n.png"\r\n\r\n', too_big,
-                   b"\r\n--b--\r\n"]))
-    assert chunked.status_code == 413
+    try:
+        chunked = session.post(f"{server.url}/api/v1/admin/media", headers={
+            **headers, "Content-Type": "multipart/form-data; boundary=b"},
+            data=iter([b'--b\r\nContent-Disposition: form-data; name="file"; filename="n.png"\r\n\r\n', too_big,
+                       b"\r\n--b--\r\n"]))
+        assert chunked.status_code == 413
+    except requests.ConnectionError:
+        pass  # the server answered 413 and closed before the client finished sending: it read no more
     listed_now = session.get(f"{server.url}/api/v1/admin/media", headers=headers).json()["items"]
     assert [item["url"] for item in listed_now] == [taken.json()["url"]]
 
