@@ -4,8 +4,8 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, icons, openapi, reader_cache, request_limits
-from .web.api import admin, auth, feeds, health, private_no_store, public, transfer
+from .web import bodies, cors, database, errors, head_limits, icons, openapi, outbox, reader_cache, request_limits
+from .web.api import admin, auth, deliveries, feeds, health, private_no_store, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -26,11 +26,12 @@ def create_app(test_config=None):
 
     app.before_request(head_limits.check_request_head)
     database.init_app(app)
+    outbox.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, deliveries.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     site.init_app(app)
     errors.init_app(app)

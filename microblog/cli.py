@@ -1,5 +1,6 @@
-"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, serve."""
+"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, serve, worker."""
 import random
+import signal
 import sys
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from .service import auth as auth_service
 from .service import errors as service_errors
 from .service import export_format, login_throttle, posts, transfer
 from .web.serve import serve_command
+from .worker import Worker
 
 
 def _set_admin(username, password):
@@ -135,6 +137,17 @@ def import_command(source):
         click.echo(f"{kind}: " + ", ".join(f"{n} {what}" for what, n in outcome.items()))
 
 
+@click.command("worker")
+@with_appcontext
+def worker_command():
+    """Send due deliveries (WebSub pings …) until stopped by SIGTERM or Ctrl-C. Any number of
+    workers can run, on any number of hosts sharing a PostgreSQL database."""
+    worker = Worker(current_app._get_current_object())
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run()
+
+
 def main():
     """The `microblog` console script: Flask's CLI bound to this app."""
     from flask.cli import FlaskGroup
@@ -146,5 +159,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, check_password_command, seed_command, export_command,
-                    import_command, unlock_admin_command, serve_command):
+                    import_command, unlock_admin_command, serve_command, worker_command):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@ import os
 import re
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import click
 
@@ -51,6 +52,19 @@ class Defaults:
     POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
     ADMIN_PASSWORD = None
+    WEBSUB_HUB = None  # a WebSub hub's URL: feeds advertise it, the worker pings it on every change
+    SERVE_RUNS_WORKER = True  # `serve` runs a delivery worker beside granian; off where workers run apart
+    DELIVERY_RETRY_BASE = timedelta(seconds=60)  # the first wait after a failure, doubled each time
+    DELIVERY_RETRY_CAP = timedelta(hours=6)  # the longest wait between two tries
+    DELIVERY_MAX_AGE = timedelta(days=3)  # a delivery not made by then is given up (failed)
+    DELIVERY_LEASE = timedelta(seconds=45)  # a worker's hold on the deliveries it took
+    DELIVERY_POLL_INTERVAL = 1.0  # seconds between a worker's looks for due deliveries
+    DELIVERY_THREADS = 4  # deliveries one worker sends at once
+    DELIVERY_HOST_CONCURRENCY = 2  # deliveries in flight to one host, over every worker
+    DELIVERY_HOST_FAILURES = 3  # failures in a row after which a host is backed off as a whole
+    DELIVERY_CONNECT_TIMEOUT = 5.0  # seconds
+    DELIVERY_TIMEOUT = 15.0  # seconds for a whole request
+    DELIVERY_KEEP_DONE = timedelta(days=7)  # done and cancelled deliveries are listed this long
     JSON_SORT_KEYS = False
     API_TITLE = "microblog"
     API_VERSION = "1.0.0"
@@ -62,9 +76,12 @@ class Defaults:
 
 
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
-             "IDEMPOTENCY_KEY_TTL")
+             "IDEMPOTENCY_KEY_TTL", "DELIVERY_RETRY_BASE", "DELIVERY_RETRY_CAP", "DELIVERY_MAX_AGE",
+             "DELIVERY_LEASE", "DELIVERY_KEEP_DONE")
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
+POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
+                                     "DELIVERY_HOST_FAILURES", "DELIVERY_CONNECT_TIMEOUT", "DELIVERY_TIMEOUT")
 
 ENV_SETTINGS = {
     "MICROBLOG_ENV": str,
@@ -101,6 +118,19 @@ ENV_SETTINGS = {
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
     "ADMIN_PASSWORD": str,
+    "WEBSUB_HUB": str,
+    "SERVE_RUNS_WORKER": lambda value: value.lower() not in ("0", "false", "no", "off"),
+    "DELIVERY_RETRY_BASE": float,
+    "DELIVERY_RETRY_CAP": float,
+    "DELIVERY_MAX_AGE": float,
+    "DELIVERY_LEASE": float,
+    "DELIVERY_POLL_INTERVAL": float,
+    "DELIVERY_THREADS": int,
+    "DELIVERY_HOST_CONCURRENCY": int,
+    "DELIVERY_HOST_FAILURES": int,
+    "DELIVERY_CONNECT_TIMEOUT": float,
+    "DELIVERY_TIMEOUT": float,
+    "DELIVERY_KEEP_DONE": float,
 }
 
 
@@ -135,7 +165,10 @@ def finalize(config, instance_path, debug=False):
     if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
         raise ConfigurationError(
             f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")
-    for name in POOL_SETTINGS:
+    for name in ("WEBSUB_HUB", "PUBLIC_BASE_URL"):
+        if config[name] and not _is_http_url(config[name]):
+            raise ConfigurationError(f"{name} must be an http(s) URL, not {config[name]!r}")
+    for name in POSITIVE_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")
     apply_secret_policy(config, instance_path)
@@ -155,6 +188,11 @@ def apply_secret_policy(config, instance_path):
                 f"(MICROBLOG_ENV={config['MICROBLOG_ENV']}; MICROBLOG_ENV=development generates one). "
                 "Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
             )
+
+
+def _is_http_url(value):
+    parts = urlsplit(str(value))
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def default_database_url(instance_path):

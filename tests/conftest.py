@@ -61,12 +61,22 @@ def make_app(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        migrations.upgrade(app.extensions["database"])
-        auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
-    yield app
+def make_ready_app(make_app):
+    """make_app, with the database created and the admin set."""
+
+    def make(**overrides):
+        app = make_app(**overrides)
+        with app.app_context():
+            migrations.upgrade(app.extensions["database"])
+            auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_ready_app):
+    return make_ready_app()
 
 
 @pytest.fixture

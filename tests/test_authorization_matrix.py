@@ -32,8 +32,9 @@ def test_the_matrix_covers_every_private_route():
     routes = {path for path, _ in private_routes()}
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
-            "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
-    assert len(private_routes()) == 16
+            "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
+            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
+    assert len(private_routes()) == 21
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import schemas
-from . import Blueprint
+from . import Blueprint, http_doc
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
 blp.caching_publicly()
@@ -17,6 +17,7 @@ ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 JSON_FEED = "application/feed+json"
 XML_DOCUMENT = {"type": "string", "description": "The feed's XML document."}
+FEED_PATHS = ("feed.atom", "feed.rss", "feed.json")
 
 
 class JsonFeedAuthor(Schema):
@@ -33,6 +34,11 @@ class JsonFeedItem(Schema):
     tags = fields.List(fields.String())
 
 
+class JsonFeedHub(Schema):
+    type = fields.String(metadata={"description": "`WebSub`"})
+    url = fields.String()
+
+
 class JsonFeed(Schema):
     """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), `version` first."""
 
@@ -43,6 +49,7 @@ class JsonFeed(Schema):
     feed_url = fields.String()
     language = fields.String()
     authors = fields.List(fields.Nested(JsonFeedAuthor))
+    hubs = fields.List(fields.Nested(JsonFeedHub), metadata={"description": "The WebSub hub, when one is set."})
     items = fields.List(fields.Nested(JsonFeedItem))
 
 
@@ -58,6 +65,7 @@ def _site():
         home_url=config["SITE_HOME_URL"] or base,
         post_link_template=config["POST_LINK_TEMPLATE"] or base + "posts/{slug}",  # the post's page
         post_id_template=base + "api/v1/posts/{id}",
+        hub=config["WEBSUB_HUB"],
     )
 
 
@@ -72,36 +80,58 @@ def _latest(args):
 
 def _self_url(args):
     """The feed's canonical URL: its path and, if any, its tag (other parameters dropped)."""
-    base = _base_url().rstrip("/")
-    query = f"?{urlencode({'tag': args['tag']})}" if args.get("tag") else ""
-    return base + request.path + query
+    return _feed_url(_base_url(), request.path.lstrip("/"), args.get("tag"))
 
 
-def _xml(document, media_type):
-    return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8")
+def _feed_url(base, path, tag):
+    return base.rstrip("/") + "/" + path + (f"?{urlencode({'tag': tag})}" if tag else "")
+
+
+def feed_urls(base, tag):
+    """Every feed's URL, the site's (tag None) or a tag's, under the public root `base`
+    (none without it): what WebSub's hub is told to fetch."""
+    return [_feed_url(base, path, tag) for path in FEED_PATHS] if base else []
+
+
+def _links(self_url):
+    """WebSub discovery: the hub (when there is one) and the feed's own URL as Link headers."""
+    hub = current_app.config["WEBSUB_HUB"]
+    return {"Link": (f'<{hub}>; rel="hub", ' if hub else "") + f'<{self_url}>; rel="self"'}
+
+
+def _xml(document, media_type, self_url):
+    return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8",
+                                      headers=_links(self_url))
 
 
 @blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0")
+@blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0",
+              headers={"Link": http_doc.FEED_LINKS})
 def atom(args):
     """The latest 50 public posts as Atom 1.0."""
-    return _xml(feeds.atom(_site(), _latest(args), _self_url(args)), ATOM)
+    self_url = _self_url(args)
+    return _xml(feeds.atom(_site(), _latest(args), self_url), ATOM, self_url)
 
 
 @blp.route("/feed.rss", methods=["GET"], operation_id="getRssFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0")
+@blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0",
+              headers={"Link": http_doc.FEED_LINKS})
 def rss(args):
     """The latest 50 public posts as RSS 2.0."""
-    return _xml(feeds.rss(_site(), _latest(args), _self_url(args)), RSS)
+    self_url = _self_url(args)
+    return _xml(feeds.rss(_site(), _latest(args), self_url), RSS, self_url)
 
 
 @blp.route("/feed.json", methods=["GET"], operation_id="getJsonFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1")
+@blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1",
+              headers={"Link": http_doc.FEED_LINKS})
 def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
-    document = feeds.json_feed(_site(), _latest(args), _self_url(args))
+    self_url = _self_url(args)
+    document = feeds.json_feed(_site(), _latest(args), self_url)
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED)
+    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED,
+                                      headers=_links(self_url))
