@@ -136,3 +136,35 @@ def live_server(database_url):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def hub():
+    """A WebSub hub on loopback (tests/peers/websub_hub.py), stopped after the test."""
+    from tests.peers.websub_hub import Hub
+
+    started = Hub().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def run_worker():
+    """Run microblog's delivery worker for an app on a thread; every one is stopped after the test."""
+    import threading
+
+    from microblog.worker import Worker
+
+    started = []
+
+    def run(app):
+        worker = Worker(app)
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        started.append((worker, thread))
+        return worker
+
+    yield run
+    for worker, thread in started:
+        worker.stop()
+        thread.join(timeout=30)
