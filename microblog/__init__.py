@@ -4,8 +4,22 @@ from flask.sessions import SessionInterface
 
 from . import cli, config
 from .service import auth as auth_service
-from .web import bodies, cors, database, errors, head_limits, icons, openapi, outbox, reader_cache, request_limits
-from .web.api import admin, auth, deliveries, feeds, health, private_no_store, public, transfer
+from .web import (
+    bodies,
+    cors,
+    database,
+    discovery,
+    errors,
+    head_limits,
+    icons,
+    indieauth,
+    openapi,
+    outbound,
+    outbox,
+    reader_cache,
+    request_limits,
+)
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, private_no_store, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -31,9 +45,13 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, deliveries.blp, transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, transfer.blp, auth.blp,
+                           health.blp])
     app.register_blueprint(icons.icons)
     site.init_app(app)
+    outbound.init_app(app)
+    app.register_blueprint(indieauth.bp)
+    discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash

@@ -51,6 +51,11 @@ class Defaults:
     SITEMAP_MAX_URLS = 50_000  # per sitemap file; past it /sitemap.xml is an index of files
     POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
+    INDIEAUTH_CODE_LIFETIME = timedelta(minutes=10)  # at most 10 minutes, as IndieAuth advises
+    INDIEAUTH_TOKEN_LIFETIME = timedelta(days=365)
+    INDIEAUTH_ALLOW_NO_PKCE = False  # True lets old clients that send no code_challenge sign in
+    BROWSER_SESSION_LIFETIME = timedelta(hours=1)  # a sign-in on the consent page
+    OUTBOUND_ALLOW_LOOPBACK = False  # tests only: the safe fetcher may reach loopback, any port
     ADMIN_PASSWORD = None
     WEBSUB_HUB = None  # a WebSub hub's URL: feeds advertise it, the worker pings it on every change
     SERVE_RUNS_WORKER = True  # `serve` runs a delivery worker beside granian; off where workers run apart
@@ -76,8 +81,10 @@ class Defaults:
 
 
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
-             "IDEMPOTENCY_KEY_TTL", "DELIVERY_RETRY_BASE", "DELIVERY_RETRY_CAP", "DELIVERY_MAX_AGE",
+             "IDEMPOTENCY_KEY_TTL", "INDIEAUTH_CODE_LIFETIME", "INDIEAUTH_TOKEN_LIFETIME",
+             "BROWSER_SESSION_LIFETIME", "DELIVERY_RETRY_BASE", "DELIVERY_RETRY_CAP", "DELIVERY_MAX_AGE",
              "DELIVERY_LEASE", "DELIVERY_KEEP_DONE")
+MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
@@ -117,6 +124,11 @@ ENV_SETTINGS = {
     "SITEMAP_MAX_URLS": int,
     "POST_LINK_TEMPLATE": str,
     "ADMIN_USERNAME": str,
+    "INDIEAUTH_CODE_LIFETIME": int,
+    "INDIEAUTH_TOKEN_LIFETIME": int,
+    "INDIEAUTH_ALLOW_NO_PKCE": lambda value: value.lower() in ("1", "true", "yes", "on"),
+    "BROWSER_SESSION_LIFETIME": int,
+    "OUTBOUND_ALLOW_LOOPBACK": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "ADMIN_PASSWORD": str,
     "WEBSUB_HUB": str,
     "SERVE_RUNS_WORKER": lambda value: value.lower() not in ("0", "false", "no", "off"),
@@ -162,6 +174,8 @@ def finalize(config, instance_path, debug=False):
             config[name] = timedelta(seconds=config[name])
         if not isinstance(config[name], timedelta) or config[name].total_seconds() <= 0:
             raise ConfigurationError(f"{name} must be a positive number of seconds")
+    if config["INDIEAUTH_CODE_LIFETIME"] > MAX_CODE_LIFETIME:
+        raise ConfigurationError("INDIEAUTH_CODE_LIFETIME must be at most 600 seconds")
     if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
         raise ConfigurationError(
             f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")

@@ -67,7 +67,7 @@ def test_every_operation_has_a_meaningful_generated_function(server_and_client):
     spec = json.loads(spec_path.read_text())
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()
            if isinstance(op, dict) and "responses" in op]
-    assert len(ids) == len(set(ids)) == 30
+    assert len(ids) == len(set(ids)) == 33
     for name in ("public.list_posts", "public.get_post", "public.get_post_by_slug", "public.list_tags",
                  "feeds.get_atom_feed", "feeds.get_rss_feed", "feeds.get_json_feed",
                  "admin.list_admin_posts", "admin.create_post", "admin.get_admin_post",
@@ -76,7 +76,8 @@ def test_every_operation_has_a_meaningful_generated_function(server_and_client):
                  "deliveries.summarize_deliveries", "deliveries.list_deliveries", "deliveries.get_delivery",
                  "deliveries.retry_delivery", "deliveries.cancel_delivery",
                  "transfer.export_site", "transfer.import_site", "auth.login", "auth.refresh_token",
-                 "auth.logout", "auth.get_current_user", "auth.change_password", "health.get_health"):
+                 "auth.logout", "auth.get_current_user", "auth.change_password", "health.get_health",
+                 "app_tokens.list_app_tokens", "app_tokens.create_app_token", "app_tokens.revoke_app_token"):
         assert hasattr(_module(package, f"api.{name}"), "sync_detailed"), name
 
 

@@ -104,6 +104,10 @@ def test_a_walk_through_the_whole_api_matches_the_document(make_ready_app):
     assert api.post(f"/api/v1/admin/deliveries/{delivery['id']}/cancel", headers=admin).status_code == 200
     assert api.post(f"/api/v1/admin/deliveries/{delivery['id']}/retry", headers=admin).status_code == 200
     assert api.get("/api/v1/admin/deliveries/999999", headers=admin).status_code == 404
+    minted = api.post("/api/v1/admin/tokens", json={"client_id": "https://app.example/", "scope": "create"},
+                      headers=admin)
+    api.get("/api/v1/admin/tokens", headers=admin)
+    assert api.delete(f"/api/v1/admin/tokens/{minted.get_json()['id']}", headers=admin).status_code == 204
 
     public_id, slug = posts[1].get_json()["id"], posts[1].get_json()["slug"]
     for path in ("/api/v1/posts?limit=1", f"/api/v1/posts/{public_id}", f"/api/v1/posts/by-slug/{slug}",

@@ -296,5 +296,44 @@ class DeliveryHost(BaseModel):
     blocked_until = DateTimeField(null=True)
 
 
-MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure, Delivery,
-          DeliveryHost]
+
+class AuthorizationCode(BaseModel):
+    """An IndieAuth authorization code not yet redeemed (kept as a hash), bound to its request."""
+
+    code_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # the user's token_generation when approved
+    client_id = TextField()
+    redirect_uri = TextField()
+    scope = TextField()  # space-separated, as approved
+    code_challenge = CharField(max_length=128, null=True)  # None only where PKCE is not required
+    expires = DateTimeField(index=True)
+
+
+class AccessToken(BaseModel):
+    """An IndieAuth access token (kept as a hash): for the Micropub and media endpoints only."""
+
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # it works while the user's token_generation is still this
+    client_id = TextField()
+    scope = TextField()  # space-separated
+    created = DateTimeField(default=utcnow)
+    last_used = DateTimeField(null=True)
+    expires = DateTimeField()
+    revoked = DateTimeField(null=True)
+
+
+class BrowserSession(BaseModel):
+    """A sign-in carried by a browser's cookie (the consent page, the writer's pages), kept as a hash."""
+
+    session_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    generation = IntegerField()  # it holds while the user's token_generation is still this
+    created = DateTimeField(default=utcnow)
+    expires = DateTimeField(index=True)
+
+
+MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
+          AuthorizationCode, AccessToken, BrowserSession, Delivery, DeliveryHost]

@@ -1,2 +1,3 @@
-"""What talks to the outside world: the one safe fetcher and the delivery worker's senders.
-Imports nothing from web/ or service/, so that every outbound request passes one door."""
+"""What talks to the outside world: every outbound request passes through fetch.py, the one safe
+fetcher; deliver.py and a module per kind are the delivery worker's senders. Imports nothing from
+web/ or service/."""

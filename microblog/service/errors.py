@@ -44,3 +44,12 @@ class AuthenticationFailed(ServiceError):
 
 class Forbidden(ServiceError):
     """The caller is known but the action is refused."""
+
+
+class Refused(ServiceError):
+    """A protocol's request (OAuth, IndieAuth) refused with the protocol's own error `code`
+    (invalid_request, invalid_grant …), which the web layer answers in that protocol's format."""
+
+    def __init__(self, code, detail):
+        super().__init__(detail)
+        self.code = code

@@ -28,6 +28,7 @@ SERVICE_ERROR_STATUS = {
     service_errors.Throttled: 429,
     service_errors.AuthenticationFailed: 401,
     service_errors.Forbidden: 403,
+    service_errors.Refused: 400,
 }
 
 JSON_BODY_ERROR = "The request body is not valid JSON."

@@ -364,3 +364,32 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.List(fields.Nested(ProblemDetail))
+
+
+class AppTokenInput(Schema):
+    client_id = Text(required=True, metadata={"description": "The app the token is for: its URL, or a name."},
+                     validate=validate.Length(min=1, max=2000))
+    scope = Text(required=True, metadata={"description": "Space-separated: create, update, delete, media "
+                                                         "(post counts as create)."},
+                 validate=validate.Length(min=1, max=1000))
+
+
+class AppToken(Schema):
+    """An IndieAuth access token as the admin sees it: never its secret."""
+
+    id = fields.Integer()
+    client_id = fields.String()
+    scope = fields.String()
+    created = UTCDateTime()
+    last_used = UTCDateTime(allow_none=True, metadata={"description": "To the minute; null until first used."})
+    expires = UTCDateTime()
+
+
+class NewAppToken(AppToken):
+    access_token = fields.String(metadata={"description": "The secret, shown this once."})
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class AppTokenList(Schema):
+    items = fields.List(fields.Nested(AppToken))

@@ -16,6 +16,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 from ..worker import NO_BASE_URL
+from .outbound import LOOPBACK_WARNING
 from .request_limits import per_process_warning
 
 # granian counts connections, not requests, against its backpressure: each open connection
@@ -86,6 +87,8 @@ def serve_command(host, port, workers):
     warning = per_process_warning(config, workers)
     if warning:
         current_app.logger.warning(warning)
+    if config["OUTBOUND_ALLOW_LOOPBACK"]:
+        current_app.logger.warning(LOOPBACK_WARNING)
     if not config["PUBLIC_BASE_URL"]:
         current_app.logger.warning(NO_BASE_URL)
     runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]

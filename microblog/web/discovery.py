@@ -1,0 +1,37 @@
+"""Discovery on the home page and every post page: Link headers and <link> elements naming the
+Micropub endpoint, the IndieAuth metadata and, for older clients, the authorization and token
+endpoints, all as absolute URLs."""
+from flask import request
+
+from . import endpoint_urls
+
+PAGES = {"site.home", "site.post"}
+RELS = (("micropub", endpoint_urls.micropub_endpoint), ("indieauth-metadata", endpoint_urls.metadata),
+        ("authorization_endpoint", endpoint_urls.authorization_endpoint),
+        ("token_endpoint", endpoint_urls.token_endpoint))
+
+
+def links():
+    """(rel, absolute URL) of each endpoint a client discovers here; none off the pages above."""
+    if request.endpoint not in PAGES:
+        return []
+    return [(rel, url()) for rel, url in RELS]
+
+
+def _template_links():
+    return {"discovery_links": links()}
+
+
+def _link_headers(response):
+    """Runs after the site's own hooks (the reader cache keeps the page without these), so that
+    every answer, fresh or cached, 200 or 304, gets them once."""
+    if response.status_code in (200, 304):
+        found = links()
+        if found:
+            response.headers.add("Link", ", ".join(f'<{url}>; rel="{rel}"' for rel, url in found))
+    return response
+
+
+def init_app(app):
+    app.context_processor(_template_links)
+    app.after_request(_link_headers)

@@ -1,0 +1,45 @@
+"""The absolute URLs that IndieAuth and Micropub clients are given: `me`, the endpoints, the
+metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
+from flask import request, url_for
+
+from .site.meta import base_url
+
+MICROPUB_PATH = "/micropub"
+
+
+def absolute(endpoint, **values):
+    return base_url() + url_for(endpoint, **values)
+
+
+def me():
+    """The admin's profile URL: the site's public root, with its trailing slash."""
+    return base_url() + request.script_root + "/"
+
+
+def issuer():
+    """The authorization server's issuer identifier: `me`, a prefix of the metadata URL."""
+    return me()
+
+
+def metadata():
+    return absolute("indieauth.metadata")
+
+
+def authorization_endpoint():
+    return absolute("indieauth.authorize")
+
+
+def token_endpoint():
+    return absolute("indieauth.token")
+
+
+def introspection_endpoint():
+    return absolute("indieauth.introspect")
+
+
+def revocation_endpoint():
+    return absolute("indieauth.revoke")
+
+
+def micropub_endpoint():
+    return base_url() + request.script_root + MICROPUB_PATH
