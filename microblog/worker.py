@@ -33,8 +33,7 @@ class Worker:
         self.app, self.policy = app, policy_of(config)
         self.threads, self.poll = config["DELIVERY_THREADS"], config["DELIVERY_POLL_INTERVAL"]
         self.base_url = config["PUBLIC_BASE_URL"]
-        self.user_agent = f"microblog (+{self.base_url})"
-        self.timeouts = (config["DELIVERY_CONNECT_TIMEOUT"], config["DELIVERY_TIMEOUT"])
+        self.fetcher = app.extensions["delivery_fetcher"]
         self.stopping = threading.Event()
         self.in_flight = threading.Semaphore(self.threads)
         self.last_tidy = 0.0
@@ -75,7 +74,7 @@ class Worker:
 
     def _deliver(self, delivery):
         try:
-            client = deliver.Client(delivery.uid, self.user_agent, *self.timeouts)
+            client = deliver.Client(self.fetcher, delivery.uid)
             outcome = deliver.send(delivery, client)
             with self.app.app_context():
                 if outcome.ok:

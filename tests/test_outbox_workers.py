@@ -21,7 +21,7 @@ BASE = "http://blog.test/"
 @pytest.fixture
 def blog(make_ready_app, hub):
     """The app that writes the posts (and so plans their pings), on the workers' database."""
-    return make_ready_app(WEBSUB_HUB=hub.url, PUBLIC_BASE_URL=BASE)
+    return make_ready_app(WEBSUB_HUB=hub.url, PUBLIC_BASE_URL=BASE, OUTBOUND_ALLOW_LOOPBACK=True)
 
 
 @pytest.fixture
@@ -31,7 +31,8 @@ def workers(database_url):
 
     def start(**settings):
         env = harness.server_env(database_url, **{"PUBLIC_BASE_URL": BASE, "DELIVERY_POLL_INTERVAL": 0.05,
-                                                  "DELIVERY_RETRY_BASE": 0.2, **settings})
+                                                  "DELIVERY_RETRY_BASE": 0.2, "OUTBOUND_ALLOW_LOOPBACK": "true",
+                                                  **settings})
         process = subprocess.Popen([f"{harness.BIN}/flask", "--app", "microblog", "worker"], env=env,
                                    cwd=harness.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, start_new_session=True)
@@ -118,7 +119,8 @@ def test_a_worker_without_the_public_url_says_so_once_and_sends_nothing(blog, hu
 @pytest.mark.parametrize("runs_worker", [True, False])
 def test_serve_runs_a_worker_unless_told_not_to(live_server, hub, runs_worker):
     server = live_server("granian", workers=1, PUBLIC_BASE_URL=BASE, WEBSUB_HUB=hub.url,
-                         SERVE_RUNS_WORKER=str(runs_worker).lower(), DELIVERY_POLL_INTERVAL=0.1)
+                         SERVE_RUNS_WORKER=str(runs_worker).lower(), DELIVERY_POLL_INTERVAL=0.1,
+                         OUTBOUND_ALLOW_LOOPBACK="true")
     session = requests.Session()
     headers = harness.login(session, server.url)
     assert session.post(f"{server.url}/api/v1/admin/posts", json={"content": "Hi"}, headers=headers).status_code == 201

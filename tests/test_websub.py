@@ -23,7 +23,7 @@ def tag_feeds(tag):
 def blog(make_ready_app, hub):
     """An app whose feeds name the hub, fast retries."""
     return make_ready_app(WEBSUB_HUB=hub.url, PUBLIC_BASE_URL=BASE, DELIVERY_POLL_INTERVAL=0.05,
-                          DELIVERY_RETRY_BASE=0.2)
+                          DELIVERY_RETRY_BASE=0.2, OUTBOUND_ALLOW_LOOPBACK=True)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_a_published_post_pings_the_hub_for_each_feed_it_changed_within_seconds(
     assert sorted(ping.topic for ping in pings) == sorted(SITE_FEEDS + tag_feeds("python") + tag_feeds("notes"))
     assert max(ping.at for ping in pings) - started < 5
     assert len({ping.delivery_id for ping in pings}) == 9
-    assert all(ping.user_agent == f"microblog (+{BASE})" for ping in pings)
+    assert all(ping.user_agent == f"microblog/1.0.0 (+{BASE})" for ping in pings)
     # the topics pinged are the URLs the feeds call themselves
     client = blog.test_client()
     assert f'<{BASE}feed.rss?tag=python>; rel="self"' in client.get("/feed.rss?tag=python").headers["Link"]

@@ -1,11 +1,9 @@
 """The worker's senders: each kind of delivery has a module that turns a delivery into
 requests; this one picks it, gives it the client, and says how the try went."""
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from . import websub
+from .fetch import Fetcher, FetchError, Refused, TooLarge
 
 SENDERS = {websub.KIND: websub.send}  # a new kind of delivery adds its sender here
 DELIVERY_ID_HEADER = "Microblog-Delivery-Id"  # the same on every try: a receiver can tell a repeat
@@ -29,34 +27,20 @@ DELIVERED = Outcome(ok=True)
 
 @dataclass(frozen=True)
 class Client:
-    """The requests one delivery makes: its id on each, the site's User-Agent, time limits."""
+    """The requests of one delivery, through the safe fetcher, each carrying the delivery's id."""
 
+    fetcher: Fetcher
     delivery_uid: str
-    user_agent: str
-    connect_timeout: float
-    timeout: float
 
     def post_form(self, url, form):
-        """POST `form` URL-encoded to `url`; the answer's status as an Outcome."""
-        headers = {DELIVERY_ID_HEADER: self.delivery_uid, "User-Agent": self.user_agent,
-                   "Content-Type": "application/x-www-form-urlencoded"}
-        body = urllib.parse.urlencode(form).encode()
+        """POST `form` URL-encoded to `url`; how it went as an Outcome."""
         try:
-            status = _post(url, body, headers, self.connect_timeout, self.timeout)
-        except OSError as error:
-            return Outcome(ok=False, host_failed=True, detail=_short(f"no answer: {error}"))
-        return outcome_of(status)
-
-
-def _post(url, body, headers, connect_timeout, timeout):
-    """The one call that leaves the process: the status of the answer to a POST."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=min(connect_timeout, timeout)) as response:
-            response.read(64 * 1024)
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+            answer = self.fetcher.post_form(url, form, {DELIVERY_ID_HEADER: self.delivery_uid})
+        except (Refused, TooLarge) as error:  # trying again gets the same
+            return Outcome(ok=False, permanent=True, detail=_short(str(error)))
+        except FetchError as error:
+            return Outcome(ok=False, host_failed=True, detail=_short(str(error)))
+        return outcome_of(answer.status)
 
 
 def outcome_of(status):
