@@ -18,8 +18,9 @@ from .web import (
     outbox,
     reader_cache,
     request_limits,
+    routes,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, private_no_store, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -55,7 +56,8 @@ def create_app(test_config=None):
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
-    app.after_request(private_no_store)
+    routes.check_declared(app)
+    app.after_request(routes.private_no_store)
     app.after_request(_security_headers)
     return app
 

@@ -1,19 +1,14 @@
 """The absolute URLs that IndieAuth and Micropub clients are given: `me`, the endpoints, the
 metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
-from flask import request, url_for
+from . import urls
+from .urls import absolute
 
-from .site.meta import base_url
-
-MICROPUB_PATH = "/micropub"
-
-
-def absolute(endpoint, **values):
-    return base_url() + url_for(endpoint, **values)
+MICROPUB_PATH = "micropub"
 
 
 def me():
     """The admin's profile URL: the site's public root, with its trailing slash."""
-    return base_url() + request.script_root + "/"
+    return urls.root()
 
 
 def issuer():
@@ -42,4 +37,4 @@ def revocation_endpoint():
 
 
 def micropub_endpoint():
-    return base_url() + request.script_root + MICROPUB_PATH
+    return urls.root() + MICROPUB_PATH
