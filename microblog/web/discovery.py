@@ -1,9 +1,12 @@
 """Discovery on the home page and every post page: Link headers and <link> elements naming the
 Micropub endpoint, the IndieAuth metadata and, for older clients, the authorization and token
 endpoints, all as absolute URLs."""
+import functools
+
 from flask import request
 
 from . import endpoint_urls
+from .site.meta import base_url
 
 PAGES = {"site.home", "site.post"}
 RELS = (("micropub", endpoint_urls.micropub_endpoint), ("indieauth-metadata", endpoint_urls.metadata),
@@ -14,8 +17,15 @@ RELS = (("micropub", endpoint_urls.micropub_endpoint), ("indieauth-metadata", en
 def links():
     """(rel, absolute URL) of each endpoint a client discovers here; none off the pages above."""
     if request.endpoint not in PAGES:
-        return []
-    return [(rel, url()) for rel, url in RELS]
+        return ()
+    return _built(base_url(), request.script_root)[0]
+
+
+@functools.lru_cache(maxsize=16)
+def _built(_base, _script_root):
+    """The links and their Link header for one public root (built once: pages are read often)."""
+    found = tuple((rel, url()) for rel, url in RELS)
+    return found, ", ".join(f'<{url}>; rel="{rel}"' for rel, url in found)
 
 
 def _template_links():
@@ -25,10 +35,8 @@ def _template_links():
 def _link_headers(response):
     """Runs after the site's own hooks (the reader cache keeps the page without these), so that
     every answer, fresh or cached, 200 or 304, gets them once."""
-    if response.status_code in (200, 304):
-        found = links()
-        if found:
-            response.headers.add("Link", ", ".join(f'<{url}>; rel="{rel}"' for rel, url in found))
+    if response.status_code in (200, 304) and request.endpoint in PAGES:
+        response.headers.add("Link", _built(base_url(), request.script_root)[1])
     return response
 
 

@@ -98,7 +98,7 @@ def decide():
     if signing_in:
         try:
             user_id = auth_service.authenticate(
-                request.form.get("username", ""), request.form.get("password", "")[:auth_service.MAX_PASSWORD_LENGTH + 1],
+                request.form.get("username", ""), request.form.get("password", ""),
                 current_app.config["PASSWORD_HASH_METHOD"], client=client_address()).id
         except errors.Throttled as error:
             return _consent_page(wanted, error.detail, 429, {"Retry-After": str(error.retry_after)})
