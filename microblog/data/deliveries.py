@@ -161,8 +161,9 @@ def get(delivery_id):
 
 
 def reopen(delivery_id, now):
-    """A failed or cancelled delivery pending again, due now, its age counted from now."""
-    return Delivery.update(state=PENDING, due=now, next_try=now, finished=None, lease=None, leased_until=None).where(
+    """A failed or cancelled delivery pending again as if new: due now, no try made yet."""
+    return Delivery.update(state=PENDING, due=now, next_try=now, attempts=0, finished=None, lease=None,
+                           leased_until=None).where(
         Delivery.id == delivery_id, Delivery.state.in_((FAILED, CANCELLED))).execute() == 1
 
 
