@@ -13,7 +13,8 @@ from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH
 
 
 def probe_blueprint():
-    bp = routes.declare(Blueprint("probe", __name__), routes.API, routes.PRIVATE)
+    bp = Blueprint("probe", __name__)
+    routes.declare(bp, routes.API, routes.PRIVATE, paths=["/probe/"])
     token_auth.install(bp)
 
     @bp.route("/probe/create", methods=["GET", "POST"])
