@@ -18,7 +18,11 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
           "/sitemap-<int:number>.xml", "/robots.txt",
           # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
-          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke"}
+          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke",
+          # Micropub: IndieAuth access tokens, answered in Micropub's error format: test_micropub.py
+          "/micropub", "/micropub/media",
+          # uploaded images, public files
+          "/media/<name>"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -36,7 +40,7 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
-    assert len(private_routes()) == 25  # + the app tokens' three, introspection, the deliveries' five
+    assert len(private_routes()) == 28  # + the app tokens' three, introspection, the admin's media three, the deliveries' five
 
 
 def bad_token(kind, app, client, auth, needs_refresh):
