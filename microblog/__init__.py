@@ -16,11 +16,12 @@ from .web import (
     media,
     openapi,
     outbound,
+    outbox,
     reader_cache,
     request_limits,
     routes,
 )
-from .web.api import admin, app_tokens, auth, feeds, health, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
 from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
@@ -44,12 +45,13 @@ def create_app(test_config=None):
         return app
 
     head_limits.init_app(app)
+    outbox.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, transfer.blp, auth.blp,
-                           health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
+                           transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     app.register_blueprint(media.bp)
     site.init_app(app)

@@ -1,7 +1,8 @@
-"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, token, serve."""
+"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, token, serve, worker."""
 import contextlib
 import os
 import random
+import signal
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -18,6 +19,7 @@ from .service import export_format, login_throttle, posts, transfer
 from .service.wording import counted
 from .web.serve import serve_command
 from .web.tokens import issue_tokens
+from .worker import Worker
 
 
 def _set_admin(username, password):
@@ -185,6 +187,17 @@ def import_command(source):
         click.echo(f"{kind}: " + ", ".join(f"{n} {what}" for what, n in outcome.items()))
 
 
+@click.command("worker")
+@with_appcontext
+def worker_command():
+    """Send due deliveries (WebSub pings …) until stopped by SIGTERM or Ctrl-C. Any number of
+    workers can run, on any number of hosts sharing a PostgreSQL database."""
+    worker = Worker(current_app._get_current_object())
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run()
+
+
 def help_requested(argv=None):
     """Whether this command line asks for help (--help), which must work before any configuration."""
     return "--help" in (sys.argv[1:] if argv is None else argv)
@@ -201,5 +214,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, check_password_command, seed_command, export_command,
-                    import_command, unlock_admin_command, token_command, serve_command):
+                    import_command, unlock_admin_command, token_command, serve_command, worker_command):
         app.cli.add_command(command)

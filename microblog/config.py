@@ -64,6 +64,19 @@ class Defaults:
     BROWSER_SESSION_IDLE = timedelta(hours=1)  # … and while it is used at least this often
     OUTBOUND_ALLOW_LOOPBACK = False  # tests only: the safe fetcher may reach loopback, any port
     ADMIN_PASSWORD = None
+    WEBSUB_HUB = None  # a WebSub hub's URL: feeds advertise it, the worker pings it on every change
+    SERVE_RUNS_WORKER = True  # `serve` runs a delivery worker beside granian; off where workers run apart
+    DELIVERY_RETRY_BASE = timedelta(seconds=60)  # the first wait after a failure, doubled each time
+    DELIVERY_RETRY_CAP = timedelta(hours=6)  # the longest wait between two tries
+    DELIVERY_MAX_AGE = timedelta(days=3)  # a delivery not made by then is given up (failed)
+    DELIVERY_LEASE = timedelta(seconds=45)  # a worker's hold on the deliveries it took
+    DELIVERY_POLL_INTERVAL = 1.0  # seconds between a worker's looks for due deliveries
+    DELIVERY_THREADS = 4  # deliveries one worker sends at once
+    DELIVERY_HOST_CONCURRENCY = 2  # deliveries in flight to one host, over every worker
+    DELIVERY_HOST_FAILURES = 3  # failures in a row after which a host is backed off as a whole
+    DELIVERY_CONNECT_TIMEOUT = 5.0  # seconds
+    DELIVERY_TIMEOUT = 15.0  # seconds for a whole request
+    DELIVERY_KEEP_DONE = timedelta(days=7)  # done and cancelled deliveries are listed this long
     JSON_SORT_KEYS = False
     API_TITLE = "microblog"
     API_VERSION = "1.0.0"
@@ -76,10 +89,13 @@ class Defaults:
 
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
              "IDEMPOTENCY_KEY_TTL", "INDIEAUTH_CODE_LIFETIME", "INDIEAUTH_TOKEN_LIFETIME",
-             "BROWSER_SESSION_LIFETIME", "BROWSER_SESSION_IDLE")
+             "BROWSER_SESSION_LIFETIME", "BROWSER_SESSION_IDLE", "DELIVERY_RETRY_BASE", "DELIVERY_RETRY_CAP",
+             "DELIVERY_MAX_AGE", "DELIVERY_LEASE", "DELIVERY_KEEP_DONE")
 MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
+POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
+                                     "DELIVERY_HOST_FAILURES", "DELIVERY_CONNECT_TIMEOUT", "DELIVERY_TIMEOUT")
 COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
 
 
@@ -133,6 +149,19 @@ ENV_SETTINGS = {
     "BROWSER_SESSION_IDLE": int,
     "OUTBOUND_ALLOW_LOOPBACK": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "ADMIN_PASSWORD": str,
+    "WEBSUB_HUB": str,
+    "SERVE_RUNS_WORKER": lambda value: value.lower() not in ("0", "false", "no", "off"),
+    "DELIVERY_RETRY_BASE": float,
+    "DELIVERY_RETRY_CAP": float,
+    "DELIVERY_MAX_AGE": float,
+    "DELIVERY_LEASE": float,
+    "DELIVERY_POLL_INTERVAL": float,
+    "DELIVERY_THREADS": int,
+    "DELIVERY_HOST_CONCURRENCY": int,
+    "DELIVERY_HOST_FAILURES": int,
+    "DELIVERY_CONNECT_TIMEOUT": float,
+    "DELIVERY_TIMEOUT": float,
+    "DELIVERY_KEEP_DONE": float,
 }
 
 
@@ -172,12 +201,18 @@ def finalize(config, instance_path, debug=False):
     if not LANGUAGE_TAG.fullmatch(str(config["SITE_LANGUAGE"])):
         raise ConfigurationError(
             f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {config['SITE_LANGUAGE']!r}")
+    for name in ("WEBSUB_HUB", "PUBLIC_BASE_URL"):
+        if config[name] and not _is_http_url(config[name]):
+            raise ConfigurationError(f"{name} must be an http(s) URL, not {config[name]!r}")
     for name in COUNTS:
         if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive whole number")
-    for name in POOL_SETTINGS:
+    for name in POSITIVE_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")
+    if config["DELIVERY_LEASE"].total_seconds() <= config["DELIVERY_TIMEOUT"]:
+        raise ConfigurationError("DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT: a worker's hold on a "
+                                 "delivery must outlast its request, or another worker sends it again")
     apply_secret_policy(config, instance_path)
 
 
@@ -195,6 +230,11 @@ def apply_secret_policy(config, instance_path):
                 f"(MICROBLOG_ENV={config['MICROBLOG_ENV']}; MICROBLOG_ENV=development generates one). "
                 "Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
             )
+
+
+def _is_http_url(value):
+    parts = urlsplit(str(value))
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 DATABASE_URL_FORMS = ("sqlite:/// and the file's path (sqlite:////srv/blog/microblog.sqlite3 for "

@@ -62,12 +62,22 @@ def make_app(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        migrations.upgrade(app.extensions["database"])
-        auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
-    yield app
+def make_ready_app(make_app):
+    """make_app, with the database created and the admin set."""
+
+    def make(**overrides):
+        app = make_app(**overrides)
+        with app.app_context():
+            migrations.upgrade(app.extensions["database"])
+            auth_service.set_admin(ADMIN_USERNAME, ADMIN_PASSWORD, CHEAP_HASH)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_ready_app):
+    return make_ready_app()
 
 
 @pytest.fixture
@@ -138,3 +148,35 @@ def browser():
         launched = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def hub():
+    """A WebSub hub on loopback (tests/peers/websub_hub.py), stopped after the test."""
+    from tests.peers.websub_hub import Hub
+
+    started = Hub().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def run_worker():
+    """Run microblog's delivery worker for an app on a thread; every one is stopped after the test."""
+    import threading
+
+    from microblog.worker import Worker
+
+    started = []
+
+    def run(app):
+        worker = Worker(app)
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        started.append((worker, thread))
+        return worker
+
+    yield run
+    for worker, thread in started:
+        worker.stop()
+        thread.join(timeout=30)

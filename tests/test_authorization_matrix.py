@@ -40,8 +40,9 @@ def test_the_matrix_covers_every_private_route():
     routes = {path for path, _ in private_routes()}
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
-            "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore"} <= routes
-    assert len(private_routes()) == 23  # + the app tokens' three, introspection, the admin's media three
+            "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
+            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
+    assert len(private_routes()) == 28  # + the app tokens' three, introspection, the admin's media three, the deliveries' five
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

@@ -50,7 +50,7 @@ def test_swagger_ui_is_served_without_outside_network(client):
 def test_healthz_queries_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "oldest_pending_delivery_age": 0}
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -302,14 +302,14 @@ def test_no_change_becomes_visible_below_a_seq_a_poller_already_passed(app):
 
     def writer_a():
         with app.app_context(), write_transaction():
-            history.record_change(1, "update")
+            history.record_change(1, "update", utcnow(), None, None)
             a_recorded.set()
             polled.wait(timeout=5)
 
     def writer_b():
         a_recorded.wait(timeout=5)
         with app.app_context(), write_transaction():
-            history.record_change(2, "update")
+            history.record_change(2, "update", utcnow(), None, None)
 
     threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
     for thread in threads:

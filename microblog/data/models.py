@@ -279,6 +279,42 @@ class LoginFailure(BaseModel):
     locked_until = DateTimeField(null=True)
 
 
+class Delivery(BaseModel):
+    """One message to the outside world, written in the transaction of the change that causes
+    it, then sent by a worker (service/outbox.py says what is due, outbound/ sends it)."""
+
+    id = AutoField()
+    uid = CharField(max_length=32, unique=True)  # sent with every try: a receiver can tell a repeat
+    kind = CharField(max_length=20)  # which sender: "websub", …
+    destination = CharField(max_length=255)  # the host:port the request goes to (per-host limits)
+    url = TextField()  # where the request goes
+    subject = TextField()  # what it is about, in the kind's terms (WebSub: the feed's URL)
+    post_id = IntegerField(null=True)  # the post whose change caused it; no foreign key (purges)
+    state = CharField(max_length=10, default="pending")  # pending, done, failed, cancelled
+    due = DateTimeField()  # its first due time; its age counts from here
+    next_try = DateTimeField()
+    attempts = IntegerField(default=0)
+    lease = CharField(max_length=32, null=True)  # the claim of the worker sending it now
+    leased_until = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    created = DateTimeField(default=utcnow)
+    finished = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_try"), False), (("state", "due"), False), (("post_id", "state"), False),
+                   (("kind", "subject", "state"), False))
+
+
+class DeliveryHost(BaseModel):
+    """A destination that failed its last deliveries: past a threshold, nothing is sent to it
+    before `blocked_until`."""
+
+    host = CharField(max_length=255, primary_key=True)
+    failures = IntegerField()
+    blocked_until = DateTimeField(null=True)
+
+
+
 class AuthorizationCode(BaseModel):
     """An IndieAuth authorization code not yet redeemed (kept as a hash), bound to its request."""
 
@@ -333,4 +369,4 @@ class Media(BaseModel):
 
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession, Media]
+          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost]

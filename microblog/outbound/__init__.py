@@ -1,2 +1,3 @@
-"""What talks to the outside world: every outbound request passes through fetch.py. Imports
-nothing from web/ or service/."""
+"""What talks to the outside world: every outbound request passes through fetch.py, the one safe
+fetcher; deliver.py and a module per kind are the delivery worker's senders. Imports nothing from
+web/ or service/."""

@@ -5,7 +5,8 @@ checked (loopback, private, link-local, shared 100.64/10, multicast, reserved an
 addresses are refused, IPv4 and IPv6 alike, v4-mapped, 6to4, Teredo and NAT64 by the IPv4
 address they carry), and the connection goes to a checked address, so that DNS cannot answer
 differently between the check and the connection. Every redirect hop is checked the same way.
-A fetch takes at most TIME_LIMIT seconds in all and reads at most MAX_BYTES of body; it sends no
+A fetch takes at most TIME_LIMIT seconds in all (connecting at most `connect_timeout` of them, when
+given) and reads at most MAX_BYTES of body; it sends no
 cookies and no credentials, asks for no compression, and names microblog in its User-Agent.
 
 `allow_loopback` (OUTBOUND_ALLOW_LOOPBACK, for tests alone) lets it reach loopback addresses
@@ -19,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 TIME_LIMIT = 5.0
 MAX_BYTES = 1024 * 1024
@@ -77,13 +78,15 @@ class Target:
 
 
 class Fetcher:
-    """GETs with the rules above; `user_agent` names microblog and the site."""
+    """GETs and form POSTs with the rules above; `user_agent` names microblog and the site."""
 
-    def __init__(self, user_agent, allow_loopback=False, time_limit=TIME_LIMIT, max_bytes=MAX_BYTES):
+    def __init__(self, user_agent, allow_loopback=False, time_limit=TIME_LIMIT, max_bytes=MAX_BYTES,
+                 connect_timeout=None):
         self.user_agent = user_agent
         self.allow_loopback = allow_loopback
         self.time_limit = time_limit
         self.max_bytes = max_bytes
+        self.connect_timeout = connect_timeout
 
     def get(self, url, accept="*/*"):
         """The answer at `url` after at most MAX_REDIRECTS checked redirects; FetchError else."""
@@ -91,12 +94,23 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             target = self.check_url(url)
             addresses = self.resolve(target)
-            status, headers, body = self._request(target, addresses, accept, deadline)
+            status, headers, body = self._request(target, addresses, deadline, "GET", {"Accept": accept})
             location = headers.get("Location")
             if status not in REDIRECTS or not location:
                 return Fetched(url, status, headers, body)
             url = urljoin(url, location.strip())
         raise Refused(f"More than {MAX_REDIRECTS} redirects.")
+
+    def post_form(self, url, form, headers=None):
+        """The answer to `form` POSTed URL-encoded to `url` with these extra `headers`; a redirect
+        is an answer like any other (a POST is not repeated elsewhere). FetchError as get's."""
+        deadline = time.monotonic() + self.time_limit
+        target = self.check_url(url)
+        addresses = self.resolve(target)
+        sent = {"Accept": "*/*", **(headers or {}), "Content-Type": "application/x-www-form-urlencoded"}
+        status, answer_headers, body = self._request(target, addresses, deadline, "POST", sent,
+                                                     urlencode(form).encode())
+        return Fetched(url, status, answer_headers, body)
 
     def check_url(self, url):
         """The URL's parts when its scheme and port may be fetched (the address is checked later)."""
@@ -138,18 +152,21 @@ class Fetcher:
                 addresses.append((family, sockaddr))
         return addresses
 
-    def _request(self, target, addresses, accept, deadline):
-        connection = _PinnedConnection(target, addresses, deadline)
+    def _request(self, target, addresses, deadline, method, headers, body=None):
+        connection = _PinnedConnection(target, addresses, deadline, self.connect_timeout)
         watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), connection.abort)
         watchdog.start()
         try:
-            connection.putrequest("GET", target.path, skip_host=True, skip_accept_encoding=True)
+            connection.putrequest(method, target.path, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", _host_header(target))
             connection.putheader("User-Agent", self.user_agent)
-            connection.putheader("Accept", accept)
+            for name, value in headers.items():
+                connection.putheader(name, value)
             connection.putheader("Accept-Encoding", "identity")
             connection.putheader("Connection", "close")
-            connection.endheaders()
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
             response = connection.getresponse()
             if response.status in REDIRECTS:
                 return response.status, response.msg, b""
@@ -210,22 +227,25 @@ class _PinnedConnection(http.client.HTTPConnection):
     """An HTTP connection to one of the checked addresses (never to what the name resolves to
     later); TLS, when used, is checked against the URL's host name."""
 
-    def __init__(self, target, addresses, deadline):
+    def __init__(self, target, addresses, deadline, connect_timeout=None):
         super().__init__(target.host, target.port, timeout=max(0.01, deadline - time.monotonic()))
         self.target, self.addresses, self.deadline = target, addresses, deadline
+        self.connect_timeout = connect_timeout
         self.aborted = False
 
     def connect(self):
         error = None
         for family, sockaddr in self.addresses:
             sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.settimeout(max(0.01, self.deadline - time.monotonic()))
+            remaining = self.deadline - time.monotonic()
+            sock.settimeout(max(0.01, min(remaining, self.connect_timeout or remaining)))
             try:
                 sock.connect(sockaddr)
             except OSError as failure:
                 sock.close()
                 error = failure
                 continue
+            sock.settimeout(max(0.01, self.deadline - time.monotonic()))
             if self.target.scheme == "https":
                 context = ssl.create_default_context()
                 sock = context.wrap_socket(sock, server_hostname=self.target.host)

@@ -36,6 +36,7 @@ class Site:
     home_url: str
     post_link_template: str  # e.g. "https://blog.example/posts/{slug}"; {id} and {slug}
     post_id_template: str  # a permanent URL per post, used as the entry id
+    hub: str | None = None  # the WebSub hub the feeds name, if any
 
     def link(self, post):
         return self.post_link_template.format(id=post.id, slug=post.slug)
@@ -67,6 +68,7 @@ def json_feed(site, posts, self_url):
         "description": site.description,
         "authors": [{"name": site.author}],
         "language": site.language,
+        **({"hubs": [{"type": "WebSub", "url": site.hub}]} if site.hub else {}),
         "items": [
             {
                 "id": site.entry_id(post),
@@ -133,6 +135,20 @@ class _Edits(BaseExtension):
     """Registers _EditsInRss (feedgen wants a feed-level class too); atom: is declared already."""
 
 
+class _HubInRss(BaseExtension):
+    """RSS's channel names the WebSub hub as an atom:link, beside the self link feedgen writes."""
+
+    def __init__(self):
+        self.href = None
+
+    def hub(self, href):
+        self.href = href
+
+    def extend_rss(self, rss_feed):
+        etree.SubElement(rss_feed[0], f"{{{ATOM_NAMESPACE}}}link", href=self.href, rel="hub")
+        return rss_feed
+
+
 class _EditsInRss(BaseEntryExtension):
     """RSS 2.0 has no element for an edit; an item's atom:updated carries its last change
     (feedparser reads it as `updated`, the W3C validator accepts it), pubDate staying the
@@ -191,6 +207,10 @@ def _generator(site, posts, self_url):
     feed.subtitle(site.description)
     feed.author({"name": site.author})
     feed.link(href=self_url, rel="self")
+    if site.hub:
+        feed.link(href=site.hub, rel="hub")
+        feed.register_extension("websub", _HubInRss, atom=False, rss=True)
+        feed.websub.hub(site.hub)
     feed.link(href=site.home_url, rel="alternate")  # the last link is RSS's channel link
     last_change = max((modified(post) for post in posts), default=EPOCH)
     feed.updated(last_change)

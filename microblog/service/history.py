@@ -3,21 +3,24 @@ from peewee import fn
 
 from ..data.bulk import insert_rows
 from ..data.models import MAX_ID, Change, Post, Revision, utcnow
-from . import errors
+from . import errors, outbox
 from .post_fields import revisioned
 
 ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")
 
 
-def record_change(post_id, action, now=None):
+def record_change(post_id, action, now, before, after):
     """Append to the change feed, in the caller's write transaction (whose lock makes seqs
-    follow commit order)."""
-    Change.create(post_id=post_id, action=action, at=now or utcnow())
+    follow commit order), with what the change owes the outside world (the outbox): `before`
+    and `after` are the post as it was and is (None: none)."""
+    Change.create(post_id=post_id, action=action, at=now)
+    outbox.posts_changed([(post_id, before, after)], now)
 
 
-def record_changes(post_ids, action, now):
-    """record_change for many posts, in one INSERT and in this order."""
-    insert_rows(Change, [{"post_id": post_id, "action": action, "at": now} for post_id in post_ids])
+def record_changes(changes, action, now):
+    """record_change for many (post_id, before, after), the feed's in one INSERT and in this order."""
+    insert_rows(Change, [{"post_id": post_id, "action": action, "at": now} for post_id, _, _ in changes])
+    outbox.posts_changed(changes, now)
 
 
 def revise(post_ids, now, chunk=500):

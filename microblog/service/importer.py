@@ -92,7 +92,7 @@ def _write_post_run(run, now):
     changed = [fields for fields in run if fields["id"] in written]
     set_tags_of_posts([(f["id"], f["tags"], f["publication_time"]) for f in changed])
     add_to_tag_counts(tag_deltas)
-    history.record_changes([fields["id"] for fields in changed], "update", now)
+    history.record_changes([(fields["id"], stored.get(fields["id"]), fields) for fields in changed], "update", now)
     outcomes.update(created=len(created), updated=len(updated))
     return outcomes, [fields["id"] for fields in changed]
 

@@ -107,7 +107,7 @@ def create_post(data, now=None, claim=None):
         tally_tags(post_id, +1)
         post = Post.view(post_id)
         history.add_revision(post, now)
-        history.record_change(post.id, "create", now)
+        history.record_change(post.id, "create", now, None, post)
         if claim is not None:
             idempotency.complete(claim, post.id)
     return post
@@ -120,7 +120,7 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
     if replace:
         changes = {**DEFAULTS_ON_REPLACE, **changes}
     with write_transaction():
-        post = _get_for_change(post_id, precondition)
+        post = before = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
         if changes.get("content_format", post.content_format) == "html" and changes.keys() & {"content", "content_format"}:
@@ -153,9 +153,9 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         if changed & EDIT_FIELDS:
             history.add_revision(post, now)
         if changed - {"visible"}:
-            history.record_change(post.id, "update", now)
+            history.record_change(post.id, "update", now, before, post)
         if "visible" in changed:
-            history.record_change(post.id, "show" if post.visible else "hide", now)
+            history.record_change(post.id, "show" if post.visible else "hide", now, before, post)
     return post
 
 
@@ -171,24 +171,25 @@ def delete_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             tally_tags(post.id, -1)
-            _save(post, {"public_when_deleted": post.is_public(now), "deleted": now}, now)
-            history.record_change(post.id, "delete", now)
+            deleted = _save(post, {"public_when_deleted": post.is_public(now), "deleted": now}, now)
+            history.record_change(post.id, "delete", now, post, deleted)
 
 
 def restore_post(post_id, precondition=None, now=None):
     """Undo a soft delete (idempotent)."""
     now = now or utcnow()
     with write_transaction():
-        post = _get_for_change(post_id, precondition)
+        post = before = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             post = _save(post, {"deleted": None, "public_when_deleted": False}, now)
             tally_tags(post.id, +1)
-            history.record_change(post.id, "restore", now)
+            history.record_change(post.id, "restore", now, before, post)
     return post
 
 
 def purge_post(post_id, precondition=None, now=None):
     """Remove a soft-deleted post for good (its revisions too); the feed keeps a tombstone."""
+    now = now or utcnow()
     with write_transaction():
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
@@ -196,7 +197,7 @@ def purge_post(post_id, precondition=None, now=None):
         tag_ids = _tag_ids_of([post.id])
         Post.delete().where(Post.id == post.id).execute()
         drop_unused_tags(tag_ids)
-        history.record_change(post.id, "purge", now)
+        history.record_change(post.id, "purge", now, post, None)
 
 
 def _get_for_change(post_id, precondition):

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from ..data.models import MAX_USERNAME_LENGTH
+from ..data.models import MAX_ID, MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from ..service.fields import NON_BLANK_PATTERN, TagName, Text, UTCDateTime, check_content_length, utc_text
 from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, REVISIONED_FIELDS, input_fields, output_fields
@@ -273,9 +273,67 @@ class User(Schema):
     created = UTCDateTime()
 
 
+DELIVERY_STATES = ["pending", "done", "failed", "cancelled"]
+
+
+class DeliveryQuery(Schema):
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
+    before = QueryInteger(validate=validate.Range(min=1, max=MAX_ID),
+                          metadata={"description": "`next_before` of the previous page: deliveries with lower ids."})
+    state = fields.String(validate=validate.OneOf(DELIVERY_STATES))
+    kind = Text(validate=validate.Length(min=1, max=20), metadata={"description": "e.g. `websub`"})
+    destination = Text(validate=validate.Length(min=1, max=255),
+                       metadata={"description": "The host and port deliveries go to, e.g. `hub.example:443`."})
+
+
+class Delivery(Schema):
+    id = fields.Integer()
+    uid = fields.String(metadata={"description": "Sent with every try (the `Microblog-Delivery-Id` "
+                                                 "header): a receiver can tell a repeat."})
+    kind = fields.String(metadata={"description": "Which sender: `websub` (a hub ping)."})
+    destination = fields.String(metadata={"description": "host:port the request goes to."})
+    url = fields.String(metadata={"description": "Where the request goes (WebSub: the hub)."})
+    subject = fields.String(metadata={"description": "What it is about (WebSub: the feed's URL)."})
+    post_id = fields.Integer(allow_none=True, metadata={"description": "The post whose change caused it."})
+    state = fields.String(metadata={"enum": DELIVERY_STATES})
+    due = UTCDateTime(metadata={"description": "When it first came due; its age counts from here."})
+    next_try = UTCDateTime()
+    attempts = fields.Integer()
+    in_flight = fields.Method("_in_flight", metadata={"type": "boolean",
+                                                      "description": "A worker holds it and is sending it."})
+    last_error = fields.String(allow_none=True)
+    created = UTCDateTime()
+    finished = UTCDateTime(allow_none=True)
+
+    def _in_flight(self, delivery):
+        return delivery.lease is not None
+
+
+class DeliveryPage(Schema):
+    items = fields.List(fields.Nested(Delivery))
+    next_before = fields.Integer(allow_none=True, metadata={"description": "Pass as `before` for the next page."})
+
+
+class DeliveryCounts(Schema):
+    kind = fields.String()
+    destination = fields.String()
+    pending = fields.Integer()
+    done = fields.Integer()
+    failed = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class DeliverySummary(Schema):
+    items = fields.List(fields.Nested(DeliveryCounts))
+    oldest_pending_age = fields.Float(metadata={"description": "Seconds since the oldest pending delivery came "
+                                                               "due; 0 when none waits."})
+
+
 class Health(Schema):
     status = fields.String()
     database = fields.String()
+    oldest_pending_delivery_age = fields.Float(metadata={
+        "description": "Seconds since the oldest delivery still waiting to be sent came due (0: none waits)."})
     redis = fields.String(metadata={"description": "Only when request limits count in Redis: `ok`, or "
                                                    "`unavailable` (requests are then limited by each "
                                                    "worker on its own; the service stays healthy)."})

@@ -1,9 +1,14 @@
 """`microblog serve`: granian with the production settings, sized so that slow or idle clients
 cannot take every worker's capacity."""
+import contextlib
+import ctypes
 import errno
 import multiprocessing
 import resource
+import signal
 import socket
+import subprocess
+import sys
 
 import click
 from flask import current_app
@@ -12,6 +17,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
+from ..worker import NO_BASE_URL
 from .outbound import LOOPBACK_WARNING
 from .request_limits import per_process_warning
 
@@ -98,10 +104,40 @@ def build_server(host, port, workers):
 def serve_command(host, port, workers):
     """Serve microblog in production: granian with bounded connections, header and shutdown
     timeouts, and failed workers respawned."""
-    warning = per_process_warning(current_app.config, workers)
+    config = current_app.config
+    warning = per_process_warning(config, workers)
     if warning:
         current_app.logger.warning(warning)
-    if current_app.config["OUTBOUND_ALLOW_LOOPBACK"]:
+    if config["OUTBOUND_ALLOW_LOOPBACK"]:
         current_app.logger.warning(LOOPBACK_WARNING)
+    if not config["PUBLIC_BASE_URL"]:
+        current_app.logger.warning(NO_BASE_URL)
     check_port_free(host, port)
-    build_server(host, port, workers).serve()
+    runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]
+    with delivery_worker() if runs_worker else contextlib.nullcontext():
+        build_server(host, port, workers).serve()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In the child: end with SIGTERM when the process that started it ends (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def delivery_worker():
+    """`flask worker` in a process of its own beside the server (the server's workers are forked,
+    and a thread of the parent would not be), stopped with it, ended too if serve is killed."""
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "microblog", "worker"],
+                               preexec_fn=_die_with_parent)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=WORKERS_KILL_TIMEOUT_SECONDS + 20)
+        except subprocess.TimeoutExpired:
+            process.kill()

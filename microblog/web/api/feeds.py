@@ -6,7 +6,7 @@ from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import routes, schemas, urls
 from ..json_text import json_text
-from . import Blueprint
+from . import Blueprint, http_doc
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
 routes.declare(blp, routes.API, routes.PUBLIC, paths=["/feed."])
@@ -41,6 +41,11 @@ class JsonFeedItem(Schema):
         "description": "The post's photos whose type is known, when there are any."})
 
 
+class JsonFeedHub(Schema):
+    type = fields.String(metadata={"description": "`WebSub`"})
+    url = fields.String()
+
+
 class JsonFeed(Schema):
     """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), `version` first."""
 
@@ -51,6 +56,7 @@ class JsonFeed(Schema):
     feed_url = fields.String()
     language = fields.String()
     authors = fields.List(fields.Nested(JsonFeedAuthor))
+    hubs = fields.List(fields.Nested(JsonFeedHub), metadata={"description": "The WebSub hub, when one is set."})
     items = fields.List(fields.Nested(JsonFeedItem))
 
 
@@ -66,6 +72,7 @@ def _site():
         home_url=config["SITE_HOME_URL"] or root,
         post_link_template=config["POST_LINK_TEMPLATE"] or urls.post_link_template(),
         post_id_template=urls.post_id_template(),
+        hub=config["WEBSUB_HUB"],
     )
 
 
@@ -73,31 +80,45 @@ def _latest(args):
     return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
 
 
-def _xml(document, media_type):
-    return current_app.response_class(document + b"\n", content_type=f"{media_type}; charset=utf-8")
+def _links(self_url):
+    """WebSub discovery: the hub (when there is one) and the feed's own URL as Link headers."""
+    hub = current_app.config["WEBSUB_HUB"]
+    return {"Link": (f'<{hub}>; rel="hub", ' if hub else "") + f'<{self_url}>; rel="self"'}
+
+
+def _xml(document, media_type, self_url):
+    return current_app.response_class(document + b"\n", content_type=f"{media_type}; charset=utf-8",
+                                      headers=_links(self_url))
 
 
 @blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0")
+@blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0",
+              headers={"Link": http_doc.FEED_LINKS})
 def atom(args):
     """The latest 50 public posts as Atom 1.0."""
-    return _xml(feeds.atom(_site(), _latest(args), urls.feed("atom", args.get("tag"))), ATOM)
+    self_url = urls.feed("atom", args.get("tag"))
+    return _xml(feeds.atom(_site(), _latest(args), self_url), ATOM, self_url)
 
 
 @blp.route("/feed.rss", methods=["GET"], operation_id="getRssFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0")
+@blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0",
+              headers={"Link": http_doc.FEED_LINKS})
 def rss(args):
     """The latest 50 public posts as RSS 2.0."""
-    return _xml(feeds.rss(_site(), _latest(args), urls.feed("rss", args.get("tag"))), RSS)
+    self_url = urls.feed("rss", args.get("tag"))
+    return _xml(feeds.rss(_site(), _latest(args), self_url), RSS, self_url)
 
 
 @blp.route("/feed.json", methods=["GET"], operation_id="getJsonFeed")
 @blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
-@blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1")
+@blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1",
+              headers={"Link": http_doc.FEED_LINKS})
 def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
-    document = feeds.json_feed(_site(), _latest(args), urls.feed("json", args.get("tag")))
+    self_url = urls.feed("json", args.get("tag"))
+    document = feeds.json_feed(_site(), _latest(args), self_url)
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED)
+    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED,
+                                      headers=_links(self_url))

@@ -22,6 +22,8 @@ ETAG = header("This representation's version (RFC 9110): send it back in If-None
 LAST_MODIFIED = header("The post's last change, or its publication if later (HTTP date).")
 LINK = header('The next page, `<…&cursor=…>; rel="next"` (RFC 8288; a relative URL). '
               "Absent on the last page.", required=False)
+FEED_LINKS = header('WebSub discovery (RFC 8288): `<hub>; rel="hub"` when `WEBSUB_HUB` is set, and '
+                    '`<this feed>; rel="self"`, the URL the hub is told of when the feed changes.')
 LOCATION = header("The new post's URL in the admin API.")
 IDEMPOTENT_REPLAYED = header("`true` when this is the first response to this Idempotency-Key "
                              "again; nothing new was created.", required=False)

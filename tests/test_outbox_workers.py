@@ -1,0 +1,130 @@
+"""Delivery workers as processes (`flask --app microblog worker`, and the one `microblog serve`
+runs): killed with SIGKILL mid-batch, or two at once on one database, every delivery reaches
+the hub (tests/peers/websub_hub.py), none twice but a retry of the same id. With
+TEST_DATABASE_URL (scripts/with-postgres.sh) the workers share PostgreSQL."""
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from microblog.data.models import Delivery
+from microblog.service import posts
+from scripts import harness
+
+BASE = "http://blog.test/"
+
+
+@pytest.fixture
+def blog(make_ready_app, hub):
+    """The app that writes the posts (and so plans their pings), on the workers' database."""
+    return make_ready_app(WEBSUB_HUB=hub.url, PUBLIC_BASE_URL=BASE, OUTBOUND_ALLOW_LOOPBACK=True)
+
+
+@pytest.fixture
+def workers(database_url):
+    """Start `flask --app microblog worker` processes on the test database; all stopped after."""
+    started = []
+
+    def start(**settings):
+        env = harness.server_env(database_url, **{"PUBLIC_BASE_URL": BASE, "DELIVERY_POLL_INTERVAL": 0.05,
+                                                  "DELIVERY_RETRY_BASE": 0.2, "OUTBOUND_ALLOW_LOOPBACK": "true",
+                                                  **settings})
+        process = subprocess.Popen([f"{harness.BIN}/flask", "--app", "microblog", "worker"], env=env,
+                                   cwd=harness.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, start_new_session=True)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def write_posts(app, count):
+    """`count` public posts, each with a tag of its own: 3 site feeds + 3 feeds a post to ping."""
+    with app.app_context():
+        for n in range(count):
+            posts.create_post({"content": f"Post {n}", "tags": [f"tag-{n}"]})
+        return {delivery.uid for delivery in Delivery.select()}
+
+
+def states(app):
+    with app.app_context():
+        return Counter(state for (state,) in Delivery.select(Delivery.state).tuples())
+
+
+def wait_until(check, timeout):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(blog, hub, workers):
+    uids = write_posts(blog, 8)
+    assert len(uids) == 3 + 8 * 3
+    hub.delay = 0.3
+    settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 4, "DELIVERY_LEASE": 2,
+                "DELIVERY_TIMEOUT": 1.5, "DELIVERY_CONNECT_TIMEOUT": 1}
+    first = workers(**settings)
+    hub.wait_for(6)
+    os.killpg(first.pid, signal.SIGKILL)  # four pings are in flight
+    first.wait()
+    with blog.app_context():
+        held = {d.uid for d in Delivery.select().where(Delivery.state == "pending", Delivery.lease.is_null(False))}
+    assert held, "the kill came between two batches"
+    workers(**settings)
+    wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)
+    received = Counter(ping.delivery_id for ping in hub.pings)
+    assert set(received) == uids  # every delivery arrived
+    assert {uid for uid, count in received.items() if count > 1} <= held  # a repeat keeps its id
+
+
+def test_two_workers_on_one_database_never_send_a_delivery_twice(blog, hub, workers):
+    uids = write_posts(blog, 20)
+    hub.delay = 0.02
+    settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 8}
+    workers(**settings)
+    workers(**{**settings, "PUBLIC_BASE_URL": BASE.rstrip("/")})  # its User-Agent tells its pings apart
+    wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)
+    received = Counter(ping.delivery_id for ping in hub.pings)
+    assert set(received) == uids and set(received.values()) == {1}
+    by_worker = Counter(ping.user_agent for ping in hub.pings)
+    assert len(by_worker) == 2, by_worker  # both took a share
+
+
+def test_a_worker_without_the_public_url_says_so_once_and_sends_nothing(blog, hub, database_url):
+    write_posts(blog, 1)
+    env = harness.server_env(database_url, DELIVERY_POLL_INTERVAL=0.05)
+    env.pop("PUBLIC_BASE_URL", None)
+    process = subprocess.Popen([f"{harness.BIN}/flask", "--app", "microblog", "worker"], env=env,
+                               cwd=harness.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first_line = process.stdout.readline()  # once it has started
+    time.sleep(1)
+    process.terminate()
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    lines = [line for line in (first_line + output).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].endswith(
+        "PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): set it to the site's public URL.")
+    assert hub.attempts == 0 and states(blog) == {"pending": 6}
+
+
+@pytest.mark.parametrize("runs_worker", [True, False])
+def test_serve_runs_a_worker_unless_told_not_to(live_server, hub, runs_worker):
+    server = live_server("granian", workers=1, PUBLIC_BASE_URL=BASE, WEBSUB_HUB=hub.url,
+                         SERVE_RUNS_WORKER=str(runs_worker).lower(), DELIVERY_POLL_INTERVAL=0.1,
+                         OUTBOUND_ALLOW_LOOPBACK="true")
+    session = requests.Session()
+    headers = harness.login(session, server.url)
+    assert session.post(f"{server.url}/api/v1/admin/posts", json={"content": "Hi"}, headers=headers).status_code == 201
+    pings = hub.wait_for(3, timeout=5 if runs_worker else 1.5)
+    assert len(pings) == (3 if runs_worker else 0)
+    health = session.get(f"{server.url}/healthz").json()
+    assert (health["oldest_pending_delivery_age"] == 0) == runs_worker
