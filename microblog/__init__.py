@@ -18,8 +18,9 @@ from .web import (
     outbox,
     reader_cache,
     request_limits,
+    routes,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, private_no_store, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -45,8 +46,8 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, transfer.blp, auth.blp,
-                           health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, transfer.blp,
+                           auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     site.init_app(app)
     outbound.init_app(app)
@@ -55,7 +56,8 @@ def create_app(test_config=None):
     errors.init_app(app)
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
-    app.after_request(private_no_store)
+    routes.check_declared(app)
+    app.after_request(routes.private_no_store)
     app.after_request(_security_headers)
     return app
 

@@ -1,5 +1,8 @@
 """Pages of posts, in reading order (newest first) or in search order, each shape of page
 read through a query built to SQL once per process (prepared.py): the reads that readers send most."""
+from dataclasses import dataclass
+from datetime import datetime
+
 from peewee import fn
 
 from . import search
@@ -13,6 +16,21 @@ SLOTS = {"rows": None, "now": Post.publication_time, "after_time": Post.publicat
 _prepared = {}  # a page's shape → its PreparedQuery
 
 
+@dataclass(frozen=True)
+class PostFilter:
+    """What a list asks for; `after` is the sort_key of the last item seen: (publication_time,
+    id), or (tier, minute of publication, id) with a search (`q`)."""
+
+    limit: int
+    after: tuple | None = None
+    tag: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    visible: bool | None = None
+    deleted: str = "exclude"
+
+
 def seen_by(now, visible=None, deleted="exclude"):
     """The posts a reader sees at `now`, or (no `now`) the admin's, by visibility and deletion."""
     if now is not None:
@@ -23,12 +41,14 @@ def seen_by(now, visible=None, deleted="exclude"):
     return query
 
 
-def read_page(rows, now=None, after=None, tag=None, since=None, until=None, visible=None, deleted="exclude"):
-    """Up to `rows` posts (PostRow) seen by `seen_by`, newest first by publication time, then
-    id: those after the key `after` (publication_time, id), of `tag`, published in [since, until)."""
-    after_time, after_id = after or (None, None)
+def read_page(post_filter, rows, now=None):
+    """Up to `rows` posts (PostRow) of the filter seen by `seen_by`, newest first by publication
+    time, then id: those after its key `after` (publication_time, id), of its `tag`, published
+    in [since, until)."""
+    after_time, after_id = post_filter.after or (None, None)
     values = {"rows": rows, "now": now, "after_time": after_time, "after_id": after_id,
-              "since": since, "until": until, "tag": tag}
+              "since": post_filter.since, "until": post_filter.until, "tag": post_filter.tag}
+    visible, deleted = post_filter.visible, post_filter.deleted
 
     def build(rows, now=None, after_time=None, after_id=None, since=None, until=None, tag=None):
         after = (after_time, after_id) if after_time is not None else None
@@ -37,11 +57,12 @@ def read_page(rows, now=None, after=None, tag=None, since=None, until=None, visi
     return _run(("list", visible, deleted), build, values)
 
 
-def read_search_page(terms, rows, now=None, after=None, tag=None, since=None, until=None, visible=None,
-                     deleted="exclude"):
-    """Up to `rows` posts (PostRow, with a `search_tier`) seen by `seen_by` holding every word
-    of `terms` (search.search_terms), in search order (search.sort_key) after its key `after`:
-    the best tier first, each read from the cursor on until the page is full."""
+def read_search_page(terms, post_filter, rows, now=None):
+    """Up to `rows` posts (PostRow, with a `search_tier`) of the filter seen by `seen_by` holding
+    every word of `terms` (search.search_terms), in search order (search.sort_key) after its
+    key `after`: the best tier first, each read from the cursor on until the page is full."""
+    after, tag, since, until = post_filter.after, post_filter.tag, post_filter.since, post_filter.until
+    visible, deleted = post_filter.visible, post_filter.deleted
     # the index range: nothing scheduled after `now` is read only to be skipped
     newest = min((time for time in (now, until) if time is not None), default=None)
     found = []

@@ -7,12 +7,12 @@ from .models import Post
 def highest_public_id(now):
     """The highest id of a post public at `now` (0 when there is none): other posts' ids are
     nobody's business, not even as the sitemap's shape."""
-    return Post.select(fn.MAX(Post.id)).where(Post.shown(), Post.publication_time <= now).scalar() or 0
+    return Post.public(now).select(fn.MAX(Post.id)).scalar() or 0
 
 
 def _public_in(now, first_id, last_id):
-    return Post.select(Post.slug, Post.updated, Post.publication_time).where(
-        Post.id.between(first_id, last_id), Post.shown(), Post.publication_time <= now)
+    return Post.public(now).select(Post.slug, Post.updated, Post.publication_time).where(
+        Post.id.between(first_id, last_id))
 
 
 def public_in_range(now, first_id, last_id):

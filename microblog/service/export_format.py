@@ -10,7 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..data import migrations
 from ..data.models import MAX_ID, utcnow
-from .fields import OptionalTitle, TagName, Text, UniqueTags, UTCDateTime, check_content_length, post_fields
+from .fields import Text, UTCDateTime, check_content_length
+from .post_fields import REVISIONED_FIELDS, output_fields, record_fields
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -62,21 +63,14 @@ class WithContent(Schema):
             content.validators = [*content.validators, partial(check_content_length, limit=max_post_length)]
 
 
-PostRecord = WithContent.from_dict({
-    "type": fields.Constant("post"), **post_fields(),
-    "content_html": fields.String(load_default=None),  # optional in a file: rendered again on import
-}, name="PostRecord")
-POST_RECORD_FIELDS = tuple(post_fields())
-
-
-class RevisionRecord(WithContent):
-    type = fields.Constant("revision")
-    post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    rev = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    title = OptionalTitle(required=True, allow_none=True)
-    content = Text(required=True)
-    tags = UniqueTags(TagName(), required=True)
-    created = UTCDateTime(required=True)
+PostRecord = WithContent.from_dict({"type": fields.Constant("post"), **record_fields()}, name="PostRecord")
+RevisionRecord = WithContent.from_dict({
+    "type": fields.Constant("revision"),
+    "post_id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+    "rev": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+    **output_fields(REVISIONED_FIELDS),
+    "created": UTCDateTime(required=True),
+}, name="RevisionRecord")
 
 
 RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord(),

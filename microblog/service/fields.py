@@ -1,11 +1,12 @@
 """The domain's values as marshmallow fields: text free of control characters, titles, tag
-names, slugs, tag lists and UTC times. The API's schemas and the export format share them."""
+names, slugs, tag lists and UTC times. The API's schemas and the export format share them;
+post_fields.py types a post's fields with them."""
 import re
 from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate
 
-from ..data.models import MAX_ID, MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
+from ..data.models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
 
 REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TAG_RE = re.compile(f"[a-z0-9-]{{1,{MAX_TAG_LENGTH}}}")
@@ -14,6 +15,8 @@ MAX_TAGS = 10
 
 
 ALLOWED_CHARACTER = "[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]"
+NON_BLANK_CHARACTER = "[^\u0000-\u0020]"
+NON_BLANK_PATTERN = f"^{ALLOWED_CHARACTER}*{NON_BLANK_CHARACTER}{ALLOWED_CHARACTER}*$"
 TRIMMED = " \t\r\n"
 
 
@@ -42,13 +45,23 @@ class OptionalTitle(Text):
     """A title of at most MAX_TITLE_LENGTH characters; blank means no title."""
 
     def __init__(self, **kwargs):
-        super().__init__(metadata={"maxLength": MAX_TITLE_LENGTH}, **kwargs)
+        kwargs["metadata"] = {"maxLength": MAX_TITLE_LENGTH, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         title = super()._deserialize(value, attr, data, **kwargs)
         if len(title) > MAX_TITLE_LENGTH:
             raise ValidationError(f"Longer than maximum length {MAX_TITLE_LENGTH}.")
         return title or None
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing else (no 1, "yes" or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class TagName(Text):
@@ -119,26 +132,3 @@ def check_content_length(content, limit):
     """Post content is 1 to `limit` (MAX_POST_LENGTH) characters once trimmed."""
     if not 1 <= len(content) <= limit:
         raise ValidationError(f"Length must be between 1 and {limit} characters (after trimming).")
-
-
-def post_fields(*names):
-    """Marshmallow fields for these attributes of a post (all, without names), typed here once
-    for every shape a post leaves the service in: the export's post record takes them all,
-    the API's post schemas those that readers and the admin see. Each call makes new fields."""
-    every = {
-        "id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
-        "title": OptionalTitle(required=True, allow_none=True),
-        "slug": Slug(required=True),
-        "content": Text(required=True),
-        "content_html": fields.String(required=True),
-        "tags": UniqueTags(TagName(), required=True),
-        "visible": fields.Boolean(required=True),
-        "publish_at": UTCDateTime(required=True, allow_none=True),
-        "created": UTCDateTime(required=True),
-        "edited": UTCDateTime(required=True, allow_none=True),
-        "updated": UTCDateTime(required=True),
-        "deleted": UTCDateTime(required=True, allow_none=True),
-        "public_when_deleted": fields.Boolean(required=True),
-        "version": fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
-    }
-    return {name: every[name] for name in names} if names else every

@@ -4,6 +4,7 @@ from peewee import fn
 from ..data.bulk import insert_rows
 from ..data.models import MAX_ID, Change, Post, Revision, utcnow
 from . import errors, outbox
+from .post_fields import revisioned
 
 ACTIONS = ("create", "update", "hide", "show", "delete", "restore", "purge")
 
@@ -23,8 +24,8 @@ def record_changes(changes, action, now):
 
 
 def revise(post_ids, now, chunk=500):
-    """Posts whose current title, content and tags are not their latest revision get them as
-    their next one (add_revision for many posts, `chunk` at a time)."""
+    """Posts whose revisioned fields (title, content, tags) are not as in their latest revision
+    get them as their next one (add_revision for many posts, `chunk` at a time)."""
     ids = sorted(post_ids)
     for start in range(0, len(ids), chunk):
         some = ids[start:start + chunk]
@@ -35,9 +36,8 @@ def revise(post_ids, now, chunk=500):
         added = []
         for post in Post.select_with_tags().where(Post.id.in_(some)):
             last = latest.get(post.id)
-            if last is None or (last.title, last.content, last.tags) != (post.title, post.content, post.tags):
-                added.append({"post": post.id, "rev": last.rev + 1 if last else 1, "title": post.title,
-                              "content": post.content, "tags": post.tags, "created": now})
+            if last is None or revisioned(last) != revisioned(post):
+                added.append({"post": post.id, "rev": last.rev + 1 if last else 1, **revisioned(post), "created": now})
         insert_rows(Revision, added)
 
 
@@ -47,11 +47,10 @@ def latest_revision(post_id):
 
 
 def add_revision(post, now=None, latest=None):
-    """Keep the post's current title, content and tags as its next revision (after `latest`,
-    when the caller already read it)."""
+    """Keep the post's revisioned fields as its next revision (after `latest`, when the caller
+    already read it)."""
     latest = latest or latest_revision(post.id)
-    Revision.create(post=post.id, rev=latest.rev + 1 if latest else 1, title=post.title,
-                    content=post.content, tags=post.tags, created=now or utcnow())
+    Revision.create(post=post.id, rev=latest.rev + 1 if latest else 1, **revisioned(post), created=now or utcnow())
 
 
 def revisions(post_id):

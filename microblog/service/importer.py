@@ -10,10 +10,11 @@ from collections import Counter
 from ..data.bulk import insert_rows
 from ..data.models import Post, Revision, RevokedToken, shown_to_readers
 from . import errors, history
+from .post_fields import REVISIONED_FIELDS
 from .posts import add_to_tag_counts, set_tags_of_posts
 
 NOT_COMPARED = {"version", "search_title", "search_body"}  # a version only grows; words follow the text
-REVISION_FIELDS = ("rev", "title", "content", "tags", "created")
+REVISION_FIELDS = ("rev", *REVISIONED_FIELDS, "created")
 
 
 def write_revoked_tokens(batch):

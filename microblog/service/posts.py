@@ -1,38 +1,22 @@
 """Posts: reading (public and admin views), writing, soft delete, restore and purge."""
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
 
 from peewee import fn
 
 from ..data.bulk import insert_rows
 from ..data.db import locked, write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
-from ..data.pages import read_page, read_search_page
+from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
 from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history, idempotency
 from .content import render_markdown
+from .post_fields import DEFAULTS_ON_REPLACE, REVISIONED_FIELDS, SENT_COLUMNS, revisioned
 from .slugs import first_free, slugify
 
 SLUG_PROBE = 20  # derived-slug candidates looked up at once
-EDIT_FIELDS = frozenset({"content", "title", "tags"})  # a change of these marks a post edited
-DEFAULTS_ON_REPLACE = {"title": None, "tags": [], "visible": True, "publish_at": None}
-
-
-@dataclass(frozen=True)
-class PostFilter:
-    """What a list asks for; `after` is the sort_key of the last item seen: (publication_time,
-    id), or (tier, minute of publication, id) with a search (`q`)."""
-
-    limit: int
-    after: tuple | None = None
-    tag: str | None = None
-    q: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    visible: bool | None = None
-    deleted: str = "exclude"
+EDIT_FIELDS = frozenset(REVISIONED_FIELDS)  # a change of these marks a post edited
 
 
 @dataclass(frozen=True)
@@ -93,32 +77,28 @@ def public_tags(now=None):
 
 
 def create_post(data, now=None, claim=None):
-    """Create a post from validated input (content required; the rest optional); with an
-    idempotency claim, its key is marked done in the same transaction."""
+    """Create a post from validated input (content required; the rest optional, as on a
+    replace); with an idempotency claim, its key is marked done in the same transaction."""
     now = now or utcnow()
+    data = {**DEFAULTS_ON_REPLACE, **data}
     with write_transaction():
-        slug = data.get("slug")
-        if slug:
-            _ensure_slug_free(slug)
+        if data.get("slug"):
+            _ensure_slug_free(data["slug"])
         else:
-            slug = _derived_slug(data.get("title") or data["content"])
-        publish_at = data.get("publish_at")
+            data["slug"] = _derived_slug(data["title"] or data["content"])
+        publish_at = data["publish_at"]
         post_id = Post.insert(
-            content=data["content"],
+            **{name: value for name, value in data.items() if name in SENT_COLUMNS},
             content_html=render_markdown(data["content"]),
-            title=data.get("title"),
-            slug=slug,
-            visible=data.get("visible", True),
-            publish_at=publish_at,
             publication_time=publish_at or now,
             created=now,
             updated=now,
-            **index_fields(data.get("title"), data["content"]),
+            **index_fields(data["title"], data["content"]),
         ).execute()
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        set_tags(post_id, data.get("tags", []), publish_at or now)
+        set_tags(post_id, data["tags"], publish_at or now)
         tally_tags(post_id, +1)
         post = Post.view(post_id)
         history.add_revision(post, now)
@@ -143,7 +123,7 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
             return post
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
-        fields = {name: changes[name] for name in changed - {"tags"}}
+        fields = {name: changes[name] for name in changed & SENT_COLUMNS}
         if "content" in changed:
             fields["content_html"] = render_markdown(changes["content"])
         if changed & {"title", "content"}:
@@ -172,10 +152,8 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
 
 
 def restore_revision(post_id, rev, precondition=None, now=None):
-    """Make an old revision's title, content and tags current (itself a new revision)."""
-    old = history.revision(post_id, rev)
-    return update_post(post_id, {"title": old.title, "content": old.content, "tags": old.tags},
-                       precondition=precondition, now=now)
+    """Make an old revision's fields (title, content, tags) current (itself a new revision)."""
+    return update_post(post_id, revisioned(history.revision(post_id, rev)), precondition=precondition, now=now)
 
 
 def delete_post(post_id, precondition=None, now=None):
@@ -224,9 +202,9 @@ def _get_for_change(post_id, precondition):
 
 def _save(post, fields, now, seen_by_readers=False):
     """Write changed fields and the next version in one conditional UPDATE, and return the
-    post as it now is; `updated` (the
-    post's Last-Modified) moves only with a change that readers can see, so that hiding and
-    showing again, or deleting and restoring, tells nobody when it happened."""
+    post as it now is. `updated` (the post's Last-Modified) moves only with a change that
+    readers can see, so that hiding and showing again, or deleting and restoring, tells nobody
+    when it happened."""
     fields = {**fields, "version": post.version + 1}
     if seen_by_readers:
         fields["updated"] = now
@@ -255,8 +233,7 @@ def _page(post_filter, now=None):
         # the same rows (the cursor's are older still), but now the public rule's bound on
         # publication_time starts the index range at the cursor, not at the newest post
         now = min(now, post_filter.after[0])
-    rows = read_page(post_filter.limit + 1, now, post_filter.after, post_filter.tag, post_filter.since,
-                     post_filter.until, post_filter.visible, post_filter.deleted)
+    rows = read_page(post_filter, post_filter.limit + 1, now)
     return _page_of(rows, post_filter.limit, _list_key)
 
 
@@ -264,8 +241,7 @@ def _search_page(post_filter, now):
     terms = search_terms(post_filter.q)
     if not terms:
         return Page(items=[], next_key=None)
-    rows = read_search_page(terms, post_filter.limit + 1, now, post_filter.after, post_filter.tag,
-                            post_filter.since, post_filter.until, post_filter.visible, post_filter.deleted)
+    rows = read_search_page(terms, post_filter, post_filter.limit + 1, now)
     return _page_of(rows, post_filter.limit, search_order)
 
 

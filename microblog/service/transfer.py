@@ -5,7 +5,7 @@ from ..data.db import read_snapshot, reset_id_sequence, write_transaction
 from ..data.models import Post, Revision, RevokedToken, User, utcnow
 from . import errors, history, importer
 from .auth import check_importable_hash
-from .export_format import POST_RECORD_FIELDS
+from .post_fields import EXPORTED_FIELDS
 from .spool import RecordSpool
 
 EXPORT_BATCH = 500
@@ -26,7 +26,7 @@ def export_records():
             if not batch:
                 break
             for post in batch:
-                yield "post", {name: getattr(post, name) for name in POST_RECORD_FIELDS}
+                yield "post", {name: getattr(post, name) for name in EXPORTED_FIELDS}
             last_id = batch[-1].id
         for revision in Revision.select().order_by(Revision.post, Revision.rev).iterator():
             yield "revision", {"post_id": revision.post_id,

@@ -1,19 +1,13 @@
 """The absolute URLs that IndieAuth and Micropub clients are given: `me`, the endpoints, the
 metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
-from flask import request, url_for
-
-from .site.meta import base_url
+from . import urls
 
 MICROPUB_PATH = "/micropub"
 
 
-def absolute(endpoint, **values):
-    return base_url() + url_for(endpoint, **values)
-
-
 def me():
     """The admin's profile URL: the site's public root, with its trailing slash."""
-    return base_url() + request.script_root + "/"
+    return urls.root()
 
 
 def issuer():
@@ -22,24 +16,24 @@ def issuer():
 
 
 def metadata():
-    return absolute("indieauth.metadata")
+    return urls.absolute("indieauth.metadata")
 
 
 def authorization_endpoint():
-    return absolute("indieauth.authorize")
+    return urls.absolute("indieauth.authorize")
 
 
 def token_endpoint():
-    return absolute("indieauth.token")
+    return urls.absolute("indieauth.token")
 
 
 def introspection_endpoint():
-    return absolute("indieauth.introspect")
+    return urls.absolute("indieauth.introspect")
 
 
 def revocation_endpoint():
-    return absolute("indieauth.revoke")
+    return urls.absolute("indieauth.revoke")
 
 
 def micropub_endpoint():
-    return base_url() + request.script_root + MICROPUB_PATH
+    return urls.root() + MICROPUB_PATH.lstrip("/")

@@ -2,9 +2,12 @@
 (made by scripts/favicon.py); cached a day, with an ETag for revalidation."""
 from flask import Blueprint, current_app, send_from_directory
 
+from . import routes
+
 ICON_MAX_AGE = 86400
 
 icons = Blueprint("icons", __name__)
+routes.declare(icons, routes.ASSET, routes.OWN)  # a day's max-age
 
 
 @icons.route("/favicon.ico")

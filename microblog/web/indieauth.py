@@ -9,12 +9,13 @@ from flask_jwt_extended import verify_jwt_in_request
 
 from ..service import auth as auth_service
 from ..service import errors, indieauth, tokens
-from . import browser_session, endpoint_urls, outbound
-from .api import cached_as
+from . import browser_session, endpoint_urls, outbound, routes
+from .caching import cached_as
 from .request_limits import client_address
 from .site import error_pages
 
 bp = Blueprint("indieauth", __name__)
+routes.declare(bp, routes.SITE, routes.OWN, paths=["/indieauth/"])  # no-store but the metadata, below
 CONSENT = "indieauth-consent"  # the consent form's CSRF purpose
 SCOPE_TEXT = {"create": "create posts (and upload their photos)", "post": "create posts (and upload their photos)",
               "update": "edit posts", "delete": "delete and restore posts", "media": "upload photos"}

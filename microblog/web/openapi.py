@@ -5,7 +5,7 @@ import flask_smorest
 import flask_swagger_ui
 from flask import Blueprint, current_app, request, send_from_directory
 
-from . import schemas
+from . import routes, schemas
 from .api import StrictIntegerConverter, http_doc, integer_parameter_schema
 from .errors import PROBLEM_MIMETYPE
 
@@ -16,6 +16,7 @@ DOCS_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 assets = Blueprint("docs_assets", __name__)
+routes.declare(assets, routes.API, routes.OWN)  # Swagger UI's files: the API's documentation, its errors problems
 
 
 @assets.route("/docs/assets/<path:filename>")
@@ -44,6 +45,7 @@ api = Api()
 def init_app(app, blueprints):
     app.url_map.converters["int"] = StrictIntegerConverter
     api.init_app(app)
+    routes.declare(app.blueprints["api-docs"], routes.API, routes.OWN, paths=["/openapi.json", "/docs"])
     api.register_converter(StrictIntegerConverter, integer_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -3,12 +3,12 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from urllib.parse import urlencode
 
 from flask import request
 
 from ..data.models import MAX_ID
 from ..data.search import CONTENT_TIER, TITLE_TIER
+from . import urls
 
 MAX_CURSOR_LENGTH = 200
 
@@ -46,13 +46,10 @@ def _is_id(value):
 
 
 def page_response(page):
-    """The body `{items, next_cursor}` and, when there is a next page, its Link header.
-
-    The link is relative (RFC 8288), so it is right behind any proxy and never echoes a Host.
-    """
+    """The body `{items, next_cursor}` and, when there is a next page, its Link header."""
     if page.next_key is None:
         return {"items": page.items, "next_cursor": None}, {}
     cursor = encode_cursor(page.next_key)
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-    url = f"{request.path}?{urlencode(params + [('cursor', cursor)])}"
+    url = urls.next_page(params + [("cursor", cursor)])
     return {"items": page.items, "next_cursor": cursor}, {"Link": f'<{url}>; rel="next"'}

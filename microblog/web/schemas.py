@@ -7,35 +7,14 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..data.models import MAX_ID, MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..service.fields import (
-    ALLOWED_CHARACTER,
-    OptionalTitle,
-    Slug,
-    TagName,
-    Text,
-    UniqueTags,
-    UTCDateTime,
-    check_content_length,
-    post_fields,
-    utc_text,
-)
+from ..service.fields import NON_BLANK_PATTERN, TagName, Text, UTCDateTime, check_content_length, utc_text
+from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, input_fields, output_fields
 from .pagination import decode_cursor
 
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
 MAX_QUERY_INTEGER = 2**63 - 1
-NON_BLANK_CHARACTER = "[^\u0000-\u0020]"
-NON_BLANK_PATTERN = f"^{ALLOWED_CHARACTER}*{NON_BLANK_CHARACTER}{ALLOWED_CHARACTER}*$"
 # base64url without padding, as encode_cursor writes it: never 1 character more than a multiple of 4
 CURSOR_PATTERN = "^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$"
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true or false, nothing else (no 1, "yes" or "on")."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 class QueryBoolean(fields.Boolean):
@@ -54,44 +33,18 @@ class QueryInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def post_length(content):
-    """Content fits MAX_POST_LENGTH (configurable, so checked at request time)."""
-    check_content_length(content, current_app.config["MAX_POST_LENGTH"])
+def configured_length(setting):
+    """A validator of a text's length against a setting of the app (read per request: each app
+    may set its own)."""
+    return lambda text: check_content_length(text, current_app.config[setting])
 
 
-def _content_field(**kwargs):
-    return Text(
-        validate=post_length,
-        metadata={"description": "Markdown source, 1..MAX_POST_LENGTH characters, trimmed.",
-                  "pattern": f"^{ALLOWED_CHARACTER}*{NON_BLANK_CHARACTER}{ALLOWED_CHARACTER}*$",
-                  "minLength": 1},
-        **kwargs,
-    )
-
-
-class PostInput(Schema):
+class PostInput(Schema.from_dict(input_fields(length_check=configured_length), name="PostInputFields")):
     """A post as the admin sends it: content is required (POST and PUT)."""
 
-    content = _content_field(required=True)
-    title = OptionalTitle(allow_none=True)
-    slug = Slug()
-    tags = UniqueTags(
-        TagName(),
-        metadata={"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."},
-    )
-    visible = StrictBoolean()
-    publish_at = UTCDateTime(allow_none=True)
 
-
-class PostPatch(PostInput):
+class PostPatch(Schema.from_dict(input_fields(partial=True, length_check=configured_length), name="PostPatchFields")):
     """A partial change: every field optional, content never empty."""
-
-    content = _content_field()
-
-
-READER_POST_FIELDS = ("id", "content", "content_html", "title", "slug", "tags", "visible", "publish_at",
-                      "created", "edited")  # what readers see of a post, in the API's order
-ADMIN_POST_FIELDS = (*READER_POST_FIELDS, "deleted")
 
 
 class DirectPostDump:
@@ -119,11 +72,11 @@ class DirectPostDump:
         return dumped
 
 
-class Post(DirectPostDump, Schema.from_dict(post_fields(*READER_POST_FIELDS), name="PostFields")):
+class Post(DirectPostDump, Schema.from_dict(output_fields(READER_FIELDS), name="PostFields")):
     """A post as readers see it."""
 
 
-class AdminPost(DirectPostDump, Schema.from_dict(post_fields(*ADMIN_POST_FIELDS), name="AdminPostFields")):
+class AdminPost(DirectPostDump, Schema.from_dict(output_fields(ADMIN_FIELDS), name="AdminPostFields")):
     """A post as the admin sees it."""
 
 

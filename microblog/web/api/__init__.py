@@ -1,21 +1,19 @@
-"""HTTP blueprints and what they share: strict argument parsing, JSON-only bodies, cache headers."""
+"""HTTP blueprints and what they share: strict argument parsing, JSON-only bodies, documented headers."""
 import json
 
 import flask_smorest
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_jwt_extended import verify_jwt_in_request
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.routing import IntegerConverter
 
-from .. import reader_cache, schemas
+from .. import schemas
 from ..errors import PROBLEM_MIMETYPE
 from . import http_doc
 
 BEARER_SECURITY = [{"bearerAuth": []}]
-PRIVATE_PATHS = ("/api/v1/admin/", "/api/v1/auth/")
-CONDITIONAL_HEADERS = {"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
 
 
 class StrictParser(FlaskParser):
@@ -69,9 +67,8 @@ class Blueprint(flask_smorest.Blueprint):
     with the 429 (unless exempt from request limits) and 503 problems any request can get."""
 
     ARGUMENTS_PARSER = StrictParser()
-    # Headers on every 200 and 201 of the blueprint; set by caching_publicly / versioned_by_etag.
-    success_headers = {}
-    revalidated = False
+    declaration = None  # what the blueprint is (web/routes.py); its public caching is documented
+    versioned = False  # every 200 and 201 carries an ETag (versioned_by_etag)
 
     def route(self, rule, *, operation_id, parameters=None, tags=None, **options):
         """As flask-smorest's; `operation_id` is the stable name generated clients give the
@@ -89,25 +86,21 @@ class Blueprint(flask_smorest.Blueprint):
         return decorate
 
     def _document_headers(self, view, methods):
+        """The ETag of every 200 and 201 of a blueprint cached publicly or versioned, and the
+        revalidation (If-None-Match, 304) of a publicly cached GET."""
+        revalidated = self.declaration is not None and self.declaration.cached_publicly
         responses = getattr(view, "_apidoc", {}).get("response", {}).get("responses", {})
         for status in (200, 201):
-            if status in responses and self.success_headers:
-                http_doc.add_headers(view, status, self.success_headers)
-        if self.revalidated and methods == ["GET"]:
+            if status in responses and (revalidated or self.versioned):
+                http_doc.add_headers(view, status, {"ETag": http_doc.ETAG})
+        if revalidated and methods == ["GET"]:
             http_doc.add_parameter(view, http_doc.IF_NONE_MATCH)
             http_doc.add_not_modified(view, keeps=("Link",))
-
-    def caching_publicly(self):
-        """Public reads: public_caching on every response, answers kept in the reader cache,
-        and 304 and ETag documented."""
-        serve_publicly(self)
-        self.success_headers = {"ETag": http_doc.ETAG}
-        self.revalidated = True
 
     def versioned_by_etag(self, after_request):
         """Every 200 and 201 carries an ETag (`after_request` adds it)."""
         self.after_request(after_request)
-        self.success_headers = {"ETag": http_doc.ETAG}
+        self.versioned = True
 
     @staticmethod
     def if_match(view):
@@ -148,38 +141,3 @@ def require_fresh_token():
     JWT_FRESH_LOGIN_EXPIRES, never one made by /auth/refresh."""
     if request.method != "OPTIONS":
         verify_jwt_in_request(fresh=True)
-
-
-def private_no_store(response):
-    """Admin and auth responses, errors included: never cached; they differ by Authorization."""
-    if request.path.startswith(PRIVATE_PATHS):
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Authorization")
-    return response
-
-
-def serve_publicly(blueprint):
-    """public_caching on every answer of the blueprint, and its GETs from the reader cache,
-    installed after it so that the cache keeps the view's own answer (the API's public
-    blueprints and the reading site's pages)."""
-    blueprint.after_request(public_caching)
-    reader_cache.install(blueprint)
-
-
-def public_caching(response):
-    """Public reads: a strong ETag, 304 on a matching validator, and a shared max-age."""
-    return cached_as(response, f"public, max-age={current_app.config['CACHE_MAX_AGE']}")
-
-
-def cached_as(response, cache_control):
-    """A strong ETag on a 200, a 304 (or 412) on the request's validators, and `cache_control`
-    on a 200 or 304: any other answer, a failed If-Match's 412 included, is no-cache."""
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
-        response.add_etag()
-        if any(name in request.headers for name in CONDITIONAL_HEADERS):
-            response.make_conditional(request)
-            # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends
-            # its own, so the app's would be a second one.
-            del response.headers["Date"]
-    response.headers["Cache-Control"] = cache_control if response.status_code in (200, 304) else "no-cache"
-    return response

@@ -1,15 +1,16 @@
 """Admin API: every post, hidden, scheduled and deleted included; Bearer access token required."""
 import hashlib
 
-from flask import current_app, json, request, url_for
+from flask import current_app, json, request
 from werkzeug.http import quote_etag
 
 from ...service import history, idempotency, posts
-from .. import schemas
+from .. import routes, schemas, urls
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Manage posts.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 ADMIN_POST = schemas.AdminPost()
 
 
@@ -89,7 +90,7 @@ def create_post(_args, headers, data):
 
 
 def _created(post):
-    return post_response(post, 201, Location=url_for("admin.get_post", post_id=post.id))
+    return post_response(post, 201, Location=urls.admin_post_path(post.id))
 
 
 def _replayed(replay):

@@ -4,11 +4,12 @@ from flask import current_app
 from flask_jwt_extended import get_jwt
 
 from ...service import tokens
-from .. import schemas
+from .. import routes, schemas
 from . import Blueprint, require_access_token
 
 blp = Blueprint("app_tokens", __name__, url_prefix="/api/v1/admin/tokens",
                 description="IndieAuth access tokens for Micropub apps.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 blp.before_request(require_access_token)
 
 

@@ -3,12 +3,13 @@ from flask import current_app
 from flask_jwt_extended import get_jwt, jwt_required
 
 from ...service import auth as auth_service
-from .. import schemas
+from .. import routes, schemas
 from ..request_limits import client_address
 from ..tokens import issue_tokens, reissue_access_token
 from . import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and the admin.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 
 
 def _access_lifetime_seconds():

@@ -1,11 +1,12 @@
 """Admin API of the outbox: deliveries pending, done, failed and cancelled, per kind and
 destination; retry a failed one, cancel a pending one. Bearer access token required."""
 from ...service import outbox
-from .. import schemas
+from .. import routes, schemas
 from . import Blueprint, require_access_token
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/admin/deliveries",
                 description="Deliveries to the outside world (the outbox).")
+routes.declare(blp, routes.API, routes.PRIVATE)
 blp.before_request(require_access_token)
 
 

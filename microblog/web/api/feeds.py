@@ -1,16 +1,16 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
 from urllib.parse import urlencode
 
-from flask import current_app, json, request
+from flask import current_app, json
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
-from .. import schemas
+from .. import routes, schemas, urls
 from . import Blueprint, http_doc
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
-blp.caching_publicly()
+routes.declare(blp, routes.API, routes.PUBLIC, paths=["/feed."])
 
 FEED_SIZE = 50
 ATOM = "application/atom+xml"
@@ -55,32 +55,22 @@ class JsonFeed(Schema):
 
 def _site():
     config = current_app.config
-    base = _base_url()
+    root = urls.root()
     return feeds.Site(
-        base_url=base,
+        base_url=root,
         language=config["SITE_LANGUAGE"],
         title=config["SITE_TITLE"],
         description=config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
         author=config["SITE_AUTHOR"] or config["SITE_TITLE"],
-        home_url=config["SITE_HOME_URL"] or base,
-        post_link_template=config["POST_LINK_TEMPLATE"] or base + "posts/{slug}",  # the post's page
-        post_id_template=base + "api/v1/posts/{id}",
+        home_url=config["SITE_HOME_URL"] or root,
+        post_link_template=config["POST_LINK_TEMPLATE"] or urls.post_link_template(),
+        post_id_template=urls.post_id_template(),
         hub=config["WEBSUB_HUB"],
     )
 
 
-def _base_url():
-    """PUBLIC_BASE_URL, else the request's scheme and host; ends with a slash."""
-    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/") + "/"
-
-
 def _latest(args):
     return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
-
-
-def _self_url(args):
-    """The feed's canonical URL: its path and, if any, its tag (other parameters dropped)."""
-    return _feed_url(_base_url(), request.path.lstrip("/"), args.get("tag"))
 
 
 def _feed_url(base, path, tag):
@@ -110,7 +100,7 @@ def _xml(document, media_type, self_url):
               headers={"Link": http_doc.FEED_LINKS})
 def atom(args):
     """The latest 50 public posts as Atom 1.0."""
-    self_url = _self_url(args)
+    self_url = urls.feed("atom", args.get("tag"))
     return _xml(feeds.atom(_site(), _latest(args), self_url), ATOM, self_url)
 
 
@@ -120,7 +110,7 @@ def atom(args):
               headers={"Link": http_doc.FEED_LINKS})
 def rss(args):
     """The latest 50 public posts as RSS 2.0."""
-    self_url = _self_url(args)
+    self_url = urls.feed("rss", args.get("tag"))
     return _xml(feeds.rss(_site(), _latest(args), self_url), RSS, self_url)
 
 
@@ -130,7 +120,7 @@ def rss(args):
               headers={"Link": http_doc.FEED_LINKS})
 def json_feed(args):
     """The latest 50 public posts as JSON Feed 1.1."""
-    self_url = _self_url(args)
+    self_url = urls.feed("json", args.get("tag"))
     document = feeds.json_feed(_site(), _latest(args), self_url)
     # in the spec's order (version first), not the app's sorted keys
     return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED,

@@ -4,12 +4,13 @@ from peewee import PeeweeException
 
 from ...data import migrations
 from ...service import outbox
-from .. import schemas
+from .. import routes, schemas
 from ..errors import handle_database_error, problem_response
 from ..request_limits import exempt
 from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health.")
+routes.declare(blp, routes.API, routes.OWN, paths=["/healthz"])  # no-store on its 200
 
 
 @blp.route("/healthz", methods=["GET"], operation_id="getHealth")

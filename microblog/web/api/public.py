@@ -2,12 +2,12 @@
 from werkzeug.http import http_date
 
 from ...service import posts
-from .. import schemas
+from .. import routes, schemas
 from ..pagination import page_response
 from . import Blueprint, http_doc
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Public posts and tags.")
-blp.caching_publicly()
+routes.declare(blp, routes.API, routes.PUBLIC, paths=["/api/"])  # every unknown /api/ path too
 
 
 @blp.route("/posts", methods=["GET"], operation_id="listPosts")

@@ -5,10 +5,11 @@ from flask import Response, abort, current_app, request, stream_with_context
 
 from ...data.models import utcnow
 from ...service import export_format, transfer
-from .. import schemas
+from .. import routes, schemas
 from . import Blueprint, http_doc, require_fresh_token
 
 blp = Blueprint("transfer", __name__, url_prefix="/api/v1/admin", description="Export and import.")
+routes.declare(blp, routes.API, routes.PRIVATE)
 
 NDJSON_BODY = {
     "required": True,

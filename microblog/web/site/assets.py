@@ -6,7 +6,8 @@ import os
 
 from flask import Blueprint, abort, current_app
 
-from ..api import cached_as
+from .. import routes
+from ..caching import cached_as
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FILES = {"site.css": "site/site.css", "favicon.svg": "favicon.svg"}  # name → path in static/; the
@@ -28,6 +29,7 @@ class Assets:
 
 
 bp = Blueprint("site_assets", __name__)  # apart from the pages: no reader cache, no database
+routes.declare(bp, routes.ASSET, routes.OWN)  # cached for a year, below
 
 
 @bp.after_request

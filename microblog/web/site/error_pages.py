@@ -1,19 +1,21 @@
-"""Errors for people: on the site's paths a browser (asking for text/html first) gets a small
-HTML page with the error's status; the API's paths, and every other client, keep problem+json."""
+"""Errors for people: on the site's paths (its pages and assets, as routes.py declares them) a
+browser (asking for text/html first) gets a small HTML page with the error's status; the API's
+paths, and every other client, keep problem+json."""
 from http import HTTPStatus
 
 from flask import current_app, render_template, request
 
+from .. import routes
 from . import meta
 
-API_PATHS = ("/api/", "/feed.", "/openapi.json", "/docs", "/healthz")
 PROBLEM_FIRST = ["application/problem+json", "application/json", "text/html"]
 HEADINGS = {404: "Page not found", 410: "This post has been deleted"}
 
 
 def is_site_path():
-    """Every path but the API's (unknown paths included) belongs to the site."""
-    return not request.path.startswith(API_PATHS)
+    """A path of the site's pages or assets; a path no route matches belongs to the site
+    unless an API blueprint claims it."""
+    return routes.current().kind != routes.API
 
 
 def wants_page():

@@ -1,28 +1,17 @@
-"""What every page says about the site and itself: names, absolute URLs, feeds, social cards."""
+"""What every page says about the site and itself: names, feeds, social cards."""
 import re
 from datetime import timezone
-from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import current_app
 
 from ...service.content import plain_text
 from ...service.feeds import entry_title, modified, published
+from .. import urls
 
 DESCRIPTION_LENGTH = 160  # what search results and link previews show of a description
 _SPACE = re.compile(r"\s+")
-FEEDS = (("/feed.atom", "application/atom+xml", "Atom"), ("/feed.rss", "application/rss+xml", "RSS"),
-         ("/feed.json", "application/feed+json", "JSON Feed"))
-
-
-def base_url():
-    """The site's public root without its trailing slash: PUBLIC_BASE_URL, or the request's host."""
-    configured = current_app.config["PUBLIC_BASE_URL"]
-    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
-
-
-def absolute(endpoint, **values):
-    """The absolute URL of a page, on the public root."""
-    return base_url() + url_for(endpoint, **values)
+FEEDS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"),
+         ("json", "application/feed+json", "JSON Feed"))
 
 
 def site():
@@ -43,9 +32,8 @@ def site_facts(config):
 def feeds(tag=None):
     """The alternate links to the feeds: the site's, or a tag's own."""
     label = site()["title"] + (f" — {tag}" if tag else "")
-    query = f"?{urlencode({'tag': tag})}" if tag else ""
-    return [{"href": request.script_root + path + query, "type": media_type, "title": f"{label} ({kind})"}
-            for path, media_type, kind in FEEDS]
+    return [{"href": urls.feed_path(kind, tag), "type": media_type, "title": f"{label} ({name})"}
+            for kind, media_type, name in FEEDS]
 
 
 def excerpt(html, length=DESCRIPTION_LENGTH):
@@ -71,7 +59,7 @@ def post_facts(post):
         "published": rfc3339(published(post)),
         "modified": rfc3339(modified(post)),
         "edited": rfc3339(post.edited) if post.edited else None,
-        "url": base_url() + request.script_root + "/posts/" + post.slug,
+        "url": urls.post(post.slug),
     }
 
 
@@ -91,5 +79,5 @@ def blog_posting(post, facts):
         "keywords": post.tags,
         "author": {"@type": "Person", "name": about["author"]},
         "publisher": {"@type": "Organization", "name": about["title"]},
-        "isPartOf": {"@type": "Blog", "name": about["title"], "url": base_url() + "/"},
+        "isPartOf": {"@type": "Blog", "name": about["title"], "url": urls.root()},
     }

@@ -1,8 +1,9 @@
 """/sitemap.xml (one file, or an index of files of at most 50,000 URLs) and /robots.txt."""
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from werkzeug.exceptions import NotFound
 
 from ...service import sitemap
+from .. import urls
 from . import meta
 from .views import bp
 
@@ -18,7 +19,7 @@ def sitemap_xml():
     """The sitemap itself while one file holds it, else the index of its files."""
     if sitemap.chunk_count(_size()) == 1:
         return _urlset(1)
-    files = [meta.absolute("site.sitemap_part", number=k) for k in sitemap.chunks_with_posts(_size())]
+    files = [urls.sitemap_part(k) for k in sitemap.chunks_with_posts(_size())]
     return current_app.response_class(render_template("site/sitemap_index.xml", files=files), mimetype=XML)
 
 
@@ -38,14 +39,13 @@ def sitemap_part(number):
 def _urlset(number, entries=None):
     """A file of the sitemap: the home page (in the first) and the posts of a chunk."""
     entries = sitemap.chunk(number, _size()) if entries is None else entries
-    home = meta.absolute("site.home") if number == 1 else None
-    base = meta.base_url()
-    urls = [(base + url_for("site.post", slug=entry.slug), meta.rfc3339(entry.modified)) for entry in entries]
-    return current_app.response_class(render_template("site/sitemap.xml", home=home, urls=urls), mimetype=XML)
+    home = urls.root() if number == 1 else None
+    listed = [(urls.post(entry.slug), meta.rfc3339(entry.modified)) for entry in entries]
+    return current_app.response_class(render_template("site/sitemap.xml", home=home, urls=listed), mimetype=XML)
 
 
 @bp.route("/robots.txt")
 def robots_txt():
     """Everything may be crawled but the API's JSON; the sitemap is named."""
-    body = f"User-agent: *\nDisallow: /api/\n\nSitemap: {meta.absolute('site.sitemap_xml')}\n"
+    body = f"User-agent: *\nDisallow: /api/\n\nSitemap: {urls.sitemap()}\n"
     return current_app.response_class(body, mimetype="text/plain")

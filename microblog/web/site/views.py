@@ -5,17 +5,16 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
-from ..api import serve_publicly
+from .. import routes, urls
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
 bp = Blueprint("site", __name__)
+routes.declare(bp, routes.SITE, routes.PUBLIC)  # the API's caching: strong ETag, 304, public max-age, the reader cache
 _search_text = Text()
 
-
-serve_publicly(bp)  # the API's caching for pages: strong ETag, 304, public max-age, the reader cache
 
 @bp.route("/")
 def home():
@@ -33,7 +32,7 @@ def post(slug):
 
 @bp.route("/tags")
 def tags():
-    return render_template("site/tags.html", tags=posts.public_tags(), canonical=meta.absolute("site.tags"),
+    return render_template("site/tags.html", tags=posts.public_tags(), canonical=urls.absolute("site.tags"),
                            feeds=meta.feeds())
 
 
@@ -52,7 +51,7 @@ def tag(tag):
 def search():
     query = _query()
     if query is None:
-        return render_template("site/search.html", query="", page=None, canonical=meta.absolute("site.search"),
+        return render_template("site/search.html", query="", page=None, canonical=urls.absolute("site.search"),
                                feeds=meta.feeds())
     page = posts.list_public(posts.PostFilter(limit=PAGE_SIZE, after=_after(searching=True), q=query))
     return _list_page("site/search.html", page, "site.search", q=query)
@@ -66,7 +65,7 @@ def _list_page(template, page, endpoint, **values):
     older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
     newest = url_for(endpoint, **values) if cursor else None
     return render_template(template, page=page, older=older, newest=newest,
-                           canonical=meta.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+                           canonical=urls.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
 
 
 def _after(searching=False):

@@ -1,0 +1,77 @@
+"""Every public URL of the service in one place: the absolute ones feeds, pages, the sitemap and
+robots.txt give out, and the host-relative ones of the Link and Location headers.
+
+An absolute URL is the public origin (PUBLIC_BASE_URL, else the request's scheme and host),
+then the path the app is mounted at (SCRIPT_NAME), then the route's path as Flask builds it.
+A new kind of public URL (a protocol's endpoint, a media file, an actor) is one function here.
+"""
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
+
+FEED_ENDPOINTS = {"atom": "feeds.atom", "rss": "feeds.rss", "json": "feeds.json_feed"}
+
+
+def _origin():
+    """PUBLIC_BASE_URL without its trailing slash, else the request's scheme and host."""
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
+
+def absolute(endpoint, **values):
+    """The absolute URL of a route, on the public root."""
+    return _origin() + url_for(endpoint, **values)
+
+
+def root():
+    """The site's home page, and the base relative links in posts resolve against: ends with a slash."""
+    return absolute("site.home")
+
+
+def post(slug):
+    """A post's page: its canonical URL."""
+    return absolute("site.post", slug=slug)
+
+
+def feed(kind, tag=None):
+    """A feed ("atom", "rss" or "json") of the whole site, or of one tag."""
+    return absolute(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))
+
+
+def feed_path(kind, tag=None):
+    """A feed's URL relative to the host, for the pages' alternate links."""
+    return url_for(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))
+
+
+def sitemap():
+    return absolute("site.sitemap_xml")
+
+
+def sitemap_part(number):
+    return absolute("site.sitemap_part", number=number)
+
+
+def post_link_template():
+    """A post's page with `{slug}` where its slug goes (the feeds format it for each post)."""
+    return _template(post("1"), "slug")
+
+
+def post_id_template():
+    """A post's permanent URL in the API with `{id}` where its id goes (the feeds' entry ids)."""
+    return _template(absolute("public.get_post", post_id=1), "id")
+
+
+def _template(url, name):
+    """A URL built with the value 1 as its last path segment, with `{name}` in its place."""
+    return url.removesuffix("1") + "{" + name + "}"
+
+
+def next_page(params):
+    """This request's URL relative to the host, with these query parameters: a Link header's
+    target, right behind any proxy and never echoing a Host (RFC 8288 allows relative)."""
+    return f"{request.script_root}{request.path}?{urlencode(params)}"
+
+
+def admin_post_path(post_id):
+    """A post's URL in the admin API relative to the host: a Location header's."""
+    return url_for("admin.get_post", post_id=post_id)

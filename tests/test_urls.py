@@ -1,0 +1,53 @@
+"""Public URLs behind a mount point: with the app served under SCRIPT_NAME (here /blog), every
+absolute URL the feeds, pages and sitemap give out, and the Link and Location headers, name it."""
+import feedparser
+import lxml.html
+import pytest
+
+MOUNT = "http://localhost/blog"
+
+
+@pytest.fixture
+def posts(auth):
+    return [auth.create_post(content=f"Post {n}", tags=["river"]) for n in range(3)]
+
+
+def test_the_feeds_urls_and_their_self_links_include_the_mount_point(client, posts):
+    document = client.get("/feed.json?tag=river", base_url=MOUNT).get_json(force=True)
+    assert document["feed_url"] == f"{MOUNT}/feed.json?tag=river"
+    assert document["home_page_url"] == f"{MOUNT}/"
+    newest = posts[-1]
+    assert document["items"][0]["url"] == f"{MOUNT}/posts/{newest['slug']}"
+    assert document["items"][0]["id"] == f"{MOUNT}/api/v1/posts/{newest['id']}"
+    atom = feedparser.parse(client.get("/feed.atom", base_url=MOUNT).data)
+    assert [link.href for link in atom.feed.links if link.rel == "self"] == [f"{MOUNT}/feed.atom"]
+    rss = client.get("/feed.rss?tag=river", base_url=MOUNT).get_data(as_text=True)
+    assert f'href="{MOUNT}/feed.rss?tag=river"' in rss
+
+
+def test_the_feeds_follow_the_public_base_url_and_the_mount_point(make_app, posts):
+    configured = make_app(PUBLIC_BASE_URL="https://blog.example/").test_client()
+    document = configured.get("/feed.json", base_url=MOUNT).get_json(force=True)
+    assert document["feed_url"] == "https://blog.example/blog/feed.json"
+    assert document["items"][0]["url"] == f"https://blog.example/blog/posts/{posts[-1]['slug']}"
+
+
+def test_the_next_page_link_includes_the_mount_point(client, auth, posts):
+    public = client.get("/api/v1/posts?limit=1&tag=river", base_url=MOUNT)
+    cursor = public.get_json()["next_cursor"]
+    assert public.headers["Link"] == f'</blog/api/v1/posts?limit=1&tag=river&cursor={cursor}>; rel="next"'
+    admin = client.get("/api/v1/admin/posts?limit=1", base_url=MOUNT, headers=auth.headers)
+    cursor = admin.get_json()["next_cursor"]
+    assert admin.headers["Link"] == f'</blog/api/v1/admin/posts?limit=1&cursor={cursor}>; rel="next"'
+
+
+def test_location_pages_and_sitemap_include_the_mount_point(client, auth, posts):
+    created = client.post("/api/v1/admin/posts", base_url=MOUNT, json={"content": "Mounted"}, headers=auth.headers)
+    assert created.headers["Location"] == f"/blog/api/v1/admin/posts/{created.get_json()['id']}"
+    page = lxml.html.fromstring(client.get(f"/posts/{posts[0]['slug']}", base_url=MOUNT).data)
+    assert page.cssselect('link[rel="canonical"]')[0].get("href") == f"{MOUNT}/posts/{posts[0]['slug']}"
+    assert {link.get("href") for link in page.cssselect('link[rel="alternate"]')} == {
+        "/blog/feed.atom", "/blog/feed.rss", "/blog/feed.json"}
+    sitemap = client.get("/sitemap.xml", base_url=MOUNT).get_data(as_text=True)
+    assert f"<loc>{MOUNT}/</loc>" in sitemap and f"<loc>{MOUNT}/posts/{posts[0]['slug']}</loc>" in sitemap
+    assert f"Sitemap: {MOUNT}/sitemap.xml" in client.get("/robots.txt", base_url=MOUNT).get_data(as_text=True)
