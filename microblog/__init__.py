@@ -19,8 +19,9 @@ from .web import (
     reader_cache,
     request_limits,
     routes,
+    webmention,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, mentions, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -46,12 +47,13 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, transfer.blp,
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, mentions.blp, transfer.blp,
                            auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
+    webmention.init_app(app)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -13,7 +13,7 @@ from peewee import PeeweeException
 from .outbound import deliver
 from .service import outbox
 
-NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): "
+NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings, Webmentions …): "
                "set it to the site's public URL.")
 TIDY_INTERVAL_SECONDS = 60
 
@@ -78,7 +78,7 @@ class Worker:
             outcome = deliver.send(delivery, client)
             with self.app.app_context():
                 if outcome.ok:
-                    outbox.delivered(delivery)
+                    outbox.delivered(delivery, outcome)
                 else:
                     outbox.not_delivered(delivery, outcome, self.policy)
         except Exception:  # the lease runs out and another try is made; the worker goes on

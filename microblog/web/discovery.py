@@ -1,9 +1,9 @@
 """Discovery on the home page and every post page: Link headers and <link> elements naming the
 Micropub endpoint, the IndieAuth metadata and, for older clients, the authorization and token
-endpoints, all as absolute URLs."""
+endpoints, and on post pages the Webmention endpoint, all as absolute URLs."""
 from flask import request
 
-from . import endpoint_urls
+from . import endpoint_urls, urls
 
 PAGES = {"site.home", "site.post"}
 RELS = (("micropub", endpoint_urls.micropub_endpoint), ("indieauth-metadata", endpoint_urls.metadata),
@@ -15,7 +15,10 @@ def links():
     """(rel, absolute URL) of each endpoint a client discovers here; none off the pages above."""
     if request.endpoint not in PAGES:
         return []
-    return [(rel, url()) for rel, url in RELS]
+    found = [(rel, url()) for rel, url in RELS]
+    if request.endpoint == "site.post":  # what a Webmention may target
+        found.append(("webmention", urls.webmention_endpoint()))
+    return found
 
 
 def _template_links():

@@ -33,6 +33,30 @@ def post(slug):
     return absolute("site.post", slug=slug)
 
 
+def post_on(base, slug):
+    """A post's page on the public root `base` (PUBLIC_BASE_URL), or None without one: built
+    with no request to read a host or mount point from, for what the worker sends (a
+    Webmention's source)."""
+    if not base:
+        return None
+    return base.rstrip("/") + current_app.url_map.bind("").build("site.post", {"slug": slug})
+
+
+def webmention_endpoint():
+    """Where Webmentions are received: what every post page advertises."""
+    return absolute("webmention.receive")
+
+
+def webmention_status(uid):
+    """A received Webmention's status page."""
+    return absolute("webmention.status", uid=uid)
+
+
+def webmention_status_path(uid):
+    """A received Webmention's status, relative to the host: the 202's Location."""
+    return url_for("webmention.status", uid=uid)
+
+
 def feed(kind, tag=None):
     """A feed ("atom", "rss" or "json") of the whole site, or of one tag."""
     return absolute(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import posts
+from ...service import mentions, posts
 from ...service.fields import TAG_RE, Text
 from .. import routes, urls
 from ..pagination import decode_cursor, encode_cursor
@@ -27,7 +27,7 @@ def post(slug):
     found = posts.get_public_by_slug(slug)
     facts = meta.post_facts(found)
     return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds())
+                           canonical=facts["url"], feeds=meta.feeds(), responses=mentions.for_post(found.id))
 
 
 @bp.route("/tags")
