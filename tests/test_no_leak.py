@@ -4,7 +4,9 @@ Hypothesis builds random sites of visible, hidden, scheduled (past or future) an
 with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
 word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
-each) and its sitemap are held to the same.
+each) and its sitemap are held to the same. Every post has a Webmention received (from when it
+was public): a public post's page shows it, and nothing shows any other's; the Webmention
+endpoint accepts the public posts alone as targets.
 """
 import re
 from collections import Counter
@@ -14,7 +16,7 @@ import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.data.models import Change, Post, PostTag, RevokedToken, Tag
+from microblog.data.models import Change, Delivery, Mention, Post, PostTag, RevokedToken, Tag, utcnow
 
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]
@@ -39,7 +41,7 @@ def is_public(spec):
 
 def build(client, auth, specs):
     with client.application.app_context():
-        for model in (PostTag, Tag, Post, RevokedToken, Change):  # a new site, its change feed too
+        for model in (Mention, Delivery, PostTag, Tag, Post, RevokedToken, Change):  # a new site, its feeds too
             model.delete().execute()
     posts = []
     for number, spec in enumerate(specs):
@@ -51,10 +53,21 @@ def build(client, auth, specs):
         if spec["schedule"]:
             fields["publish_at"] = PAST if spec["schedule"] == "past" else FUTURE
         post = auth.create_post(**fields)
+        _mentioned(client, post, number)
         if spec["deleted"]:
             assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
         posts.append((spec, post, marker))
     return posts
+
+
+def _mentioned(client, post, number):
+    """A Webmention from another site, as the worker stores one it verified."""
+    with client.application.app_context():
+        now = utcnow()
+        Mention.create(post=post["id"], source=f"https://elsewhere.example/{number}", target=post["slug"],
+                       domain="elsewhere.example", status="shown", kind="reply", url=f"https://elsewhere.example/{number}",
+                       author_name=f"author{number}y", content_html=f"<p>mentioned{number}y</p>", received=now,
+                       verified=now)
 
 
 def every_page(client, url):
@@ -112,7 +125,18 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
 
     texts += site_pages(client, posts, public, counts)
 
+    for spec, post, _ in posts:
+        received = client.post("/webmention", data={"source": "https://elsewhere.example/new",
+                                                     "target": f"http://localhost/posts/{post['slug']}"})
+        assert received.status_code == (202 if is_public(spec) else 400), spec
+        texts.append(received.get_data(as_text=True))
+
     everything = "\n".join(texts)
+    for number, (spec, post, _) in enumerate(posts):
+        if is_public(spec):
+            assert f"mentioned{number}y" in client.get(f"/posts/{post['slug']}").get_data(as_text=True)
+        else:
+            assert f"mentioned{number}y" not in everything and f"author{number}y" not in everything
     for post, marker in hidden_traces:
         assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
         assert f"/posts/{post['slug']}\"" not in everything and f"/posts/{post['slug']}<" not in everything

@@ -45,6 +45,8 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
         "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
         "revision": {"created": 0, "updated": 0, "unchanged": 5},
+        "mention": {"created": 0, "updated": 0, "unchanged": 0},
+        "mention_block": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert admin_view(client, auth) == populated
 

@@ -1,12 +1,14 @@
 """Receiving Webmentions as a sender sees it: the endpoint each post page advertises, the checks
 made at once (400s, limits), and the worker's verification of a source page served by a peer
 site on loopback (tests/peers/webmention_site.py); what readers then see on the post's page."""
+import json
 import time
 
 import pytest
 from lxml import html as lxml_html
 
 from tests.conftest import AuthActions
+from tests.transfer_helpers import export, import_
 
 BASE = "http://blog.test/"
 
@@ -267,3 +269,30 @@ def test_the_fetcher_refuses_a_source_whose_name_resolves_to_a_private_address(m
     run_worker(blog)
     status = wait_status(client, send(client, "http://localhost/reply").headers["Location"])
     assert status["status"] == "failed" and "resolves to 127.0.0.1" in status["detail"]
+
+
+def test_export_and_import_carry_mentions_and_blocks_and_sanitize_them_again(blog, admin, post, site, run_worker):
+    client = blog.test_client()
+    run_worker(blog)
+    wait_status(client, send(client, site.page("/reply", reply_page(text="Carried over"))).headers["Location"])
+    admin.client.put("/api/v1/admin/mentions/blocks/spam.example", headers=admin.headers)
+    exported = export(admin.client, admin).decode()
+    lines = [json.loads(line) for line in exported.splitlines()]
+    assert [line["domain"] for line in lines if line["type"] == "mention_block"] == ["spam.example"]
+    mention = next(line for line in lines if line["type"] == "mention")
+    assert mention["post_id"] == post["id"] and mention["source"] == site.url + "/reply"
+    listed = admin.client.get("/api/v1/admin/mentions", headers=admin.headers).get_json()["items"]
+    admin.client.delete(f"/api/v1/admin/mentions/{listed[0]['id']}", headers=admin.headers)
+    admin.client.delete("/api/v1/admin/mentions/blocks/spam.example", headers=admin.headers)
+    assert "Carried over" not in client.get("/posts/hello").get_data(as_text=True)
+    tampered = exported.replace("Carried over", "Carried over<script>alert(1)</script>")
+    response = import_(admin.client, admin, tampered)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["mention"] == {"created": 1, "updated": 0, "unchanged": 0}
+    assert response.get_json()["mention_block"] == {"created": 1, "updated": 0, "unchanged": 0}
+    page = client.get("/posts/hello").get_data(as_text=True)
+    assert "Carried over" in page and "<script>alert" not in page
+    assert import_(admin.client, admin, tampered).get_json()["mention"] == {"created": 0, "updated": 0,
+                                                                             "unchanged": 1}
+    orphan = exported.replace(f'"post_id":{post["id"]}', '"post_id":999')
+    assert import_(admin.client, admin, orphan).status_code == 409

@@ -1,8 +1,12 @@
 """Sending Webmentions as a peer sees them: a site on loopback (tests/peers/webmention_site.py)
 serves the pages a post links to, each advertising its endpoint one of the ways the W3C
 Recommendation allows (webmention.rocks' discovery tests 1–23), and receives the Webmentions."""
+import time
+from datetime import timedelta
+
 import pytest
 
+from microblog.data.models import utcnow
 from tests.conftest import AuthActions
 
 BASE = "http://blog.test/"
@@ -86,3 +90,100 @@ def test_every_discovery_case_of_the_recommendation_reaches_its_endpoint(blog, a
         assert "query" not in mention.body, f"case {number}: the endpoint's query went into the body"
     assert len(received) == len(cases) and site.refused == []
     assert not any(path.startswith("/wrong") for _method, path in site.requests)
+
+
+def target(site, path):
+    site.endpoint(f"/endpoint{path}")
+    return site.page(path, f'<link rel="webmention" href="/endpoint{path}">')
+
+
+def received_targets(site, count, timeout=10):
+    return sorted(mention.target for mention in site.wait_for(count, timeout))
+
+
+def test_an_edit_re_sends_to_every_link_and_to_those_it_removed(blog, admin, site, run_worker):
+    one, two, three = target(site, "/one"), target(site, "/two"), target(site, "/three")
+    post = admin.create_post(content=f"[a]({one}) [b]({two})", slug="edited")
+    run_worker(blog)
+    assert received_targets(site, 2) == sorted([one, two])
+    admin.client.patch(f"/api/v1/admin/posts/{post['id']}", json={"content": f"[b]({two}) [c]({three})"},
+                       headers=admin.headers)
+    assert received_targets(site, 5) == sorted([one, two, one, two, three])
+    assert {mention.source for mention in site.wait_for(5)} == {f"{BASE}posts/edited"}
+
+
+def test_a_delete_re_sends_while_the_page_answers_410_and_a_restore_sends_again(blog, admin, site, run_worker):
+    one = target(site, "/one")
+    post = admin.create_post(content=f"[a]({one})", slug="deleted")
+    run_worker(blog)
+    site.wait_for(1)
+    admin.client.delete(f"/api/v1/admin/posts/{post['id']}", headers=admin.headers)
+    assert len(site.wait_for(2)) == 2
+    assert blog.test_client().get("/posts/deleted").status_code == 410
+    admin.client.post(f"/api/v1/admin/posts/{post['id']}/restore", headers=admin.headers)
+    assert received_targets(site, 3) == [one] * 3
+
+
+def test_nothing_is_sent_for_a_post_readers_cannot_see(blog, admin, site, run_worker):
+    one = target(site, "/one")
+    hidden = admin.create_post(content=f"[a]({one})", slug="hidden", visible=False)
+    admin.client.patch(f"/api/v1/admin/posts/{hidden['id']}", json={"content": f"[a]({one}) edited"},
+                       headers=admin.headers)
+    admin.create_post(content=f"[a]({one})", slug="later", publish_at="2099-01-01T00:00:00Z")
+    run_worker(blog)
+    time.sleep(1.5)
+    assert site.wait_for(1, timeout=0.1) == [] and site.fetched("/one") == 0
+
+
+def test_a_scheduled_post_sends_when_it_comes_due_and_not_before(blog, admin, site, run_worker):
+    one = target(site, "/one")
+    publish_at = utcnow() + timedelta(seconds=2)
+    admin.create_post(content=f"[a]({one})", slug="soon", publish_at=publish_at.isoformat() + "Z")
+    run_worker(blog)
+    time.sleep(1.0)
+    assert site.received == []
+    mentions = site.wait_for(1, timeout=10)
+    assert [mention.target for mention in mentions] == [one]
+    assert utcnow() >= publish_at
+
+
+def test_links_to_the_site_itself_and_to_other_schemes_are_not_sent(blog, admin, site, run_worker):
+    one = target(site, "/one")
+    admin.create_post(content=f"[me]({BASE}posts/other) [mail](mailto:a@b.example) [rel](/posts/x) [a]({one})",
+                      slug="links")
+    run_worker(blog)
+    assert received_targets(site, 1) == [one]
+    time.sleep(0.5)
+    deliveries = admin.client.get("/api/v1/admin/deliveries?kind=webmention", headers=admin.headers).get_json()
+    assert [delivery["url"] for delivery in deliveries["items"]] == [one]
+
+
+def test_a_target_without_an_endpoint_is_done_with(blog, admin, site, run_worker):
+    plain = site.page("/plain", "<p>no endpoint here</p>")
+    admin.create_post(content=f"[a]({plain})", slug="plain")
+    run_worker(blog)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        items = admin.client.get("/api/v1/admin/deliveries?kind=webmention", headers=admin.headers).get_json()["items"]
+        if items and items[0]["state"] != "pending":
+            break
+        time.sleep(0.05)
+    assert items[0]["state"] == "done" and "no Webmention endpoint" in items[0]["last_error"]
+
+
+@pytest.mark.parametrize("where", ["endpoint", "target"])
+def test_the_fetcher_refuses_an_endpoint_or_target_redirecting_to_a_private_address(blog, admin, site, run_worker,
+                                                                                      where):
+    if where == "endpoint":
+        link = site.page("/t", '<link rel="webmention" href="http://192.168.1.1/webmention">')
+    else:
+        link = site.page("/t", status=301, headers=[("Location", "http://10.0.0.1/page")], content_type=None)
+    admin.create_post(content=f"[a]({link})", slug="private")
+    run_worker(blog)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        items = admin.client.get("/api/v1/admin/deliveries?kind=webmention", headers=admin.headers).get_json()["items"]
+        if items and items[0]["state"] != "pending":
+            break
+        time.sleep(0.05)
+    assert items[0]["state"] == "failed" and "not fetched" in items[0]["last_error"]

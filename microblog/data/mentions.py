@@ -70,6 +70,11 @@ def block(domain, now):
     return MentionBlock.get(MentionBlock.domain == domain)
 
 
+def add_block(domain, created):
+    """Block the domain from `created`, unless it is blocked already; whether it was added."""
+    return MentionBlock.insert(domain=domain, created=created).on_conflict_ignore().as_rowcount().execute() == 1
+
+
 def unblock(domain):
     return MentionBlock.delete().where(MentionBlock.domain == domain).execute() == 1
 

@@ -17,6 +17,7 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 LINK_ATTRIBUTES = {"a": "href", "area": "href", "link": "href", "img": "src", "video": "src", "audio": "src",
                    "source": "src", "iframe": "src"}
 KINDS = (("in-reply-to", "reply"), ("repost-of", "repost"), ("like-of", "like"), ("bookmark-of", "bookmark"))
+KIND_NAMES = ("reply", "like", "repost", "bookmark", "mention")
 MAX_CONTENT_HTML = 20_000  # past it, the text alone, cut
 MAX_CONTENT_TEXT = 2_000
 MAX_NAME = 200

@@ -5,6 +5,7 @@ the mention; what readers see of them; the admin's moderation.
 Every change of what readers see of a post's mentions is in the change feed (action
 "mention"), in the change's own write transaction: the reader cache sees it as any change.
 """
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -17,7 +18,6 @@ from . import errors, mention_source
 
 CHECK_KIND = "webmention-check"  # outbound/webmention.py fetches its source: url is the source, subject the target
 ACTION = "mention"  # the change feed's action when what readers see of a post's mentions changed
-KINDS = ("reply", "like", "repost", "bookmark", "mention")
 SHOWN, PENDING, HIDDEN = stored.SHOWN, stored.PENDING, stored.HIDDEN
 STATUSES = stored.STATUSES
 MAX_URL = 2_048
@@ -193,6 +193,52 @@ def unblock(domain):
 
 def blocks():
     return stored.blocks()
+
+
+EXPORTED_FIELDS = ("source", "target", "status", "kind", "url", "author_name", "author_url", "author_photo",
+                   "content_html", "published", "received", "verified")
+
+
+def export_records():
+    """Every mention and every blocked domain, as (kind, fields) records of the export."""
+    for mention in stored.every():
+        yield "mention", {"post_id": mention.post_id, **{name: getattr(mention, name) for name in EXPORTED_FIELDS}}
+    for blocked in stored.blocks():
+        yield "mention_block", {"domain": blocked.domain, "created": blocked.created}
+
+
+def write_imported(batch, now):
+    """Upsert imported mentions by post and source, in the import's transaction; every post whose
+    shown mentions changed is in the change feed. Their posts must be stored by now."""
+    post_ids = {fields["post_id"] for fields in batch}
+    known = {post_id for (post_id,) in Post.select(Post.id).where(Post.id.in_(post_ids)).tuples()}
+    outcomes, changed = Counter(), set()
+    for fields in batch:
+        if fields["post_id"] not in known:
+            raise errors.Conflict(f"A mention from {fields['source']} belongs to post {fields['post_id']}, "
+                                  "which is neither in the file before it nor stored.")
+        existing = stored.find(fields["post_id"], fields["source"])
+        row = {**{name: fields[name] for name in EXPORTED_FIELDS}, "post": fields["post_id"],
+               "domain": (urlsplit(fields["source"]).hostname or "")}
+        if existing is not None and not _shown_differently(existing, row) and existing.received == row["received"] \
+                and existing.verified == row["verified"]:
+            outcomes["unchanged"] += 1
+            continue
+        stored.save(existing, row)
+        outcomes["created" if existing is None else "updated"] += 1
+        if SHOWN in (row["status"], existing.status if existing is not None else None):
+            changed.add(fields["post_id"])
+    for post_id in sorted(changed):
+        _changed(post_id, now)
+    return outcomes
+
+
+def write_imported_blocks(batch):
+    outcomes = Counter()
+    for fields in batch:
+        outcomes["created" if stored.add_block(fields["domain"].lower().strip("."), fields["created"])
+                 else "unchanged"] += 1
+    return outcomes
 
 
 def _destination(url):

@@ -199,6 +199,8 @@ class ImportCounts(Schema):
     revoked_token = fields.Nested(ImportOutcome)
     post = fields.Nested(ImportOutcome)
     revision = fields.Nested(ImportOutcome)
+    mention = fields.Nested(ImportOutcome)
+    mention_block = fields.Nested(ImportOutcome)
 
 
 class Login(Schema):
