@@ -9,7 +9,9 @@ UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/asse
                 "/sitemap-<int:number>.xml", "/robots.txt",
                 # IndieAuth's endpoints speak OAuth's forms and errors: docs/indieauth.md describes them
                 "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token",
-                "/indieauth/introspect", "/indieauth/revoke"}
+                "/indieauth/introspect", "/indieauth/revoke",
+                # Webmention's endpoint takes the Recommendation's form: docs/webmention.md describes it
+                "/webmention", "/webmention/<uid>"}
 
 
 def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, client):
