@@ -196,6 +196,9 @@ def finalize(config, instance_path, debug=False):
     for name in POSITIVE_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")
+    if config["DELIVERY_LEASE"].total_seconds() <= config["DELIVERY_TIMEOUT"]:
+        raise ConfigurationError("DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT: a worker's hold on a "
+                                 "delivery must outlast its request, or another worker sends it again")
     apply_secret_policy(config, instance_path)
 
 

@@ -7,6 +7,7 @@ huey is not one of microblog's requirements; put it beside the project's virtual
     pip install --target /tmp/hueylib --no-deps huey==3.5.4
     PYTHONPATH=/tmp/hueylib .venv/bin/python scripts/outbox_vs_huey.py
 """
+import importlib
 import os
 import signal
 import statistics
@@ -26,7 +27,8 @@ from microblog.data.models import Delivery  # noqa: E402
 from microblog.service import posts  # noqa: E402
 from scripts import harness  # noqa: E402
 
-WRITES = 500
+WRITES = 100  # posts a round
+ROUNDS = 5
 BATCH = 21  # deliveries (or tasks) in the kill -9 run
 SLOW = 0.3  # seconds the receiver takes per request in the kill -9 run
 LATENCY_SAMPLES = 4
@@ -61,6 +63,7 @@ class Receiver:
 
 
 HUEY_TASKS = """
+import time
 import urllib.request
 from peewee import SqliteDatabase
 from huey.contrib.sql_huey import SqlHuey
@@ -69,24 +72,26 @@ huey = SqlHuey(database=SqliteDatabase({path!r}, pragmas={{"journal_mode": "wal"
 
 
 @huey.task()
-def ping(uid):
+def ping(uid, slow=0.0):
+    time.sleep(slow)  # a slow name lookup, connect or TLS handshake: the request is not sent yet
     request = urllib.request.Request({url!r}, data=b"hub.mode=publish", method="POST",
                                      headers={{{header!r}: uid}})
     urllib.request.urlopen(request, timeout=5).read()
 """
 
 
-def huey_module(folder, database_path, url):
-    with open(os.path.join(folder, "hueytasks.py"), "w") as module:
-        module.write(HUEY_TASKS.format(path=database_path, url=url, header=DELIVERY_ID))
-    sys.path.insert(0, folder)
-    import hueytasks
-    return hueytasks
+def huey_module(folder, name, url):
+    """A module `name` of huey tasks on its own SQLite file in `folder`, imported."""
+    with open(os.path.join(folder, f"{name}.py"), "w") as module:
+        module.write(HUEY_TASKS.format(path=os.path.join(folder, f"{name}.sqlite3"), url=url, header=DELIVERY_ID))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
 
 
-def huey_consumer(folder, workers=4):
+def huey_consumer(folder, module, workers=4):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([folder, os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "hueytasks.huey", "-w", str(workers),
+    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", f"{module.__name__}.huey", "-w", str(workers),
                              "-k", "thread"], cwd=folder, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -113,65 +118,85 @@ def wait_for(check, timeout=60):
 
 
 def transactional(folder, receiver):
-    """Whether a rolled-back change leaves its delivery (task) behind, for each."""
-    url = f"sqlite:///{folder}/tx.sqlite3"
-    app = microblog_app(url, receiver.url)
-    tasks = huey_module(folder, f"{folder}/tx.sqlite3", receiver.url)
+    """A change rolled back after its delivery was written: outbox rows left, and huey tasks left
+    when huey's SqlStorage shares microblog's own Peewee database (so its connection and
+    transaction); and what huey's SqliteStorage, with a connection of its own to the same file,
+    does inside microblog's write transaction."""
+    from huey.contrib.sql_huey import SqlStorage
+    from huey.storage import SqliteStorage
+
+    path = f"{folder}/tx.sqlite3"
+    app = microblog_app(f"sqlite:///{path}", receiver.url)
     with app.app_context():
-        tasks.huey.storage.database = app.extensions["database"]
-        tasks.huey.storage.create_tables()
+        shared = SqlStorage(name="tx", database=app.extensions["database"])
         for _ in range(2):
             try:
                 with write_transaction():
                     posts.create_post({"content": "rolled back"})
-                    tasks.ping("x")
+                    shared.enqueue(b"ping")
                     raise RuntimeError
             except RuntimeError:
                 pass
-        return Delivery.select().count(), tasks.huey.storage.queue_size()
+        left = Delivery.select().count(), shared.queue_size()
+        own = SqliteStorage(name="own", filename=path)
+        started = time.monotonic()
+        try:
+            with write_transaction():
+                posts.create_post({"content": "committed"})
+                own.enqueue(b"ping")
+            outcome = "enqueued"
+        except Exception as error:  # noqa: BLE001 (the outcome is what is measured)
+            outcome = f"{type(error).__name__}: {error}"
+        return left, (outcome, time.monotonic() - started)
 
 
 def write_cost(folder, receiver):
-    """Microseconds per post write: alone, with its 3 outbox rows, with 3 huey tasks instead."""
-    results = {}
+    """Microseconds per post write: alone, with its 3 outbox rows, with 3 huey tasks instead;
+    the three in turn, ROUNDS times, each round's mean, the median of those."""
+    from huey.contrib.sql_huey import SqlStorage
+
+    variants = {}
     for name in ("post alone", "post + outbox (3 pings)", "post + 3 huey tasks"):
-        url = f"sqlite:///{folder}/{name.replace(' ', '_').replace('(', '').replace(')', '')}.sqlite3"
-        app = microblog_app(url, receiver.url if "outbox" in name else None)
+        app = microblog_app(f"sqlite:///{folder}/cost-{len(variants)}.sqlite3", receiver.url if "outbox" in name else None)
         with app.app_context():
-            storage = None
-            if "huey" in name:
-                from huey.contrib.sql_huey import SqlStorage
-                storage = SqlStorage(name="w", database=app.extensions["database"])
-            started = time.perf_counter()
-            for n in range(WRITES):
-                with write_transaction():
-                    posts.create_post({"content": f"post {n}", "tags": []})
-                    if storage is not None:
-                        for feed in range(3):
-                            storage.enqueue(f"ping {n} {feed}".encode())
-            results[name] = (time.perf_counter() - started) / WRITES * 1e6
-    return results
+            storage = SqlStorage(name="w", database=app.extensions["database"]) if "huey" in name else None
+        variants[name] = (app, storage)
+    rounds = {name: [] for name in variants}
+    for round_number in range(ROUNDS):
+        for name, (app, storage) in variants.items():
+            with app.app_context():
+                started = time.perf_counter()
+                for n in range(WRITES):
+                    with write_transaction():
+                        posts.create_post({"content": f"post {round_number} {n}", "tags": []})
+                        if storage is not None:
+                            for feed in range(3):
+                                storage.enqueue(f"ping {n} {feed}".encode())
+                rounds[name].append((time.perf_counter() - started) / WRITES * 1e6)
+    return {name: statistics.median(means) for name, means in rounds.items()}
 
 
 def killed_mid_batch(folder, receiver):
-    """What each loses when its consumer is killed with SIGKILL while four requests are in flight."""
-    receiver.delay = SLOW
+    """What each loses when its consumer is killed with SIGKILL while four deliveries are in its
+    hands: huey's tasks spend their time before the request (SLOW seconds), the outbox's in the
+    receiver's answer (SLOW seconds): either way four are under way and none complete."""
     out = {}
     # huey: BATCH tasks, a consumer with 4 threads, killed after 6 arrived, then a new one
-    tasks = huey_module(folder, f"{folder}/huey-kill.sqlite3", receiver.url)
+    tasks = huey_module(folder, "huey_kill", receiver.url)
     receiver.seen.clear()
     for n in range(BATCH):
-        tasks.ping(f"huey-{n}")
-    consumer = huey_consumer(folder)
+        tasks.ping(f"huey-{n}", SLOW)
+    consumer = huey_consumer(folder, tasks)
     wait_for(lambda: len(receiver.seen) >= 6)
     os.killpg(consumer.pid, signal.SIGKILL)
     consumer.wait()
-    consumer = huey_consumer(folder)
+    consumer = huey_consumer(folder, tasks)
     wait_for(lambda: tasks.huey.storage.queue_size() == 0, timeout=30)
     time.sleep(3 * SLOW + 1)
     os.killpg(consumer.pid, signal.SIGTERM)
     consumer.wait()
     out["huey"] = len(set(receiver.seen)), len(receiver.seen)
+    receiver.delay = SLOW
     # microblog: BATCH deliveries (7 posts with a tag each: 3 site feeds + 3 per tag, less coalescing)
     receiver.seen.clear()
     url = f"sqlite:///{folder}/outbox-kill.sqlite3"
@@ -199,8 +224,8 @@ def killed_mid_batch(folder, receiver):
 def idle_latency(folder, receiver):
     """Seconds from a commit to the receiver, after IDLE_BEFORE seconds of an empty queue."""
     results = {}
-    tasks = huey_module(folder, f"{folder}/huey-latency.sqlite3", receiver.url)
-    consumer = huey_consumer(folder, workers=1)
+    tasks = huey_module(folder, "huey_latency", receiver.url)
+    consumer = huey_consumer(folder, tasks, workers=1)
     samples = []
     for n in range(LATENCY_SAMPLES):
         time.sleep(IDLE_BEFORE)
@@ -232,10 +257,12 @@ def idle_latency(folder, receiver):
 def main():
     receiver = Receiver()
     with tempfile.TemporaryDirectory() as folder:
-        left = transactional(folder, receiver)
-        print(f"rolled-back change, two tries: outbox rows left {left[0]}, huey tasks left {left[1]}")
+        left, (outcome, waited) = transactional(folder, receiver)
+        print(f"rolled-back change, two tries: outbox rows left {left[0]}, huey SqlStorage (same database) tasks "
+              f"left {left[1]}")
+        print(f"huey SqliteStorage (own connection) inside the write transaction: {outcome} after {waited:.1f} s")
         for name, micros in write_cost(folder, receiver).items():
-            print(f"write cost, {name}: {micros:.0f} µs per post ({WRITES} posts, SQLite, one process)")
+            print(f"write cost, {name}: {micros:.0f} µs per post (median of {ROUNDS} rounds of {WRITES}, SQLite)")
         killed, total = killed_mid_batch(folder, receiver)
         for name, (distinct, received) in killed.items():
             batch = BATCH if name == "huey" else total

@@ -92,3 +92,18 @@ def test_pool_settings_must_be_positive_numbers(tmp_path, name, value):
     with pytest.raises(ConfigurationError, match=f"{name} must be a positive number"):
         create_app({"MICROBLOG_ENV": "production", "SECRET_KEY": "s" * 40, name: value,
                     "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"DELIVERY_THREADS": 0}, "DELIVERY_THREADS must be a positive number"),
+    ({"DELIVERY_HOST_CONCURRENCY": "two"}, "DELIVERY_HOST_CONCURRENCY must be a positive number"),
+    ({"DELIVERY_RETRY_BASE": 0}, "DELIVERY_RETRY_BASE must be a positive number of seconds"),
+    ({"DELIVERY_LEASE": 10, "DELIVERY_TIMEOUT": 10}, "DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT"),
+    ({"WEBSUB_HUB": "hub.example"}, "WEBSUB_HUB must be an http"),
+    ({"WEBSUB_HUB": "ftp://hub.example/"}, "WEBSUB_HUB must be an http"),
+    ({"PUBLIC_BASE_URL": "blog.example"}, "PUBLIC_BASE_URL must be an http"),
+])
+def test_outbox_settings_are_checked(tmp_path, settings, message):
+    with pytest.raises(ConfigurationError, match=message):
+        create_app({"MICROBLOG_ENV": "production", "SECRET_KEY": "s" * 40, **settings,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})

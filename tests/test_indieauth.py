@@ -348,7 +348,8 @@ def test_the_token_endpoint_answers_bad_requests_in_oauths_format(client):
     ("https://app.example/", "https://app.example:8443/callback"),
     ("not a url", CALLBACK), ("https://app.example/#frag", CALLBACK), ("https://u:p@app.example/", CALLBACK),
     ("https://10.0.0.1/", "https://10.0.0.1/cb"), ("ftp://app.example/", "ftp://app.example/cb"),
-    ("https://app.example/a/../b", CALLBACK), (APP, "javascript:alert(1)"), (APP, None), (None, CALLBACK)])
+    ("https://app.example/a/../b", CALLBACK), (APP, "javascript:alert(1)"), (APP, None), (None, CALLBACK),
+    ("https:///nohost", "https:///nohost/cb"), ("https://app.example:x/", CALLBACK)])
 def test_an_unusable_client_or_redirect_gets_an_error_page_never_a_redirect(client, client_id, redirect_uri):
     _verifier, page = consent(client, client_id=client_id, redirect_uri=redirect_uri)
     assert page.status_code == 400 and "Location" not in page.headers
@@ -399,6 +400,11 @@ def test_an_unlisted_or_unfetchable_clients_other_site_redirect_is_refused(clien
         assert page.status_code == 400 and "Location" not in page.headers
         _verifier, page = consent(client, client_id=site.root + "/missing", redirect_uri="http://127.0.0.3/listed")
         assert page.status_code == 400 and "Location" not in page.headers
+
+
+def test_a_client_id_without_a_path_is_its_root(client):
+    verifier, back = sign_in(client, client_id="https://app.example")
+    assert redeem(client, back["code"], verifier, client_id="https://app.example").status_code == 200
 
 
 def test_an_unfetchable_client_may_use_its_own_origin(client):

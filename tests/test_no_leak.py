@@ -4,15 +4,17 @@ Hypothesis builds random sites of visible, hidden, scheduled (past or future) an
 with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
 word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
-each) and its sitemap are held to the same. Every post has a Webmention received (from when it
-was public): a public post's page shows it, and nothing shows any other's; the Webmention
-endpoint accepts the public posts alone as targets.
+each) and its sitemap are held to the same, and so are the WebSub hub's pings in the outbox:
+for the feeds of posts readers saw, and a future post's when it comes due, never for others.
+Every post has a Webmention received (from when it was public): a public post's page shows
+it, and nothing shows any other's; the Webmention endpoint accepts the public posts alone as targets.
 """
 import re
 from collections import Counter
 
 import feedparser
 import lxml.html
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,14 @@ from microblog.data.models import Change, Delivery, Mention, Post, PostTag, Revo
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]
 PAST, FUTURE = "2020-06-01T00:00:00Z", "2099-06-01T00:00:00Z"
+BASE = "http://localhost/"  # the test client's own host, so that links read as they would without it
+FEEDS = ("feed.atom", "feed.rss", "feed.json")
+
+
+@pytest.fixture
+def app(make_ready_app):
+    """With a WebSub hub (no worker runs: the pings wait in the outbox, where they are checked)."""
+    return make_ready_app(WEBSUB_HUB="http://hub.test/", PUBLIC_BASE_URL=BASE)
 
 post_specs = st.lists(
     st.fixed_dictionaries({
@@ -41,7 +51,7 @@ def is_public(spec):
 
 def build(client, auth, specs):
     with client.application.app_context():
-        for model in (Mention, Delivery, PostTag, Tag, Post, RevokedToken, Change):  # a new site, its feeds too
+        for model in (Mention, PostTag, Tag, Post, RevokedToken, Change, Delivery):  # a new site, its change feed and outbox
             model.delete().execute()
     posts = []
     for number, spec in enumerate(specs):
@@ -124,6 +134,7 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
 
     texts += site_pages(client, posts, public, counts)
+    hub_pings(client, posts)
 
     for spec, post, _ in posts:
         received = client.post("/webmention", data={"source": "https://elsewhere.example/new",
@@ -141,6 +152,19 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
         assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
         assert f"/posts/{post['slug']}\"" not in everything and f"/posts/{post['slug']}<" not in everything
         assert f"/api/v1/posts/{post['id']}<" not in everything and f"'id': {post['id']}," not in everything
+
+
+def hub_pings(client, posts):
+    """The hub is told now of the feeds of posts readers saw (deleted later or not), and at its
+    time of the feeds of a visible, undeleted future post; of nothing else."""
+    with client.application.app_context():
+        planned = list(Delivery.select(Delivery.subject, Delivery.due, Delivery.post_id))
+    seen = [spec for spec, _, _ in posts if spec["visible"] and spec["schedule"] != "future"]
+    told_now = {f"{BASE}{feed}" + (f"?tag={tag}" if tag else "") for feed in FEEDS
+                for tag in [None, *{tag for spec in seen for tag in spec["tags"]}]} if seen else set()
+    assert {d.subject for d in planned if d.due.year < 2099} == told_now
+    assert {d.post_id for d in planned if d.due.year == 2099} == {
+        post["id"] for spec, post, _ in posts if spec["visible"] and spec["schedule"] == "future" and not spec["deleted"]}
 
 
 def every_site_page(client, url):

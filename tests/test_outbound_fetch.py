@@ -2,12 +2,14 @@
 by name, literal or redirect, sizes, slowness) and what it sends."""
 import pathlib
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
 import pytest
 
-from microblog.outbound.fetch import MAX_BYTES, Fetcher, Refused, TooLarge, TooSlow
+from microblog.outbound.fetch import MAX_BYTES, Fetcher, Refused, TooLarge, TooSlow, Unreachable
 
 UA = "microblog/test (+https://blog.example/)"
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "microblog"
@@ -16,8 +18,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "microblog"
 class Peer:
     """A raw HTTP server on 127.0.0.x: `answer(request_text, connection)` writes the response."""
 
-    def __init__(self, answer, address="127.0.0.2"):
-        self.answer, self.seen = answer, []
+    def __init__(self, answer, address="127.0.0.2", tls=None):
+        self.answer, self.seen, self.tls = answer, [], tls
         self.listener = socket.create_server((address, 0))
         self.url = f"http://{address}:{self.listener.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -31,6 +33,12 @@ class Peer:
             threading.Thread(target=self._one, args=(connection,), daemon=True).start()
 
     def _one(self, connection):
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except OSError:
+                connection.close()
+                return
         with connection:
             request = b""
             while b"\r\n\r\n" not in request:
@@ -59,8 +67,8 @@ def respond(status=200, body=b"hello", headers=()):
 def peers():
     made = []
 
-    def start(answer, address="127.0.0.2"):
-        made.append(Peer(answer, address))
+    def start(answer, address="127.0.0.2", tls=None):
+        made.append(Peer(answer, address, tls))
         return made[-1]
 
     yield start
@@ -163,6 +171,25 @@ def test_a_server_that_trickles_is_cut_off_at_five_seconds(peers):
     with pytest.raises(TooSlow):
         testing.get(peer.url + "/")
     assert 4.9 <= time.monotonic() - started < 6
+
+
+def test_https_certificates_are_verified(peers, tmp_path):
+    """A server whose certificate no authority signed is not answered to (nor is any name mismatch)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.2", "-addext", "subjectAltName=IP:127.0.0.2"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    peer = peers(respond(body=b"secret"), tls=context)
+    with pytest.raises(Unreachable):
+        testing.get(peer.url.replace("http:", "https:") + "/")
+    assert peer.seen == []  # no request was sent over the untrusted connection
+    trusting = ssl.create_default_context(cafile=cert)  # the same server, once its certificate is trusted
+    with socket.create_connection(("127.0.0.2", int(peer.url.rsplit(":", 1)[1]))) as raw, \
+            trusting.wrap_socket(raw, server_hostname="127.0.0.2") as tls:
+        tls.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert tls.recv(100).startswith(b"HTTP/1.1 200")
 
 
 def test_nothing_outside_outbound_makes_http_requests():

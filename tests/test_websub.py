@@ -133,3 +133,13 @@ def test_a_scheduled_post_hidden_or_moved_before_it_is_due_pings_only_when_it_is
     time.sleep(2)
     assert hub.pings == []  # nothing at the first time: neither post is public then
     assert sorted(ping.topic for ping in hub.wait_for(6, timeout=5)) == sorted(SITE_FEEDS + tag_feeds("moved"))
+
+
+def test_two_posts_due_at_once_keep_their_pings_when_one_of_them_is_hidden(blog, admin, hub, run_worker):
+    due = (utcnow() + timedelta(seconds=1.5)).isoformat() + "Z"
+    first = admin.create_post(content="First", publish_at=due)
+    admin.create_post(content="Second", publish_at=due)
+    assert admin.client.patch(f"/api/v1/admin/posts/{first['id']}", json={"visible": False},
+                              headers=admin.headers).status_code == 200
+    run_worker(blog)
+    assert sorted(ping.topic for ping in hub.wait_for(3, timeout=6)) == SITE_FEEDS  # the second post's, when due

@@ -17,28 +17,35 @@ CANDIDATES_PER_SLOT = 4  # due rows read per free slot, so that hosts at their l
 
 def add(planned, now):
     """Write planned deliveries (dicts of kind, destination, url, subject, post_id, due), in the
-    caller's write transaction. One that an identical pending delivery not yet taken by a
-    worker will cover is not added: that one is sent after this transaction commits, no
-    earlier than this one would be (both due by now, or both due at the same time)."""
+    caller's write transaction. One that an identical pending delivery not yet taken by a worker
+    will cover is not added: that one is sent after this transaction commits, no earlier than
+    this one would be (both due by now; or due at the same time for the same post, whose next
+    change plans both anew)."""
     fresh = {}
     for delivery in planned:
-        fresh.setdefault((delivery["kind"], delivery["url"], delivery["subject"], delivery["due"]), delivery)
+        fresh.setdefault(_cover_key(delivery["kind"], delivery["url"], delivery["subject"], delivery["due"],
+                                    delivery["post_id"], now), delivery)
+    if not fresh:
+        return 0
+    waiting = _waiting({delivery["subject"] for delivery in fresh.values()}, now)
     rows = [{**delivery, "uid": secrets.token_hex(16), "state": PENDING, "next_try": delivery["due"], "attempts": 0,
-             "created": now}
-            for delivery in fresh.values() if not _covered(delivery, now)]
+             "created": now} for key, delivery in fresh.items() if key not in waiting]
     insert_rows(Delivery, rows)
     return len(rows)
 
 
-def _covered(delivery, now):
-    """An identical pending delivery not taken by a worker, locked until this transaction ends
-    (so no worker takes it before this change commits), that will be sent no earlier."""
-    due_now = delivery["due"] <= now
-    query = locked(Delivery.select(Delivery.id).where(
-        Delivery.kind == delivery["kind"], Delivery.subject == delivery["subject"], Delivery.state == PENDING,
-        Delivery.url == delivery["url"], Delivery.leased_until.is_null(),
-        (Delivery.next_try <= now) if due_now else (Delivery.next_try == delivery["due"])).limit(1))
-    return query.first() is not None
+def _cover_key(kind, url, subject, due, post_id, now):
+    """What a delivery can be covered by: any twin due by now, or one of its post's at its time."""
+    return (kind, url, subject) + (("now",) if due <= now else (due, post_id))
+
+
+def _waiting(subjects, now):
+    """The cover keys of pending deliveries on these subjects that no worker has taken, locked
+    until this transaction ends (so that none is taken before this change commits)."""
+    query = locked(Delivery.select(Delivery.kind, Delivery.url, Delivery.subject, Delivery.next_try,
+                                   Delivery.post_id).where(Delivery.subject.in_(subjects), Delivery.state == PENDING,
+                                                           Delivery.leased_until.is_null()))
+    return {_cover_key(*row, now) for row in query.tuples()}
 
 
 def drop_future(post_ids, now):
@@ -154,8 +161,9 @@ def get(delivery_id):
 
 
 def reopen(delivery_id, now):
-    """A failed or cancelled delivery pending again, due now, its age counted from now."""
-    return Delivery.update(state=PENDING, due=now, next_try=now, finished=None, lease=None, leased_until=None).where(
+    """A failed or cancelled delivery pending again as if new: due now, no try made yet."""
+    return Delivery.update(state=PENDING, due=now, next_try=now, attempts=0, finished=None, lease=None,
+                           leased_until=None).where(
         Delivery.id == delivery_id, Delivery.state.in_((FAILED, CANCELLED))).execute() == 1
 
 

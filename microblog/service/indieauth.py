@@ -1,6 +1,6 @@
 """IndieAuth authorization requests: who the client is, where it may be sent back, what it asks.
 
-A `client_id` is an http(s) URL with a path, no fragment, no credentials, no dot segments,
+A `client_id` is an http(s) URL with a host (no path counts as `/`), no fragment, no credentials, no dot segments,
 whose host is a name (or a loopback address). A `redirect_uri` on the client's own origin is
 always allowed; one on another scheme, host or port only when the client's metadata, fetched
 from its client_id, lists it exactly: a JSON client metadata document, or, from older clients,
@@ -54,8 +54,8 @@ class AuthorizationRequest:
 def check_client_id(client_id):
     """The client_id as given when it is a valid IndieAuth client identifier; ClientRefused else."""
     parts = _url_parts(client_id, "client_id")
-    if parts.scheme not in DEFAULT_PORTS or not parts.path:
-        raise ClientRefused("The client_id must be an http or https URL with a path.")
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ClientRefused("The client_id must be an http or https URL with a host.")
     if parts.fragment or parts.username is not None or parts.password is not None:
         raise ClientRefused("The client_id may have no fragment and no user name or password.")
     if any(segment in (".", "..") for segment in parts.path.split("/")):

@@ -1,8 +1,9 @@
 """The absolute URLs that IndieAuth and Micropub clients are given: `me`, the endpoints, the
 metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
 from . import urls
+from .urls import absolute
 
-MICROPUB_PATH = "/micropub"
+MICROPUB_PATH = "micropub"
 
 
 def me():
@@ -16,24 +17,24 @@ def issuer():
 
 
 def metadata():
-    return urls.absolute("indieauth.metadata")
+    return absolute("indieauth.metadata")
 
 
 def authorization_endpoint():
-    return urls.absolute("indieauth.authorize")
+    return absolute("indieauth.authorize")
 
 
 def token_endpoint():
-    return urls.absolute("indieauth.token")
+    return absolute("indieauth.token")
 
 
 def introspection_endpoint():
-    return urls.absolute("indieauth.introspect")
+    return absolute("indieauth.introspect")
 
 
 def revocation_endpoint():
-    return urls.absolute("indieauth.revoke")
+    return absolute("indieauth.revoke")
 
 
 def micropub_endpoint():
-    return urls.root() + MICROPUB_PATH.lstrip("/")
+    return urls.root() + MICROPUB_PATH

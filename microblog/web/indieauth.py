@@ -15,7 +15,7 @@ from .request_limits import client_address
 from .site import error_pages
 
 bp = Blueprint("indieauth", __name__)
-routes.declare(bp, routes.SITE, routes.OWN, paths=["/indieauth/"])  # no-store but the metadata, below
+routes.declare(bp, routes.SITE, routes.OWN, paths=["/indieauth/"])  # pages and OAuth's JSON; no-store below
 CONSENT = "indieauth-consent"  # the consent form's CSRF purpose
 SCOPE_TEXT = {"create": "create posts (and upload their photos)", "post": "create posts (and upload their photos)",
               "update": "edit posts", "delete": "delete and restore posts", "media": "upload photos"}
@@ -98,7 +98,7 @@ def decide():
     if signing_in:
         try:
             user_id = auth_service.authenticate(
-                request.form.get("username", ""), request.form.get("password", "")[:auth_service.MAX_PASSWORD_LENGTH + 1],
+                request.form.get("username", ""), request.form.get("password", ""),
                 current_app.config["PASSWORD_HASH_METHOD"], client=client_address()).id
         except errors.Throttled as error:
             return _consent_page(wanted, error.detail, 429, {"Retry-After": str(error.retry_after)})

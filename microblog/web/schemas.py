@@ -377,12 +377,18 @@ class Problem(Schema):
     errors = fields.List(fields.Nested(ProblemDetail))
 
 
+APP_SCOPE = "(?:create|update|delete|media|post)"
+APP_SCOPES_PATTERN = f"^ *{APP_SCOPE}(?: +{APP_SCOPE})* *$"
+
+
 class AppTokenInput(Schema):
-    client_id = Text(required=True, metadata={"description": "The app the token is for: its URL, or a name."},
-                     validate=validate.Length(min=1, max=2000))
+    client_id = Text(required=True, metadata={"description": "The app the token is for: its URL, or a name.",
+                                              "pattern": NON_BLANK_PATTERN},
+                     validate=[validate.Length(min=1, error="Must not be blank."), validate.Length(max=2000)])
     scope = Text(required=True, metadata={"description": "Space-separated: create, update, delete, media "
-                                                         "(post counts as create)."},
-                 validate=validate.Length(min=1, max=1000))
+                                                         "(post counts as create).", "pattern": APP_SCOPES_PATTERN},
+                 validate=[validate.Length(max=1000), validate.Regexp(APP_SCOPES_PATTERN, error="Space-separated "
+                           "scopes: create, update, delete, media, post.")])
 
 
 class AppToken(Schema):

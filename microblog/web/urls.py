@@ -33,15 +33,6 @@ def post(slug):
     return absolute("site.post", slug=slug)
 
 
-def post_on(base, slug):
-    """A post's page on the public root `base` (PUBLIC_BASE_URL), or None without one: built
-    with no request to read a host or mount point from, for what the worker sends (a
-    Webmention's source)."""
-    if not base:
-        return None
-    return base.rstrip("/") + current_app.url_map.bind("").build("site.post", {"slug": slug})
-
-
 def webmention_endpoint():
     """Where Webmentions are received: what every post page advertises."""
     return absolute("webmention.receive")

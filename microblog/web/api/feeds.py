@@ -1,6 +1,4 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
-from urllib.parse import urlencode
-
 from flask import current_app, json
 from marshmallow import EXCLUDE, Schema, fields
 
@@ -17,7 +15,6 @@ ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 JSON_FEED = "application/feed+json"
 XML_DOCUMENT = {"type": "string", "description": "The feed's XML document."}
-FEED_PATHS = ("feed.atom", "feed.rss", "feed.json")
 
 
 class JsonFeedAuthor(Schema):
@@ -71,16 +68,6 @@ def _site():
 
 def _latest(args):
     return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
-
-
-def _feed_url(base, path, tag):
-    return base.rstrip("/") + "/" + path + (f"?{urlencode({'tag': tag})}" if tag else "")
-
-
-def feed_urls(base, tag):
-    """Every feed's URL, the site's (tag None) or a tag's, under the public root `base`
-    (none without it): what WebSub's hub is told to fetch."""
-    return [_feed_url(base, path, tag) for path in FEED_PATHS] if base else []
 
 
 def _links(self_url):
