@@ -14,15 +14,6 @@ BASE = "http://blog.test/"
 
 
 @pytest.fixture
-def site():
-    from tests.peers.webmention_site import Site
-
-    started = Site().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
 def make_blog(make_ready_app):
     def make(**settings):
         return make_ready_app(**{"PUBLIC_BASE_URL": BASE, "DELIVERY_POLL_INTERVAL": 0.05, "DELIVERY_RETRY_BASE": 0.2,
