@@ -4,6 +4,7 @@ import http.client
 import json
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 
 @dataclass
@@ -21,13 +22,16 @@ class Answer:
         return self.headers.get("content-type") == "application/problem+json"
 
 
-def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15):
+def call(base, method, path, *, source=None, body=None, form=None, headers=None, token=None, timeout=15):
+    """`body` is sent as JSON, `form` as a URL-encoded form."""
     host, port = base
     sent = {"Content-Type": "application/json"} if body is not None else {}
+    if form is not None:
+        sent = {"Content-Type": "application/x-www-form-urlencoded"}
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = json.dumps(body).encode() if body is not None else None
+    data = json.dumps(body).encode() if body is not None else urlencode(form).encode() if form is not None else None
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)
