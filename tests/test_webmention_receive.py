@@ -287,3 +287,12 @@ def test_export_and_import_carry_mentions_and_blocks_and_sanitize_them_again(blo
                                                                              "unchanged": 1}
     orphan = exported.replace(f'"post_id":{post["id"]}', '"post_id":999')
     assert import_(admin.client, admin, orphan).status_code == 409
+
+
+def test_a_source_nested_too_deeply_for_microformats_is_still_a_plain_mention(blog, post, site, run_worker):
+    client = blog.test_client()
+    run_worker(blog)
+    nested = '<div class="h-entry">' * 3000 + f'<a class="u-in-reply-to" href="{TARGET}">re</a>' + "</div>" * 3000
+    status = wait_status(client, send(client, site.page("/deep", nested)).headers["Location"])
+    assert status["status"] == "accepted"
+    assert "mentioned this" in page_of(client).xpath('//section[@class="responses"]')[0].text_content()

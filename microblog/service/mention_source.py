@@ -44,12 +44,20 @@ def read(source, page_url, media_type, body, target):
         soup = BeautifulSoup(text, "lxml")
         if not _links_in_html(soup, page_url, target):
             return None
-        return _from_microformats(mf2py.parse(doc=soup, url=page_url), source, page_url, target)
+        try:
+            parsed = mf2py.parse(doc=soup, url=page_url)
+        except RecursionError:  # nested too deeply to read its microformats: a plain mention, the link being there
+            return _plain_mention(source)
+        return _from_microformats(parsed, source, page_url, target)
     if media_type == "application/json" or media_type.endswith("+json"):
         linked = _links_in_json(text, target)
     else:
         linked = target in text
-    return Response("mention", source, None, None, None, "", None) if linked else None
+    return _plain_mention(source) if linked else None
+
+
+def _plain_mention(source):
+    return Response("mention", source, None, None, None, "", None)
 
 
 def _same(url, target):
