@@ -18,7 +18,9 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
           "/sitemap-<int:number>.xml", "/robots.txt",
           # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
-          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke"}
+          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke",
+          # Webmention: any site may send one and read its status (test_webmention_receive.py)
+          "/webmention", "/webmention/<uid>"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -35,8 +37,9 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
-            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
-    assert len(private_routes()) == 25  # + the app tokens' three, introspection, the deliveries' five
+            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
+            "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
+    assert len(private_routes()) == 32  # + the app tokens' three, introspection, the deliveries' five, mentions' 7
 
 
 def bad_token(kind, app, client, auth, needs_refresh):
@@ -78,7 +81,7 @@ def bad_token(kind, app, client, auth, needs_refresh):
 def test_private_routes_refuse_bad_tokens(app, client, auth, path, method, kind):
     token = bad_token(kind, app, client, auth, needs_refresh=path == "/api/v1/auth/refresh")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = re.sub(r"<int:\w+>", "1", path)
+    url = re.sub(r"<int:\w+>", "1", path).replace("<domain>", "example.com")
     response = client.open(url, method=method, headers=headers, json={"content": "x"})
     body = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
