@@ -21,7 +21,7 @@ def links():
 
 
 @functools.lru_cache(maxsize=16)
-def _built(_root, _script_root, endpoint):
+def _built(_base, _script_root, endpoint):
     """The links and their Link header for one public root and page (built once: pages are read often)."""
     found = tuple((rel, url()) for rel, url in RELS)
     if endpoint == "site.post":  # what a Webmention may target
