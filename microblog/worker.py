@@ -13,7 +13,7 @@ from peewee import PeeweeException
 from .outbound import deliver
 from .service import outbox
 
-NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings, Webmentions …): "
+NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): "
                "set it to the site's public URL.")
 TIDY_INTERVAL_SECONDS = 60
 
