@@ -10,7 +10,10 @@ blp = Blueprint("mentions", __name__, url_prefix="/api/v1/admin/mentions",
                 description="Webmentions received, and the domains they are refused from.")
 routes.declare(blp, routes.API, routes.PRIVATE)
 blp.before_request(require_access_token)
-DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN = re.compile(rf"{LABEL}(?:\.{LABEL})*")
+DOMAIN_PARAMETER = [{"in": "path", "name": "domain", "required": True, "description": "A domain name, e.g. `example.com`.",
+                     "schema": {"type": "string", "maxLength": 253, "pattern": f"^{DOMAIN.pattern}$"}}]
 
 
 @blp.route("", methods=["GET"], operation_id="listMentions")
@@ -63,7 +66,7 @@ def list_blocks(_args):
     return {"items": mentions.blocks()}
 
 
-@blp.route("/blocks/<domain>", methods=["PUT"], operation_id="blockMentionDomain")
+@blp.route("/blocks/<domain>", methods=["PUT"], operation_id="blockMentionDomain", parameters=DOMAIN_PARAMETER)
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(200, schemas.MentionBlock)
@@ -74,7 +77,7 @@ def block_domain(_args, domain):
     return mentions.block(_domain(domain))
 
 
-@blp.route("/blocks/<domain>", methods=["DELETE"], operation_id="unblockMentionDomain")
+@blp.route("/blocks/<domain>", methods=["DELETE"], operation_id="unblockMentionDomain", parameters=DOMAIN_PARAMETER)
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(204)
@@ -87,6 +90,6 @@ def unblock_domain(_args, domain):
 
 def _domain(value):
     domain = value.lower().strip(".")
-    if not DOMAIN.fullmatch(domain):
+    if len(domain) > 253 or not DOMAIN.fullmatch(domain):
         raise errors.Invalid("Give a domain name, such as example.com.", field="domain")
     return domain
