@@ -22,16 +22,21 @@ class Answer:
         return self.headers.get("content-type") == "application/problem+json"
 
 
-def call(base, method, path, *, source=None, body=None, form=None, headers=None, token=None, timeout=15):
-    """`body` is sent as JSON, `form` as a URL-encoded form."""
+def call(base, method, path, *, source=None, body=None, form=None, headers=None, token=None, timeout=15,
+         data=None):
+    """One request; `body` is sent as JSON, or as it is when it is bytes, `form` as a URL-encoded
+    form, and `data` as it is (bytes with their own Content-Type in `headers`)."""
     host, port = base
-    sent = {"Content-Type": "application/json"} if body is not None else {}
+    raw = isinstance(body, bytes)
+    sent = {"Content-Type": "application/json"} if body is not None and not raw else {}
     if form is not None:
         sent = {"Content-Type": "application/x-www-form-urlencoded"}
+        data = urlencode(form).encode()
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = json.dumps(body).encode() if body is not None else urlencode(form).encode() if form is not None else None
+    if body is not None:
+        data = body if raw else json.dumps(body).encode()
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)

@@ -95,6 +95,8 @@ def main():
         checks.login_throttling(cluster, report)
         checks.scheduled_post(cluster, report)
         checks.token_expiry(cluster, report)
+        checks.micropub(cluster, report)
+        checks.media(cluster, report)
         webmention.received_through_one_verified_by_the_other(cluster, report)
         faults.kill_a_host(cluster, report)
         faults.restart_postgres(cluster, report)

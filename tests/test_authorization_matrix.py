@@ -19,6 +19,10 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/sitemap-<int:number>.xml", "/robots.txt",
           # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
           "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke",
+          # Micropub: IndieAuth access tokens, answered in Micropub's error format: test_micropub.py
+          "/micropub", "/micropub/media",
+          # uploaded images, public files
+          "/media/<name>",
           # Webmention: any site may send one and read its status (test_webmention_receive.py)
           "/webmention", "/webmention/<uid>"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
@@ -39,7 +43,8 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
             "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
-    assert len(private_routes()) == 32  # + the app tokens' three, introspection, the deliveries' five, mentions' 7
+    assert len(private_routes()) == 35  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the mentions' seven
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

@@ -33,6 +33,11 @@ def post(slug):
     return absolute("site.post", slug=slug)
 
 
+def media(filename):
+    """An uploaded image (`<key>.<extension>`): what an upload answers, and what posts show."""
+    return absolute("media.serve", name=filename)
+
+
 def webmention_endpoint():
     """Where Webmentions are received: what every post page advertises."""
     return absolute("webmention.receive")

@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import mentions, posts
+from ...service import media, mentions, posts
 from ...service.fields import TAG_RE, Text
 from .. import routes, urls
 from ..api import REPEATED
@@ -38,7 +38,8 @@ def post(slug):
     found = posts.get_public_by_slug(slug)
     facts = meta.post_facts(found)
     return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds(), responses=mentions.for_post(found.id))
+                           canonical=facts["url"], feeds=meta.feeds(), sizes=_photo_sizes([found]),
+                           responses=mentions.for_post(found.id))
 
 
 @bp.route("/tags")
@@ -75,8 +76,14 @@ def _list_page(template, page, endpoint, **values):
     here = {**values, "cursor": cursor} if cursor else values
     older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
     newest = url_for(endpoint, **values) if cursor else None
-    return render_template(template, page=page, older=older, newest=newest,
+    return render_template(template, page=page, older=older, newest=newest, sizes=_photo_sizes(page.items),
                            canonical=urls.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+
+
+def _photo_sizes(shown):
+    """{url: MediaItem} of the shown posts' photos that are this site's own images: their width
+    and height, so the page does not move as they load (an outside photo's are unknown)."""
+    return media.described_by_url([photo["url"] for post in shown for photo in post.photos])
 
 
 def _after(searching=False):
