@@ -20,8 +20,9 @@ from .web import (
     reader_cache,
     request_limits,
     routes,
+    webmention,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, feeds, health, mentions, public, transfer
 from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
@@ -51,7 +52,7 @@ def create_app(test_config=None):
     reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
-                           transfer.blp, auth.blp, health.blp])
+                           mentions.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     app.register_blueprint(media.bp)
     site.init_app(app)
@@ -59,6 +60,7 @@ def create_app(test_config=None):
     app.register_blueprint(indieauth.bp)
     app.register_blueprint(micropub_endpoint)
     app.register_blueprint(write)
+    webmention.init_app(app)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -22,7 +22,9 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           # Micropub: IndieAuth access tokens, answered in Micropub's error format: test_micropub.py
           "/micropub", "/micropub/media",
           # uploaded images, public files
-          "/media/<name>"}
+          "/media/<name>",
+          # Webmention: any site may send one and read its status (test_webmention_receive.py)
+          "/webmention", "/webmention/<uid>"}
 WRITER_PAGES = "/write"  # a browser's session and form tokens, never a bearer token: test_write.py
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
@@ -41,8 +43,10 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
-            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
-    assert len(private_routes()) == 28  # + the app tokens' three, introspection, the admin's media three, the deliveries' five
+            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
+            "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
+    assert len(private_routes()) == 35  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the mentions' seven
 
 
 def bad_token(kind, app, client, auth, needs_refresh):
@@ -84,7 +88,7 @@ def bad_token(kind, app, client, auth, needs_refresh):
 def test_private_routes_refuse_bad_tokens(app, client, auth, path, method, kind):
     token = bad_token(kind, app, client, auth, needs_refresh=path == "/api/v1/auth/refresh")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = re.sub(r"<int:\w+>", "1", path)
+    url = re.sub(r"<int:\w+>", "1", path).replace("<domain>", "example.com")
     response = client.open(url, method=method, headers=headers, json={"content": "x"})
     body = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -11,7 +11,9 @@ UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/asse
                 "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token",
                 "/indieauth/introspect", "/indieauth/revoke",
                 # Micropub's, the protocol's own forms and errors: docs/micropub.md describes them
-                "/micropub", "/micropub/media"}
+                "/micropub", "/micropub/media",
+                # Webmention's endpoint takes the Recommendation's form: docs/webmention.md describes it
+                "/webmention", "/webmention/<uid>"}
 WRITER_PAGES = "/write"  # the writer's pages, not the API: docs/write.md describes them
 
 

@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import media, posts
+from ...service import media, mentions, posts
 from ...service.fields import TAG_RE, Text
 from .. import routes, urls
 from ..api import REPEATED
@@ -35,10 +35,11 @@ def home():
 
 @bp.route("/posts/<slug>")
 def post(slug):
-    context = post_context(posts.get_public_by_slug(slug))
+    found = posts.get_public_by_slug(slug)
+    context = post_context(found)
     facts = context["facts"]
-    return render_template("site/post.html", **context, json_ld=meta.blog_posting(context["post"], facts),
-                           canonical=facts["url"], feeds=meta.feeds())
+    return render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
+                           canonical=facts["url"], feeds=meta.feeds(), responses=mentions.for_post(found.id))
 
 
 def post_context(post):
