@@ -86,7 +86,7 @@ def query(location):
 
 
 class ClientSite:
-    """An application's web site on 127.0.0.x: `pages` maps a path to (status, content type,
+    """An application's web site on 127.0.0.x: `pages` maps a path (without its query) to (status, content type,
     body, extra headers); every request is recorded in `requests`."""
 
     def __init__(self, address="127.0.0.2"):
@@ -96,7 +96,8 @@ class ClientSite:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 site.requests.append((self.path, dict(self.headers)))
-                status, media_type, body, headers = site.pages.get(self.path, (404, "text/plain", b"", {}))
+                path = urlsplit(self.path).path
+                status, media_type, body, headers = site.pages.get(path, (404, "text/plain", b"", {}))
                 self.send_response(status)
                 self.send_header("Content-Type", media_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -8,12 +8,13 @@ from flask import Blueprint, g, jsonify
 
 from microblog.data import migrations
 from microblog.service import auth as auth_service
-from microblog.web import token_auth
+from microblog.web import routes, token_auth
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH
 
 
 def probe_blueprint():
     bp = Blueprint("probe", __name__)
+    routes.declare(bp, routes.API, routes.PRIVATE, paths=["/probe/"])
     token_auth.install(bp)
 
     @bp.route("/probe/create", methods=["GET", "POST"])

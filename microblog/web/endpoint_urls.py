@@ -1,9 +1,11 @@
 """The absolute URLs that IndieAuth and Micropub clients are given: `me`, the endpoints, the
 metadata document. Built on the site's public root (PUBLIC_BASE_URL, else the request's)."""
 from . import urls
-from .urls import absolute
 
-MICROPUB_PATH = "micropub"
+MICROPUB_PATH = "/micropub"
+
+
+absolute = urls.absolute
 
 
 def me():
@@ -37,4 +39,4 @@ def revocation_endpoint():
 
 
 def micropub_endpoint():
-    return urls.root() + MICROPUB_PATH
+    return urls.root() + MICROPUB_PATH.lstrip("/")

@@ -15,7 +15,7 @@ from .request_limits import client_address
 from .site import error_pages
 
 bp = Blueprint("indieauth", __name__)
-routes.declare(bp, routes.SITE, routes.OWN, paths=["/indieauth/"])  # pages and OAuth's JSON; no-store below
+routes.declare(bp, routes.SITE, routes.OWN, paths=["/indieauth/"])  # the consent page; no-store below
 CONSENT = "indieauth-consent"  # the consent form's CSRF purpose
 SCOPE_TEXT = {"create": "create posts (and upload their photos)", "post": "create posts (and upload their photos)",
               "update": "edit posts", "delete": "delete and restore posts", "media": "upload photos"}
