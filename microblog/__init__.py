@@ -5,6 +5,7 @@ from flask.sessions import SessionInterface
 from . import cli, config
 from .service import auth as auth_service
 from .web import (
+    activitypub,
     bodies,
     cors,
     database,
@@ -52,6 +53,8 @@ def create_app(test_config=None):
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
+    app.register_blueprint(activitypub.bp)
+    app.register_blueprint(activitypub.inbox_bp)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,7 +1,8 @@
 """The NDJSON export format: records to lines and validated lines back to records.
 
 Line 1 is a header; every other line is one record with a "type" member ("admin",
-"revoked_token", "post" or "revision", posts before their revisions) and that record's fields. Used by the CLI and the admin API alike.
+"revoked_token", "post", "revision", "actor_key" or "follower"; posts before their revisions)
+and that record's fields. Used by the CLI and the admin API alike.
 """
 import json
 from functools import partial
@@ -73,8 +74,29 @@ RevisionRecord = WithContent.from_dict({
 }, name="RevisionRecord")
 
 
+class ActorKeyRecord(Schema):
+    """The ActivityPub actor's key: followers' servers know the site by it."""
+
+    type = fields.Constant("actor_key")
+    private_pem = Text(strip=False, required=True, validate=[
+        validate.Length(min=1, max=20_000), validate.Regexp(r"^-----BEGIN PRIVATE KEY-----", error="Not a PEM key.")])
+    public_pem = Text(strip=False, required=True, validate=[
+        validate.Length(min=1, max=20_000), validate.Regexp(r"^-----BEGIN PUBLIC KEY-----", error="Not a PEM key.")])
+    created = UTCDateTime(required=True)
+
+
+class FollowerRecord(Schema):
+    type = fields.Constant("follower")
+    actor = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    inbox = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    shared_inbox = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    follow_id = Text(required=True, validate=validate.Length(min=1, max=2048))
+    host = Text(required=True, validate=validate.Length(min=1, max=255))
+    created = UTCDateTime(required=True)
+
+
 RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord(),
-           "revision": RevisionRecord()}
+           "revision": RevisionRecord(), "actor_key": ActorKeyRecord(), "follower": FollowerRecord()}
 HEADER = Header()
 
 

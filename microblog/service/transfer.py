@@ -3,7 +3,7 @@ from collections import Counter
 
 from ..data.db import read_snapshot, reset_id_sequence, write_transaction
 from ..data.models import Post, Revision, RevokedToken, User, utcnow
-from . import errors, history, importer
+from . import errors, federation, history, importer
 from .auth import check_importable_hash
 from .post_fields import EXPORTED_FIELDS
 from .spool import RecordSpool
@@ -31,6 +31,7 @@ def export_records():
         for revision in Revision.select().order_by(Revision.post, Revision.rev).iterator():
             yield "revision", {"post_id": revision.post_id,
                                **{name: getattr(revision, name) for name in importer.REVISION_FIELDS}}
+        yield from federation.export_records()
 
 
 def upsert_records(records, hash_method):
@@ -45,7 +46,7 @@ def upsert_records(records, hash_method):
     An admin's password hash must be `hash_method` or dearer (auth.check_importable_hash).
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
-    counts = {kind: Counter() for kind in ("admin", "revoked_token", "post", "revision")}
+    counts = {kind: Counter() for kind in ("admin", "revoked_token", "post", "revision", "actor_key", "follower")}
     touched = set()
     with RecordSpool() as spool:
         spool.fill(records)
@@ -59,6 +60,8 @@ def upsert_records(records, hash_method):
                     outcomes = importer.write_revisions(batch)
                 elif kind == "revoked_token":
                     outcomes = importer.write_revoked_tokens(batch)
+                elif kind in federation.IMPORTED:
+                    outcomes = Counter(federation.IMPORTED[kind](fields) for fields in batch)
                 else:
                     outcomes = Counter(_import_admin(fields, hash_method) for fields in batch)
                 counts[kind] += outcomes

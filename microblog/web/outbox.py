@@ -1,17 +1,20 @@
 """The outbox's settings from the app's configuration, bound in every app context (as the
-database is), so that a change planned in a request or a command names the right hub and feeds."""
+database is), so that a change planned in a request or a command names the right hub, feeds
+and ActivityPub actor."""
 from contextlib import nullcontext
 from functools import partial
+from urllib.parse import urlsplit
 
 from flask import appcontext_pushed, has_request_context
 
-from ..service import outbox
+from ..service import federation, outbox
 from . import urls
 
 
 def init_app(app):
     app.extensions["outbox_settings"] = outbox.Settings(websub_hub=app.config["WEBSUB_HUB"],
-                                                        feed_urls=partial(feed_urls, app))
+                                                        feed_urls=partial(feed_urls, app),
+                                                        federation=partial(federation_site, app))
     appcontext_pushed.connect(_bind, app, weak=False)
 
 
@@ -26,3 +29,26 @@ def feed_urls(app, tag):
         return []
     with nullcontext() if has_request_context() else app.test_request_context():
         return [urls.feed(kind, tag) for kind in urls.FEED_ENDPOINTS]
+
+
+def federation_site(app):
+    """The ActivityPub actor's URLs and profile (federation.Site); None without PUBLIC_BASE_URL,
+    since a handle and the ids other servers keep need the site's one stable address."""
+    config = app.config
+    if not config["PUBLIC_BASE_URL"]:
+        return None
+    with nullcontext() if has_request_context() else app.test_request_context():
+        return federation.Site(
+            username=config["FEDIVERSE_USERNAME"], host=urlsplit(config["PUBLIC_BASE_URL"]).netloc.lower(),
+            name=config["SITE_AUTHOR"] or config["SITE_TITLE"], summary=config["SITE_DESCRIPTION"] or "",
+            home=urls.root(), icon=urls.icon(), actor=urls.actor(), inbox=urls.actor_inbox(),
+            shared_inbox=urls.shared_inbox(), outbox=urls.actor_outbox(), followers=urls.followers(),
+            following=urls.following(), post_url=_in_context(app, urls.post), tag_url=_in_context(app, urls.tag),
+            object_url=_in_context(app, urls.activity_object))
+
+
+def _in_context(app, build):
+    def built(*args):
+        with nullcontext() if has_request_context() else app.test_request_context():
+            return build(*args)
+    return built

@@ -1,11 +1,11 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
-from .. import routes, urls
+from .. import activitypub, negotiation, routes, urls
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
@@ -25,9 +25,13 @@ def home():
 @bp.route("/posts/<slug>")
 def post(slug):
     found = posts.get_public_by_slug(slug)
+    if negotiation.wants_activity():
+        return activitypub.post_as_activity(found.id)
     facts = meta.post_facts(found)
-    return render_template("site/post.html", post=found, facts=facts, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds())
+    response = make_response(render_template("site/post.html", post=found, facts=facts, feeds=meta.feeds(),
+                                             json_ld=meta.blog_posting(found, facts), canonical=facts["url"]))
+    response.vary.add("Accept")  # servers get the post's ActivityPub object here
+    return response
 
 
 @bp.route("/tags")
