@@ -82,7 +82,8 @@ def test_without_redis_each_process_counts_alone_and_health_says_so(app, limited
     assert len(warnings) == 2, "one warning per app (process), not one per request"
     health = limited[0].get("/healthz")
     assert health.status_code == 200
-    assert health.get_json() == {"status": "ok", "database": "ok", "redis": "unavailable"}
+    assert health.get_json() == {"status": "ok", "database": "ok", "oldest_pending_delivery_age": 0,
+                                 "redis": "unavailable"}
 
 
 def test_shared_limits_return_with_redis(app, limited, redis_server):
