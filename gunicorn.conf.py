@@ -38,9 +38,11 @@ limit_request_line = head_limits.MAX_REQUEST_LINE
 limit_request_fields = head_limits.MAX_HEADER_FIELDS
 limit_request_field_size = head_limits.MAX_HEADER_FIELD
 
-# Trust X-Forwarded-* from the proxy on this host only (the app's PROXY_COUNT does the same
-# for client addresses used by rate limits and login throttling).
-forwarded_allow_ips = os.environ.get("MICROBLOG_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Trust no X-Forwarded-* here: the app's PROXY_COUNT is the one rule, on gunicorn as on granian,
+# for the scheme of its links (X-Forwarded-Proto) as for client addresses (request limits, login
+# throttling). gunicorn would otherwise take X-Forwarded-Proto/-Ssl from any local process and
+# switch every link to https while PROXY_COUNT is 0.
+forwarded_allow_ips = ""
 
 accesslog = "-"
 errorlog = "-"

@@ -1,5 +1,5 @@
 """microblog: a small, correct, fast blog API."""
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SessionInterface
 
 from . import cli, config
@@ -40,7 +40,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     config.finalize(app.config, app.instance_path, debug=app.debug)
 
-    app.before_request(head_limits.check_request_head)
+    head_limits.init_app(app)
     database.init_app(app)
     outbox.init_app(app)
     request_limits.init_app(app)
@@ -93,8 +93,8 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 
 
 def _security_headers(response):
-    if response.status_code == 204:
-        del response.headers["Content-Type"]
+    if response.status_code == 204 or request.method == "OPTIONS" and response.calculate_content_length() == 0:
+        del response.headers["Content-Type"]  # no body, no type (Flask's OPTIONS answers claim text/html)
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", SITE_POLICY)  # pages: the site's
     for name, value in SECURITY_HEADERS.items():

@@ -48,7 +48,9 @@ class Defaults:
     SITE_AUTHOR = None
     SITE_HOME_URL = None
     SITE_LANGUAGE = "en"  # a BCP 47 tag: the pages' lang, feeds' <language>, xml:lang and language
-    SITEMAP_MAX_URLS = 50_000  # per sitemap file; past it /sitemap.xml is an index of files
+    # URLs per sitemap file; past it /sitemap.xml is an index of files. Small enough that a file
+    # costs about a page of posts to build and fits the reader cache (service/sitemap.py).
+    SITEMAP_MAX_URLS = 500
     POST_LINK_TEMPLATE = None  # None: <base>posts/{slug}, the post's page; {id} and {slug}
     ADMIN_USERNAME = None
     INDIEAUTH_CODE_LIFETIME = timedelta(minutes=10)  # at most 10 minutes, as IndieAuth advises

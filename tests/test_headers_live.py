@@ -43,3 +43,35 @@ def test_the_development_server_sends_one_date(database_url, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def raw_answer(url, method, path, headers):
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request(method, path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on", "X-Forwarded-For": "203.0.113.9"}
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_one_rule_for_forwarded_headers_and_plain_options_on_both_servers(live_server, kind):
+    """PROXY_COUNT alone decides whether X-Forwarded-Proto/-Ssl switch links to https: gunicorn
+    trusts no forwarded header of its own (it took them from any local process). OPTIONS has
+    no type, no page policy and is not public."""
+    for proxies, scheme in ((0, b"http"), (1, b"https")):
+        server = live_server(kind, workers=1, PROXY_COUNT=proxies)
+        _response, body = raw_answer(server.url, "GET", "/robots.txt", FORWARDED)
+        assert b"Sitemap: " + scheme + b"://127.0.0.1:" in body, (proxies, body)
+    response, body = raw_answer(server.url, "OPTIONS", "/", {})
+    assert response.status == 200 and body == b""
+    assert response.getheader("Content-Type") is None
+    assert response.getheader("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'"
+    assert "public" not in response.getheader("Cache-Control")
+    response, _body = raw_answer(server.url, "GET", "/api/v1//posts", {})
+    assert (response.status, response.getheader("Location"), response.getheader("Cache-Control")) == (
+        308, "/api/v1/posts", "no-cache")

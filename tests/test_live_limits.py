@@ -2,6 +2,7 @@
 their limit however they are framed, JSON nested too deeply, request lines and header fields
 over the limits (problem+json on both servers, but where granian answers alone)."""
 import json
+import socket
 
 import pytest
 import requests
@@ -124,3 +125,34 @@ def test_granian_alone_answers_three_heads_without_a_body(live_server):
     ]
     for status, response in answers:
         assert (response.status_code, response.content) == (status, b"")
+
+
+MALFORMED_CHUNKS = {
+    "chunk size zz": b"zz\r\nabc\r\n0\r\n\r\n",
+    "no CRLF after the data": b"3\r\nabcXY0\r\n\r\n",
+    "bare LF lines": b"3\nabc\n0\n\n",
+}
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_a_malformed_chunked_body_is_a_400_problem_or_a_closed_connection(live_server, kind):
+    """gunicorn hands the app a body it cannot read: a 400 problem, never a 500. granian parses
+    the framing itself and closes the connection, or hands the app what it could read (for
+    `zz`, nothing: a 422 "A JSON body is required"). Nothing is stored either way."""
+    server = live_server(kind, workers=1)
+    headers = harness.login(requests.Session(), server.url)
+    head = (f"POST {POSTS} HTTP/1.1\r\nHost: {server.url.split('//')[1]}\r\nContent-Type: application/json\r\n"
+            f"Authorization: {headers['Authorization']}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    for name, body in MALFORMED_CHUNKS.items():
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(head.encode() + body)
+            sock.shutdown(socket.SHUT_WR)  # all sent: a server waiting for the rest of a line learns there is none
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        if answer or kind == "gunicorn":
+            status_line, _, rest = answer.partition(b"\r\n")
+            allowed = {b"400"} if kind == "gunicorn" else {b"400", b"422"}
+            assert status_line.split()[1] in allowed, (name, answer[:500])
+            assert b"content-type: application/problem+json" in rest.lower(), (name, answer[:500])
+    assert requests.get(server.url + POSTS, headers=headers).json()["items"] == []

@@ -22,7 +22,7 @@ def empty_db(make_app):
 def test_a_new_database_lands_at_the_newest_version_matching_the_models(empty_db):
     _app, db = empty_db
     assert migrations.current_version(db) == 0
-    assert migrations.upgrade(db) == [version for version, _ in migrations.steps()]
+    assert migrations.upgrade(db) == [version for version, _step in migrations.steps()]
     assert migrations.current_version(db) == migrations.LATEST_VERSION >= 2
     for model in MODELS:
         table = model._meta.table_name

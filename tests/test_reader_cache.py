@@ -172,3 +172,22 @@ def test_a_revalidation_answered_from_the_cache_is_a_proper_304(make_app, client
         assert cached.headers["Cache-Control"] == fresh.headers["Cache-Control"]
         assert cached.headers.get("Last-Modified") == fresh.headers.get("Last-Modified"), (cached.headers, fresh.headers)
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_a_revalidation_builds_no_body_even_of_an_answer_too_large_to_keep(make_app, auth):
+    """Issue 23: an answer over the cache's share (here the feed, with a budget of 16 KiB) or
+    pushed out by others keeps its validators: a revalidation is a 304 from the cache (it says
+    its Age), and a change still makes it a 200."""
+    app = make_app(READER_CACHE_BYTES=16 * 1024)
+    client = app.test_client()
+    posts = [auth.create_post(content=f"apple {n} " + "x" * 500) for n in range(10)]
+    first = client.get("/feed.atom")
+    assert len(first.data) > 16 * 1024 // 8
+    for limit in range(1, 40):  # other answers, more than the budget holds
+        client.get(f"/api/v1/posts?limit={limit}")
+    revalidated = client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and "Age" in revalidated.headers
+    assert revalidated.headers["ETag"] == first.headers["ETag"]
+    assert "Age" not in client.get("/feed.atom").headers  # its body was not kept: built again
+    auth.client.patch(f"/api/v1/admin/posts/{posts[0]['id']}", json={"content": "changed"}, headers=auth.headers)
+    assert client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200

@@ -86,6 +86,7 @@ class Post(BaseModel):
     deleted = DateTimeField(null=True)
     public_when_deleted = BooleanField(default=False)  # decides 410 (was public) or 404
     updated = DateTimeField(default=utcnow)  # the last change readers can see (posts._save)
+    seen = CharField(max_length=64, null=True)  # while changed out of readers' sight: what they last saw
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
     search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words

@@ -1,4 +1,5 @@
 """Posts: reading (public and admin views), writing, soft delete, restore and purge."""
+import hashlib
 import itertools
 from dataclasses import dataclass
 
@@ -12,11 +13,13 @@ from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history, idempotency
 from .content import render_markdown
-from .post_fields import DEFAULTS_ON_REPLACE, REVISIONED_FIELDS, SENT_COLUMNS, revisioned
+from .post_fields import DEFAULTS_ON_REPLACE, READER_FIELDS, REVISIONED_FIELDS, SENT_COLUMNS, revisioned
 from .slugs import first_free, slugify
 
 SLUG_PROBE = 20  # derived-slug candidates looked up at once
 EDIT_FIELDS = frozenset(REVISIONED_FIELDS)  # a change of these marks a post edited
+# What readers see of a public post: its public projection but the id, `visible` and what the rest makes
+SEEN_FIELDS = tuple(name for name in READER_FIELDS if name not in {"id", "visible", "content_html"})
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         recount = bool(changed & {"tags", "visible"})
         if recount:
             tally_tags(post.id, -1)
-        post = _save(post, fields, now, seen_by_readers=bool(changed - {"visible"}))
+        post = _save(post, fields, now, tags=changes["tags"] if "tags" in changed else None)
         if "tags" in changed:
             set_tags(post.id, changes["tags"], post.publication_time)
             post = post.but(tags=changes["tags"])
@@ -200,20 +203,34 @@ def _get_for_change(post_id, precondition):
     return post
 
 
-def _save(post, fields, now, seen_by_readers=False):
-    """Write changed fields and the next version in one conditional UPDATE, and return the
-    post as it now is. `updated` (the post's Last-Modified) moves only with a change that
-    readers can see, so that hiding and showing again, or deleting and restoring, tells nobody
-    when it happened."""
-    fields = {**fields, "version": post.version + 1}
-    if seen_by_readers:
-        fields["updated"] = now
+def _save(post, fields, now, tags=None):
+    """Write changed fields (and `tags`, the caller's to store) and the next version in one
+    conditional UPDATE, and return the post as it now is."""
+    after = post.but(**fields, tags=post.tags if tags is None else tags)
+    fields = {**fields, "version": post.version + 1, **_reader_time(post, after, now)}
     saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
     if "publication_time" in fields:
         PostTag.update(publication_time=fields["publication_time"]).where(PostTag.post == post.id).execute()
     return post.but(**fields)
+
+
+def _reader_time(before, after, now):
+    """`updated` (the post's Last-Modified, its sitemap, page and feed dates) moves only when
+    readers see something change: when the post is public after the change and differs from
+    what they last saw. Out of their sight (hidden, scheduled, deleted) nothing moves; `seen`
+    keeps what they last saw, so that showing the post again moves `updated` to that moment
+    only if it then differs (an edit undone while hidden, a plain hide and show: no move), and
+    no reader learns when the post was changed while they could not see it."""
+    last_seen = before.seen if before.seen is not None and not before.is_public(now) else _seen_digest(before)
+    if not after.is_public(now):
+        return {"seen": last_seen}
+    return {"seen": None, **({"updated": now} if _seen_digest(after) != last_seen else {})}
+
+
+def _seen_digest(post):
+    return hashlib.sha256(repr([getattr(post, name) for name in SEEN_FIELDS]).encode()).hexdigest()
 
 
 def _public_or_raise(post, now):

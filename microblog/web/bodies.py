@@ -1,6 +1,8 @@
-"""Request bodies held to max_content_length however they are framed."""
+"""Request bodies held to max_content_length however they are framed, and a 400 for a body whose
+framing the server finds malformed."""
 import flask
-from werkzeug.exceptions import RequestEntityTooLarge
+from gunicorn.http.errors import ParseException
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
@@ -14,9 +16,36 @@ class Request(flask.Request):
         terminates (chunked) up to the limit and stops there without an error, which would
         hand the view the first max_content_length bytes of a larger body as if they were all."""
         limit = self.max_content_length
+        source = FramingChecked(self.environ["wsgi.input"])
         if limit is not None and self.content_length is None and "wsgi.input_terminated" in self.environ:
-            return CappedStream(self.environ["wsgi.input"], limit)
-        return get_input_stream(self.environ, max_content_length=limit)
+            return CappedStream(source, limit)
+        return get_input_stream({**self.environ, "wsgi.input": source}, max_content_length=limit)
+
+
+MALFORMED_FRAMING = "The request body's chunked framing is malformed."
+
+
+class FramingChecked:
+    """The server's input stream, whose errors on a malformed body are a 400. gunicorn raises
+    its ParseException (InvalidChunkSize for a chunk size such as `zz`, ChunkMissingTerminator
+    for chunk data without its CRLF, InvalidHeader for bare-LF lines) as it reads the body,
+    long after the head was parsed, where nothing but the app can answer; werkzeug already
+    answers a body cut short (an OSError) with a 400, and granian closes such a connection."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, *size):
+        try:
+            return self._stream.read(*size)
+        except ParseException:
+            raise BadRequest(MALFORMED_FRAMING) from None
+
+    def readline(self, *size):
+        try:
+            return self._stream.readline(*size)
+        except ParseException:
+            raise BadRequest(MALFORMED_FRAMING) from None
 
 
 class CappedStream(LimitedStream):

@@ -11,13 +11,15 @@ def public_caching(response):
 
 def cached_as(response, cache_control):
     """A strong ETag on a 200, a 304 (or 412) on the request's validators, and `cache_control`
-    on a 200 or 304: any other answer, a failed If-Match's 412 included, is no-cache."""
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
+    on a GET's or HEAD's 200 or 304: any other answer, a failed If-Match's 412 or an OPTIONS
+    included, is no-cache."""
+    reading = request.method in ("GET", "HEAD")
+    if reading and response.status_code == 200:
         response.add_etag()
         if any(name in request.headers for name in CONDITIONAL_HEADERS):
             response.make_conditional(request)
             # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends
             # its own, so the app's would be a second one.
             del response.headers["Date"]
-    response.headers["Cache-Control"] = cache_control if response.status_code in (200, 304) else "no-cache"
+    response.headers["Cache-Control"] = cache_control if reading and response.status_code in (200, 304) else "no-cache"
     return response

@@ -13,7 +13,17 @@ def origins(setting):
 
 
 def init_app(app):
+    """Access-Control-* headers only for a request from an allowed Origin (never for one
+    without: always_send=False), so every answer depends on Origin and says so."""
     allowed = origins(app.config["CORS_ORIGINS"])
     if allowed:
         CORS(app, origins=allowed, allow_headers=ALLOWED_HEADERS, expose_headers=EXPOSED_HEADERS,
-             supports_credentials=False, max_age=600)
+             supports_credentials=False, max_age=600, always_send=False)
+        app.after_request(_vary_by_origin)
+
+
+def _vary_by_origin(response):
+    """flask-cors adds Vary: Origin only where several origins could be named; with one, an
+    answer without Origin (no Access-Control-Allow-Origin) still differs from one with it."""
+    response.vary.add("Origin")
+    return response

@@ -1,7 +1,8 @@
 """Every error, domain or HTTP, as one RFC 9457 problem+json response."""
 from http import HTTPStatus
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, json
+from flask import current_app, json, request
 from peewee import (
     DataError,
     IntegrityError,
@@ -11,6 +12,7 @@ from peewee import (
 )
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
@@ -53,7 +55,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
     """A problem+json response; 401s carry the Bearer challenge. On the site's paths a browser
     gets the error as a page instead (site/error_pages.py), so those vary by Accept."""
     if error_pages.wants_page():
-        response = error_pages.error_page(status, detail, headers)
+        response = error_pages.error_page(status, detail, headers, errors)
     else:
         response = current_app.response_class(
             json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
@@ -63,6 +65,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
             response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
     if error_pages.is_site_path():
         response.vary.add("Accept")
+    response.headers.setdefault("Cache-Control", "no-cache")  # where no view said (an unrouted path)
     return response
 
 
@@ -154,7 +157,19 @@ def handle_pool_exhausted(_error):
     )
 
 
+def routing_redirect(response):
+    """werkzeug's redirect to a path's one spelling (`//` merged into `/`, a trailing slash
+    added) bypasses the error handlers: its Location is made relative (the request's own host
+    is nobody's to repeat) and, like any answer no view made, it carries Cache-Control."""
+    if isinstance(request.routing_exception, RequestRedirect):
+        target = urlsplit(response.headers["Location"])
+        response.headers["Location"] = urlunsplit(("", "", target.path, target.query, target.fragment))
+        response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
 def init_app(app):
+    app.after_request(routing_redirect)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(service_errors.ServiceError, handle_service_error)
     app.register_error_handler(PeeweeException, handle_database_error)

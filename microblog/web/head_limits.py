@@ -1,4 +1,5 @@
-"""Limits on a request's head (request line, header fields), answered as 414 and 431 problems.
+"""Limits on a request's head (request line, header fields), answered as 414 and 431 problems,
+and its Host, which pages, feeds and the reader cache's keys are built from (400 without one).
 
 The app enforces them on every server, so that granian (whose own answers beyond its limits
 have no body) and gunicorn answer alike; gunicorn.conf.py gives gunicorn the same numbers.
@@ -6,7 +7,7 @@ have no body) and gunicorn answer alike; gunicorn.conf.py gives gunicorn the sam
 from urllib.parse import quote
 
 from flask import request
-from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 MAX_REQUEST_LINE = 4094  # bytes of "METHOD target HTTP/1.1"
 MAX_HEADER_FIELD = 8190  # bytes of one "Name: value" line with its CRLF
@@ -22,13 +23,49 @@ HEADER_FIELDS_DETAIL = (
 TARGET_SAFE = "/:@!$&'()*+,;=-._~"
 
 
+HOSTLESS_PROTOCOLS = ("HTTP/1.0", "HTTP/1")  # HTTP/1.0 as gunicorn and granian name it: Host optional
+HOST_DETAIL = "The request needs a Host header naming this server (a host name or address, and a port)."
+
+
 def check_request_head():
-    """A before_request hook: 414 for a request line, 431 for header fields over the limits."""
+    """A before_request hook: 414 for a request line, 431 for header fields over the limits,
+    400 for a request without a usable Host."""
     if request_line_length(request.environ) > MAX_REQUEST_LINE:
         raise RequestURITooLarge(REQUEST_LINE_DETAIL)
     sizes = [len(name) + len(": ") + len(value) + len("\r\n") for name, value in request.headers]
     if max(sizes, default=0) > MAX_HEADER_FIELD or sum(sizes) > MAX_HEADER_BYTES:
         raise RequestHeaderFieldsTooLarge(HEADER_FIELDS_DETAIL)
+    check_host(request.environ)
+
+
+def check_host(environ):
+    """HTTP/1.1 requires a Host (RFC 9112, 3.2: a 400 without one); one that werkzeug finds
+    malformed (request.host "") would put `http:///` in every absolute link. An HTTP/1.0
+    request without one (a load balancer's health check) is answered for the server's own
+    address (SERVER_NAME and SERVER_PORT), as werkzeug falls back to."""
+    if "HTTP_HOST" not in environ and environ.get("SERVER_PROTOCOL") not in HOSTLESS_PROTOCOLS:
+        raise BadRequest(HOST_DETAIL)
+    if not request.host:
+        raise BadRequest(HOST_DETAIL)
+
+
+class EmptyHostAsAbsent:
+    """WSGI middleware: granian passes a request without a Host as an empty HTTP_HOST; this
+    leaves it out, as gunicorn does and PEP 3333 means (werkzeug then reads the server's address
+    for HTTP/1.0, and check_host refuses HTTP/1.1)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_HOST") == "":
+            del environ["HTTP_HOST"]
+        return self.app(environ, start_response)
+
+
+def init_app(app):
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)
+    app.before_request(check_request_head)
 
 
 def request_line_length(environ):

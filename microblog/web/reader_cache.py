@@ -1,7 +1,9 @@
 """Public reads answered from a per-process cache of their responses, checked against the
 database on every request: an answer is reused only while the change feed has no newer entry
 than when it was built and no scheduled post has come due since, so that every worker and every
-host answers as if it had built it anew. A hit costs one indexed query; a 304 builds no body."""
+host answers as if it had built it anew. A hit costs one indexed query; a 304 builds no body,
+even for an answer whose body is not kept (too large, or pushed out by others): its
+validators outlive it."""
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from . import negotiation
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
+VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (4,096 for 8 MiB, ~2 MiB)
+MIN_VALIDATORS = 64
 
 
 @dataclass(frozen=True)
@@ -24,32 +28,44 @@ class Entry:
     version: tuple | None
     built: datetime
     fresh_until: datetime
-    body: bytes
+    body: bytes | None  # None: only its validators are kept, to answer a revalidation
     headers: tuple
     cost: int
 
     def holds_at(self, version, now):
         return self.version == version and now < self.fresh_until
 
+    def validators(self):
+        return Entry(self.version, self.built, self.fresh_until, None, self.headers, 0)
+
 
 class ResponseCache:
-    """Entries by URL, at most `budget` bytes of them, the least recently used dropped first."""
+    """Entries by URL, at most `budget` bytes of them, the least recently used dropped first;
+    and apart, the validators of the budget // VALIDATOR_SHARE answers built last, bodies or not."""
 
     def __init__(self, budget):
         self.budget, self.size = budget, 0
         self._entries, self._lock = OrderedDict(), threading.Lock()
+        self._validators, self.most_validators = OrderedDict(), max(MIN_VALIDATORS, budget // VALIDATOR_SHARE)
 
     def get(self, key):
+        """The entry with its body, else one with its validators only, else None."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            for kept in (self._entries, self._validators):
+                entry = kept.get(key)
+                if entry is not None:
+                    kept.move_to_end(key)
+                    return entry
+            return None
 
     def put(self, key, entry):
-        if entry.cost > self.budget // LARGEST_SHARE:
-            return
         with self._lock:
+            self._validators.pop(key, None)
+            self._validators[key] = entry.validators()
+            if len(self._validators) > self.most_validators:
+                self._validators.popitem(last=False)
+            if entry.cost > self.budget // LARGEST_SHARE:
+                return
             old = self._entries.pop(key, None)
             self.size += entry.cost - (old.cost if old else 0)
             self._entries[key] = entry
@@ -76,7 +92,8 @@ def _answer_from_cache():
         return None
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
     entry = cache.get(_url_key())
-    if entry is None or not entry.holds_at(g.reader_version, g.reader_now):
+    if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
+            or entry.body is None and not _not_modified(entry):
         g.reader_fresh_until = _fresh_until(g.reader_now)  # here, where a database error is a 503
         return None
     g.reader_cache_hit = True

@@ -14,6 +14,7 @@ from ..errors import PROBLEM_MIMETYPE
 from . import http_doc
 
 BEARER_SECURITY = [{"bearerAuth": []}]
+REPEATED = "Give this parameter once."
 
 
 class StrictParser(FlaskParser):
@@ -44,7 +45,7 @@ class StrictParser(FlaskParser):
         if location in ("query", "querystring"):
             repeated = {name for name in req.args if len(req.args.getlist(name)) > 1}
             if repeated:
-                raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+                raise ValidationError({name: [REPEATED] for name in repeated})
         return location_data
 
 

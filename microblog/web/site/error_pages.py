@@ -19,15 +19,25 @@ def is_site_path():
 
 
 def wants_page():
-    """A site path, asked for by a client that puts text/html before any JSON."""
-    return is_site_path() and request.accept_mimetypes.best_match(PROBLEM_FIRST) == "text/html"
+    """A site path, asked for by a client that puts text/html before any JSON: of higher
+    quality, or of the same and named first (`text/html, application/problem+json`). A client
+    naming none of them (`*/*`, curl's) gets problem+json."""
+    if not is_site_path():
+        return False
+    accept = request.accept_mimetypes
+    html, problem = accept["text/html"], max(accept[kind] for kind in PROBLEM_FIRST[:2])
+    if html != problem:
+        return html > problem
+    named = [kind.split(";")[0].strip().lower() for kind in request.headers.get("Accept", "").split(",")]
+    return html > 0 and next((kind for kind in named if kind in PROBLEM_FIRST), None) == "text/html"
 
 
-def error_page(status, detail, headers=()):
-    """The HTML page of an error: its status, a heading, what went wrong, a way back."""
+def error_page(status, detail, headers=(), errors=None):
+    """The HTML page of an error: its status, a heading, what went wrong (and in which of the
+    request's parts: a problem's `errors`), a way back."""
     heading = HEADINGS.get(status, HTTPStatus(status).phrase)
     body = render_template("site/error.html", status=status, heading=heading, detail=detail,
-                           feeds=meta.feeds())
+                           errors=errors or [], feeds=meta.feeds())
     response = current_app.response_class(body, status=status, mimetype="text/html")
     response.headers.extend(headers)
     return response

@@ -1,11 +1,13 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import posts
 from ...service.fields import TAG_RE, Text
 from .. import activitypub, negotiation, routes, urls
+from ..api import REPEATED
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
 
@@ -14,6 +16,15 @@ MAX_QUERY_LENGTH = 200  # as the API's `q`
 bp = Blueprint("site", __name__)
 routes.declare(bp, routes.SITE, routes.PUBLIC)  # the API's caching: strong ETag, 304, public max-age, the reader cache
 _search_text = Text()
+
+
+@bp.before_request
+def _each_parameter_once():
+    """A repeated query parameter (`?q=a&q=b`) is refused as the API refuses it: a 422 naming
+    it (an HTML page for a browser); which of the values was meant is nobody's guess."""
+    repeated = sorted({name for name in request.args if len(request.args.getlist(name)) > 1})
+    if repeated:
+        abort_with_messages(422, messages={"query": {name: [REPEATED] for name in repeated}})
 
 
 @bp.route("/")
