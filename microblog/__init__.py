@@ -21,7 +21,7 @@ from .web import (
     request_limits,
     routes,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, public, transfer
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -47,8 +47,8 @@ def create_app(test_config=None):
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, transfer.blp, auth.blp,
-                           health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, fediverse.blp,
+                           transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     site.init_app(app)
     outbound.init_app(app)

@@ -149,6 +149,16 @@ def hub():
 
 
 @pytest.fixture
+def remote():
+    """A fediverse server on loopback (tests/peers/fediverse.py), stopped after the test."""
+    from tests.peers.fediverse import Fediverse
+
+    started = Fediverse().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
 def run_worker():
     """Run microblog's delivery worker for an app on a thread; every one is stopped after the test."""
     import threading

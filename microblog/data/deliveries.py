@@ -194,3 +194,9 @@ def cancel_to(url, kind_prefix, now):
     """Cancel the pending deliveries of these kinds to `url` (its receiver is gone)."""
     return Delivery.update(state=CANCELLED, finished=now, lease=None, leased_until=None).where(
         Delivery.url == url, Delivery.state == PENDING, Delivery.kind.startswith(kind_prefix)).execute()
+
+
+def of_post(post_id, kind_prefix, limit=500):
+    """A post's deliveries of these kinds, newest first."""
+    return list(Delivery.select().where(Delivery.post_id == post_id, Delivery.kind.startswith(kind_prefix))
+                .order_by(Delivery.id.desc()).limit(limit))

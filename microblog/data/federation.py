@@ -2,7 +2,7 @@
 object generation, and the blocked domains."""
 from peewee import fn
 
-from .models import ActorKey, BlockedDomain, FederatedPost, Follower, RemoteKey
+from .models import ActorKey, BlockedDomain, FederatedPost, FediverseReaction, Follower, RemoteKey
 
 
 def actor_key():
@@ -121,3 +121,20 @@ def is_blocked(host):
     labels = host.lower().split(".")
     candidates = [".".join(labels[index:]) for index in range(len(labels))]
     return BlockedDomain.select().where(fn.LOWER(BlockedDomain.domain).in_(candidates)).exists()
+
+
+def keep_reaction(activity_id, kind, actor, post_id, url, content_html, now):
+    """A reply, like or boost, kept once (a repeat changes nothing)."""
+    FediverseReaction.insert(activity_id=activity_id, kind=kind, actor=actor, post_id=post_id, url=url,
+                             content_html=content_html, received=now).on_conflict_ignore().execute()
+
+
+def drop_reaction(activity_id, actor):
+    """A reaction undone or deleted by the actor who made it."""
+    return FediverseReaction.delete().where(FediverseReaction.activity_id == activity_id,
+                                            FediverseReaction.actor == actor).execute()
+
+
+def reactions(post_id):
+    return list(FediverseReaction.select().where(FediverseReaction.post_id == post_id)
+                .order_by(FediverseReaction.id))

@@ -345,6 +345,22 @@ class BlockedDomain(BaseModel):
     created = DateTimeField(default=utcnow)
 
 
+class FediverseReaction(BaseModel):
+    """A reply, like or boost of one of the site's posts, received from the fediverse."""
+
+    id = AutoField()
+    activity_id = CharField(max_length=2048, unique=True)  # the reply's object id, or the Like's or Announce's
+    kind = CharField(max_length=10)  # reply, like, boost
+    actor = TextField()
+    post_id = IntegerField()  # no foreign key: a purged post's reactions go with a purge of their own
+    url = TextField(null=True)  # the reply's page
+    content_html = TextField(null=True)  # the reply, sanitized
+    received = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("post_id", "kind"), False),)
+
+
 class AuthorizationCode(BaseModel):
     """An IndieAuth authorization code not yet redeemed (kept as a hash), bound to its request."""
 
@@ -385,4 +401,4 @@ class BrowserSession(BaseModel):
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
           AuthorizationCode, AccessToken, BrowserSession, Delivery, DeliveryHost, ActorKey, Follower, RemoteKey,
-          FederatedPost, BlockedDomain]
+          FederatedPost, BlockedDomain, FediverseReaction]

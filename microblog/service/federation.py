@@ -18,6 +18,7 @@ from ..data.db import write_transaction
 from ..data.models import Post, User, utcnow
 from ..outbound import signatures
 from . import errors, posts, websub
+from .content import sanitize_html
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
@@ -44,6 +45,7 @@ class Site:
     post_url: object  # slug → the post's page
     tag_url: object  # tag → the tag's page
     object_url: object  # (post_id, generation) → the Note's id
+    post_of: object = lambda url: None  # a URL of ours → the id of the post it names (its page or object), or None
 
     @property
     def key_id(self):
@@ -346,6 +348,12 @@ def _apply(site, activity, actor_id, remote, now):
     kind, target = activity["type"], activity.get("object")
     if kind == "Follow" and _id_of(target) == site.actor:
         return _follow(site, activity, actor_id, remote, now)
+    if kind in REACTIONS:
+        return _react(site, activity, actor_id, now)
+    if kind == "Undo" and isinstance(target, dict) and target.get("type") in ("Like", "Announce"):
+        return "undid a reaction" if data.drop_reaction(_id_of(target), actor_id) else "ignored: an Undo of nothing kept"
+    if kind == "Delete" and _id_of(target) != actor_id:
+        return "deleted a reply" if data.drop_reaction(_id_of(target), actor_id) else "ignored: a Delete of nothing kept"
     if kind == "Undo" and isinstance(target, (dict, str)):
         follower = data.follower_by_actor(actor_id)
         undone = _id_of(target)
@@ -361,6 +369,34 @@ def _apply(site, activity, actor_id, remote, now):
         data.forget_remote_keys(actor_id)
         return "forgot a deleted actor"
     return f"ignored: {kind[:40]}"
+
+
+REACTIONS = {"Like": "like", "Announce": "boost", "Create": "reply"}
+
+
+def _react(site, activity, actor_id, now):
+    """A like or boost of one of the site's public posts, or a reply to one, kept (sanitized)."""
+    kind = REACTIONS[activity["type"]]
+    target = activity.get("object")
+    if kind == "reply":
+        if not isinstance(target, dict) or _id_of(target.get("attributedTo")) not in ("", actor_id):
+            return "ignored: a Create that is not the actor's own object"
+        post_id = site.post_of(_id_of(target.get("inReplyTo")))
+        reaction_id, url = _id_of(target), target.get("url") if _is_url(target.get("url")) else None
+        content = sanitize_html(target["content"]) if isinstance(target.get("content"), str) else None
+    else:
+        post_id = site.post_of(_id_of(target))
+        reaction_id, url, content = _id_of(activity), None, None
+    if post_id is None or not reaction_id or not posts.is_public(post_id, now):
+        return f"ignored: a {kind} of nothing public here"
+    data.keep_reaction(reaction_id, kind, actor_id, post_id, url, content, now)
+    return f"kept a {kind}"
+
+
+def reactions(post_id):
+    """A post's replies, likes and boosts from the fediverse, oldest first."""
+    posts.get_admin(post_id)
+    return data.reactions(post_id)
 
 
 def _follow(site, activity, actor_id, remote, now):
@@ -411,3 +447,62 @@ def _import_follower(fields):
 
 
 IMPORTED = {"actor_key": _import_key, "follower": _import_follower}  # export record kind → its upsert
+
+
+def followers(limit, after=None):
+    """The followers for the admin, by id; and the `after` of the next page, if more follow."""
+    rows = data.followers_page(limit, after)
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def remove_follower(site, follower_id, now=None):
+    """The admin removes a follower: its server is sent a Reject of its Follow."""
+    now = now or utcnow()
+    with write_transaction():
+        follower = data.follower(follower_id)
+        if follower is None:
+            raise errors.NotFound("No follower has this id.")
+        reject = {"@context": CONTEXT, "id": f"{site.actor}#rejects/{secrets.token_hex(12)}", "type": "Reject",
+                  "actor": site.actor, "object": {"id": follower.follow_id, "type": "Follow",
+                                                  "actor": follower.actor, "object": site.actor}}
+        _unfollowed(follower)
+        deliveries.add(_to_all([follower.inbox], "reject", reject, None, now), now)
+
+
+def blocked_domains():
+    return data.blocked_domains()
+
+
+def block_domain(domain, now=None):
+    """Refuse the domain's activities and stop delivering to it; its followers are removed."""
+    with write_transaction():
+        data.block_domain(domain.lower(), now or utcnow())
+        for follower in data.all_followers():
+            if data.is_blocked(follower.host) or data.is_blocked(urlsplit(follower.shared_inbox).hostname or ""):
+                _unfollowed(follower)
+
+
+def unblock_domain(domain):
+    if not data.unblock_domain(domain.lower()):
+        raise errors.NotFound("This domain is not blocked.")
+
+
+def post_deliveries(post_id):
+    """A post's ActivityPub deliveries, newest first, and how many are in each state."""
+    posts.get_admin(post_id)
+    rows = deliveries.of_post(post_id, KIND_PREFIX)
+    counts = dict.fromkeys(deliveries.STATES, 0)
+    for row in rows:
+        counts[row.state] += 1
+    return {"counts": counts, "items": rows}
+
+
+def resend(site, post_id, now=None):
+    """Send a public post's Create again to every follower's inbox; how many deliveries."""
+    now = now or utcnow()
+    with write_transaction():
+        post = posts.get_admin(post_id)
+        if not post.is_public(now):
+            raise errors.Conflict("Only a public post is sent to followers.")
+        planned = _to_all(deliverable_inboxes(), "create", create(post, site), post_id, now)
+        return deliveries.add(planned, now)

@@ -5,9 +5,10 @@ from contextlib import nullcontext
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import appcontext_pushed, has_request_context
+from flask import appcontext_pushed, current_app, has_request_context
+from werkzeug.exceptions import HTTPException
 
-from ..service import federation, outbox
+from ..service import federation, outbox, posts
 from . import urls
 
 
@@ -44,7 +45,7 @@ def federation_site(app):
             home=urls.root(), icon=urls.icon(), actor=urls.actor(), inbox=urls.actor_inbox(),
             shared_inbox=urls.shared_inbox(), outbox=urls.actor_outbox(), followers=urls.followers(),
             following=urls.following(), post_url=_in_context(app, urls.post), tag_url=_in_context(app, urls.tag),
-            object_url=_in_context(app, urls.activity_object))
+            object_url=_in_context(app, urls.activity_object), post_of=_in_context(app, post_of))
 
 
 def _in_context(app, build):
@@ -52,3 +53,19 @@ def _in_context(app, build):
         with nullcontext() if has_request_context() else app.test_request_context():
             return build(*args)
     return built
+
+
+def post_of(url):
+    """The id of the post a URL of this site names (its page or its ActivityPub object), or None."""
+    root = urls.root()
+    if not isinstance(url, str) or not url.startswith(root):
+        return None
+    try:
+        endpoint, values = current_app.url_map.bind("localhost").match("/" + urlsplit(url).path[len(urlsplit(root).path):])
+    except HTTPException:
+        return None
+    if endpoint == "activitypub.post_object":
+        return values["post_id"]
+    if endpoint == "site.post":
+        return posts.public_id_by_slug(values["slug"])
+    return None
