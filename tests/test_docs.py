@@ -9,7 +9,11 @@ UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/asse
                 "/sitemap-<int:number>.xml", "/robots.txt",
                 # IndieAuth's endpoints speak OAuth's forms and errors: docs/indieauth.md describes them
                 "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token",
-                "/indieauth/introspect", "/indieauth/revoke"}
+                "/indieauth/introspect", "/indieauth/revoke",
+                # ActivityPub's answers are ActivityStreams, WebFinger's JRD: docs/fediverse.md describes them
+                "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
+                "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
+                "/actor/inbox"}
 
 
 def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, client):
