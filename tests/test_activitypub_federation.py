@@ -191,3 +191,9 @@ def test_oversized_bodies_are_413(app, client, remote):
     body, headers = remote.signed("/actor/inbox", activity)
     assert client.post("/actor/inbox", data=body, headers=headers).status_code == 413
     assert count(app, Follower) == 0
+
+
+def test_an_unsigned_post_is_401_whatever_its_body(app, client):
+    """As fediverse-pasture's unsigned actors post: 401 before the body is judged."""
+    for body in (b'{"@context": "https://www.w3.org/ns/activitystreams", "type": "EchoRequest"}', b"not json"):
+        assert client.post("/inbox", data=body, headers={"Content-Type": "application/activity+json"}).status_code == 401

@@ -256,16 +256,18 @@ def receive(site, incoming, fetch_json, now=None):
     document with a signed GET (FetchFailed). Returns what was done, for the log."""
     now = now or utcnow()
     activity = _activity(incoming.body)
-    actor_id = _id_of(activity.get("actor"))
-    if data.is_blocked(urlsplit(actor_id).hostname or ""):
-        raise errors.Forbidden("Activities from this domain are refused.")
-    if activity.get("type") == "Delete" and not data.known_actor(actor_id):
+    actor_id = _id_of(activity.get("actor")) if activity else ""
+    if actor_id and activity.get("type") == "Delete" and not data.known_actor(actor_id):
         return "ignored: a Delete from an actor never seen"
     try:
         signed = signatures.read(incoming.method, incoming.path, incoming.headers, incoming.body, now,
                                  incoming.target_uri)
     except signatures.SignatureError as error:
         raise errors.AuthenticationFailed(str(error)) from None
+    if activity is None or not isinstance(activity.get("type"), str) or not _is_url(actor_id):
+        raise errors.Invalid("The body is not an activity with a type and an actor.")
+    if data.is_blocked(urlsplit(actor_id).hostname or ""):
+        raise errors.Forbidden("Activities from this domain are refused.")
     if data.is_blocked(urlsplit(signed.key_id).hostname or ""):
         raise errors.Forbidden("Activities from this domain are refused.")
     remote, fetched = _verified_key(signed, fetch_json)
@@ -279,14 +281,13 @@ def receive(site, incoming, fetch_json, now=None):
 
 
 def _activity(body):
+    """The body as a JSON object, or None (refused once the signature has been read: an
+    unsigned request is told 401 before anything about its body)."""
     try:
         activity = json.loads(body)
     except (ValueError, RecursionError):
-        raise errors.Invalid("The body is not JSON.") from None
-    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) or not _id_of(
-            activity.get("actor")).startswith(("https://", "http://")):
-        raise errors.Invalid("The body is not an activity with a type and an actor.")
-    return activity
+        return None
+    return activity if isinstance(activity, dict) else None
 
 
 def _id_of(value):
