@@ -197,3 +197,14 @@ def test_an_unsigned_post_is_401_whatever_its_body(app, client):
     """As fediverse-pasture's unsigned actors post: 401 before the body is judged."""
     for body in (b'{"@context": "https://www.w3.org/ns/activitystreams", "type": "EchoRequest"}', b"not json"):
         assert client.post("/inbox", data=body, headers={"Content-Type": "application/activity+json"}).status_code == 401
+
+
+def test_a_signature_over_the_public_host_holds_behind_a_proxy_that_changed_host(make_ready_app, remote):
+    """The sender signed `host: blog.example`; the proxy in front passed `Host: 127.0.0.1:8000`."""
+    client = make_ready_app(PUBLIC_BASE_URL="https://blog.example/", OUTBOUND_ALLOW_LOOPBACK=True).test_client()
+    body, headers = remote.signed("/actor/inbox", remote.follow("https://blog.example/actor"), host="blog.example")
+    headers.pop("Host")
+    response = client.post("/actor/inbox", data=body, headers=headers, base_url="http://127.0.0.1:8000")
+    assert response.status_code == 202
+    forged = {**headers, "Signature": headers["Signature"].replace('signature="', 'signature="AAAA')}
+    assert client.post("/actor/inbox", data=body, headers=forged, base_url="http://127.0.0.1:8000").status_code == 401

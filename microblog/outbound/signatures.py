@@ -77,6 +77,7 @@ class Signed:
     message: bytes
     signature: bytes
     algorithm: str
+    also: tuple = ()  # other messages the sender may have signed (the Host before a proxy changed it)
 
     def verify(self, public_pem):
         try:
@@ -87,25 +88,28 @@ class Signed:
             return False
         scheme = (padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64), hashes.SHA512()) \
             if self.algorithm == "rsa-pss-sha512" else (padding.PKCS1v15(), hashes.SHA256())
-        try:
-            key.verify(self.signature, self.message, *scheme)
-        except InvalidSignature:
-            return False
-        return True
+        for message in (self.message, *self.also):
+            try:
+                key.verify(self.signature, message, *scheme)
+            except InvalidSignature:
+                continue
+            return True
+        return False
 
 
 def read(method, path, headers, body, now, target_uri):
     """The request's signature (`headers`: a case-insensitive mapping), checked for everything
     but the key; SignatureError when there is none or it falls short. A body must be signed
-    through its digest; the time must lie within DATE_WINDOW of `now`."""
+    through its digest; the time must lie within DATE_WINDOW of `now`. A signed Host may also
+    be `target_uri`'s (the public one), should a proxy have changed the Host header."""
     if "Signature-Input" in headers:
         return _read_rfc9421(method, headers, body, now, target_uri)
     if "Signature" not in headers:
         raise SignatureError("The request is not signed.")
-    return _read_cavage(method, path, headers, body, now)
+    return _read_cavage(method, path, headers, body, now, host_of(target_uri))
 
 
-def _read_cavage(method, path, headers, body, now):
+def _read_cavage(method, path, headers, body, now, public_host):
     params = dict(_PARAM.findall(headers["Signature"]))
     if not {"keyId", "signature"} <= params.keys():
         raise SignatureError("The Signature header lacks keyId or signature.")
@@ -127,8 +131,10 @@ def _read_cavage(method, path, headers, body, now):
             lines.append(f"{name}: {', '.join(value.strip() for value in headers.getlist(name))}")
         else:
             raise SignatureError(f"The signed header {name} is missing.")
+    public = [f"host: {public_host}" if line.startswith("host: ") else line for line in lines]
+    also = ("\n".join(public).encode(),) if public != lines else ()
     return Signed(params["keyId"], "\n".join(lines).encode(), _b64(params["signature"]),
-                  params.get("algorithm", "rsa-sha256").lower())
+                  params.get("algorithm", "rsa-sha256").lower(), also)
 
 
 def _read_rfc9421(method, headers, body, now, target_uri):

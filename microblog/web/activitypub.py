@@ -136,18 +136,18 @@ def inbox():
     if len(body) > current_app.config["ACTIVITYPUB_MAX_BODY"]:
         raise RequestEntityTooLarge("The activity is larger than this inbox reads.")
     limits.check_remote_host()
-    incoming = federation.Incoming(request.method, request.full_path.rstrip("?"), _target_uri(),
-                                   request.headers, body)
+    path = request.script_root + request.full_path.rstrip("?")
+    incoming = federation.Incoming(request.method, path, _target_uri(path), request.headers, body)
     outcome = federation.receive(found, incoming, partial(fetch_json, found))
     current_app.logger.info("Inbox: %s", outcome)
     return "", 202
 
 
-def _target_uri():
-    """The URL the sender addressed: the public origin (a proxy may have changed the scheme)
-    with the request's host, path and query."""
-    scheme = urlsplit(current_app.config["PUBLIC_BASE_URL"]).scheme
-    return f"{scheme}://{request.host}{request.full_path.rstrip('?')}"
+def _target_uri(path):
+    """The URL the sender addressed: the public origin (a proxy may have changed the scheme and
+    the Host) with the request's path and query."""
+    public = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    return f"{public.scheme}://{public.netloc}{path}"
 
 
 def fetch_json(found, url):
