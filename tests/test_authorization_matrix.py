@@ -18,7 +18,11 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
           "/sitemap-<int:number>.xml", "/robots.txt",
           # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
-          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke"}
+          "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke",
+          # ActivityPub: public documents, and inboxes that take HTTP signatures: test_activitypub_*.py
+          "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
+          "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
+          "/actor/inbox"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -35,8 +39,9 @@ def test_the_matrix_covers_every_private_route():
     assert {"/api/v1/admin/posts", "/api/v1/admin/changes", "/api/v1/admin/export",
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
-            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry"} <= routes
-    assert len(private_routes()) == 25  # + the app tokens' three, introspection, the deliveries' five
+            "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
+            "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend"} <= routes
+    assert len(private_routes()) == 33  # + the app tokens' three, introspection, the deliveries' five, the fediverse's 8
 
 
 def bad_token(kind, app, client, auth, needs_refresh):
