@@ -72,7 +72,7 @@ def test_retries_wait_longer_each_time_with_jitter(make_blog, hub, run_worker):
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert len(gaps) == 3
     for gap, expected in zip(gaps, (0.3, 0.6, 1.2), strict=True):  # base, doubling, ±25 %
-        assert 0.75 * expected - 0.05 <= gap <= 1.25 * expected + 0.3, gaps
+        assert 0.75 * expected - 0.05 <= gap <= 1.25 * expected + 0.5, gaps  # the slack: a loaded machine
 
 
 def test_a_refusal_fails_at_once_and_the_admin_can_retry_it(make_blog, hub, run_worker):
