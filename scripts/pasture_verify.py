@@ -9,8 +9,10 @@ unsigned one does, and WebFinger matches the actor.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,14 +52,16 @@ def main():
     harness.init_db(env)
     server.start()
     pasture_port = harness.free_port()
-    pasture = subprocess.Popen([PASTURE_PYTHON, "-c", PASTURE_APP, str(pasture_port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    scratch = tempfile.mkdtemp()  # the pasture writes its actors' config and a JSON-LD cache where it runs
+    pasture = subprocess.Popen([os.path.abspath(PASTURE_PYTHON), "-c", PASTURE_APP, str(pasture_port)],
+                               cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(f"http://127.0.0.1:{pasture_port}/")
         answer = verify(server.url + "/actor", pasture_port)
     finally:
         pasture.terminate()
         server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     result = answer["result"]
     print(json.dumps(result, indent=1))
     failures = [name for name in SIGNED if not (result[name]["get_actor"] and result[name]["post_inbox"])]
