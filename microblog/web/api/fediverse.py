@@ -50,6 +50,8 @@ def list_blocked(_args):
 
 
 @blp.route("/blocked-domains/<domain>", methods=["PUT"], operation_id="blockDomain")
+@blp.doc(parameters=[{"in": "path", "name": "domain", "required": True,
+                      "schema": {"type": "string", "maxLength": 253, "pattern": schemas.DOMAIN_RE.pattern}}])
 @blp.bearer()
 @blp.arguments(schemas.NoQuery, location="query")
 @blp.response(204)
