@@ -1,5 +1,6 @@
 """What the cluster must show about state shared between hosts: the Postman collection,
-tokens, login throttling, scheduled posts, token expiry, request limits and Redis."""
+tokens, login throttling, scheduled posts, token expiry, Micropub's tokens and photos, uploaded
+images, request limits and Redis."""
 import concurrent.futures
 import json
 import os
@@ -21,7 +22,7 @@ def contract(cluster, report):
     newman = cluster.teardown.spawn(  # in a session of its own: teardown kills npx, sh and node alike
         ["npx", "--no-install", "newman", "run", "postman_collection.json", "--env-var",
          f"baseUrl=http://{host}:{port}", "--env-var", f"adminUsername={cluster.admin[0]}",
-         "--env-var", f"adminPassword={cluster.admin[1]}", "--reporters", "cli,json",
+         "--env-var", f"adminPassword={cluster.admin[1]}", "--env-var", "changePassword=true", "--reporters", "cli,json",
          "--reporter-json-export", summary], "newman.log", cwd=ROOT)
     returncode = newman.wait(timeout=240)
     stats = {}
@@ -64,6 +65,33 @@ def tokens(cluster, report):
                 body={"current_password": new_password, "new_password": password}).status
     report.check("password changed through host 2: older tokens", changed == 204 and old == [401] * 4
                  and back == 204, f"change {changed}; 2 older tokens on hosts 1 and 2: {old}")
+
+
+PIXEL_GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def media(cluster, report):
+    """An image uploaded through host 1 is served by host 2; deleted through host 2, by neither."""
+    one, two = (host.base for host in cluster.hosts)
+    source = "127.0.4.30"
+    boundary = uuid.uuid4().hex
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="pixel.gif"\r\n\r\n'.encode()
+            + PIXEL_GIF + f"\r\n--{boundary}--\r\n".encode())
+    uploaded = call(one, "POST", "/api/v1/admin/media", token=login(one, *cluster.admin, source)["access_token"],
+                    source=source, body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    if uploaded.status != 201:
+        report.check("an image uploaded through host 1, served by host 2", False, f"upload {uploaded.status}")
+        return
+    image = uploaded.json()
+    path = "/" + image["url"].split("/", 3)[3]
+    served = [call(base, "GET", path, source=source) for base in (one, two)]
+    deleted = call(two, "DELETE", f"/api/v1/admin/media/{image['key']}", source=source,
+                   token=login(two, *cluster.admin, source)["access_token"]).status
+    after = [call(base, "GET", path, source=source).status for base in (one, two)]
+    ok = (statuses(served) == [200, 200] and all(answer.body == PIXEL_GIF for answer in served)
+          and served[1].headers.get("content-type") == "image/gif" and deleted == 204 and after == [404, 404])
+    report.check("an image uploaded through host 1, served by host 2", ok,
+                 f"served by hosts 1, 2: {statuses(served)}; deleted through host 2: {deleted}; then {after}")
 
 
 def login_throttling(cluster, report):
@@ -113,6 +141,51 @@ def scheduled_post(cluster, report):
     report.check("a scheduled post turns public on both hosts", ok,
                  f"first 200 received {late.get('app1')} s and {late.get('app2')} s after its publish_at "
                  f"(hosts polled in turn, directly); none before")
+
+
+# The smallest GIF: one transparent pixel (what the media endpoint takes, read from its bytes).
+PIXEL_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+             b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+def micropub(cluster, report):
+    """A Micropub app token minted through host 1 works on host 2 until it is revoked through
+    host 1, then at once no more; a photo uploaded through host 1 is served by host 2."""
+    one, two = (host.base for host in cluster.hosts)
+    source = "127.0.4.30"
+    admin = login(one, *cluster.admin, source=source)["access_token"]
+    minted = call(one, "POST", "/api/v1/admin/tokens", token=admin, source=source,
+                  body={"client_id": "https://cluster.example/", "scope": "create delete"}).json()
+    token = minted["access_token"]
+    boundary = uuid.uuid4().hex
+    upload = call(one, "POST", "/micropub/media", token=token, source=source,
+                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                  data=(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.gif"\r\n'
+                        "Content-Type: image/gif\r\n\r\n").encode() + PIXEL_GIF + f"\r\n--{boundary}--\r\n".encode())
+    photo = upload.headers.get("location", "")
+    photo_path = "/" + photo.split("/", 3)[-1] if photo else "/"
+    served = call(two, "GET", photo_path, source=source)
+    report.check("a photo uploaded through host 1 is served by host 2", upload.status == 201
+                 and served.status == 200 and served.headers.get("content-type") == "image/gif"
+                 and served.body == PIXEL_GIF, f"upload {upload.status}; host 2: {served.status} "
+                 f"{served.headers.get('content-type')}")
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    created = call(two, "POST", "/micropub", token=token, source=source, headers=form,
+                   data=f"h=entry&content=cluster+micropub&photo={photo}".encode())
+    revoked = call(one, "DELETE", f"/api/v1/admin/tokens/{minted['id']}", token=admin, source=source).status
+    after = [call(base, "POST", "/micropub", token=token, source=source, headers=form,
+                  data=b"h=entry&content=refused").status for base in (two, one)]
+    report.check("a Micropub token revoked through host 1 is refused by host 2 at once",
+                 created.status == 201 and revoked == 204 and after == [401, 401],
+                 f"create on host 2 {created.status}; revoke on host 1 {revoked}; then hosts 2, 1: {after}")
+    slug = created.headers.get("location", "").rsplit("/", 1)[-1]
+    post = call(one, "GET", f"{POSTS}/by-slug/{slug}", source=source)
+    if post.status == 200:
+        for suffix in ("", "?purge=true"):
+            call(one, "DELETE", f"/api/v1/admin/posts/{post.json()['id']}{suffix}", token=admin, source=source)
+    if photo:
+        call(one, "DELETE", f"/api/v1/admin/media/{photo.rsplit('/', 1)[-1].split('.')[0]}", token=admin, source=source)
 
 
 def token_expiry(cluster, report):

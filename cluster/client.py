@@ -21,13 +21,16 @@ class Answer:
         return self.headers.get("content-type") == "application/problem+json"
 
 
-def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15):
+def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15, data=None):
+    """One request; `body` is sent as JSON, or as it is when it is bytes, and so is `data`
+    (bytes with their own Content-Type in `headers`)."""
     host, port = base
-    sent = {"Content-Type": "application/json"} if body is not None else {}
+    raw = isinstance(body, bytes)
+    sent = {"Content-Type": "application/json"} if body is not None and not raw else {}
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = json.dumps(body).encode() if body is not None else None
+    data = (body if raw else json.dumps(body).encode()) if body is not None else data
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)

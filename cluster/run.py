@@ -94,6 +94,8 @@ def main():
         checks.login_throttling(cluster, report)
         checks.scheduled_post(cluster, report)
         checks.token_expiry(cluster, report)
+        checks.micropub(cluster, report)
+        checks.media(cluster, report)
         faults.kill_a_host(cluster, report)
         faults.restart_postgres(cluster, report)
         cluster.restart_hosts(RATELIMIT_READS=f"{READ_LIMIT} per minute")

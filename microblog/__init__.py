@@ -14,6 +14,7 @@ from .web import (
     head_limits,
     icons,
     indieauth,
+    media,
     openapi,
     outbound,
     outbox,
@@ -22,6 +23,8 @@ from .web import (
     routes,
 )
 from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, public, transfer
+from .web.api import media as admin_media
+from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
 from .web.tokens import jwt
 
@@ -33,26 +36,28 @@ def create_app(test_config=None):
     app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        config.load_environment(app.config)
-    else:
-        app.config.from_mapping(test_config)
-    config.finalize(app.config, app.instance_path, debug=app.debug)
+    try:
+        _configure(app, test_config)
+    except config.ConfigurationError:
+        if not cli.help_requested():
+            raise
+        cli.init_app(app)  # a command line that asks only for help needs no working configuration
+        return app
 
     head_limits.init_app(app)
-    database.init_app(app)
     outbox.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
     reader_cache.init_app(app)
     jwt.init_app(app)
-    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, deliveries.blp, fediverse.blp,
-                           transfer.blp, auth.blp, health.blp])
+    openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
+                           fediverse.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
+    app.register_blueprint(media.bp)
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
+    app.register_blueprint(micropub_endpoint)
     app.register_blueprint(activitypub.bp)
     app.register_blueprint(activitypub.inbox_bp)
     discovery.init_app(app)
@@ -63,6 +68,19 @@ def create_app(test_config=None):
     app.after_request(routes.private_no_store)
     app.after_request(_security_headers)
     return app
+
+
+def _configure(app, test_config):
+    """Settings, checked; the database, built and (outside tests) reached once."""
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        config.load_environment(app.config)
+    else:
+        app.config.from_mapping(test_config)
+    config.finalize(app.config, app.instance_path, debug=app.debug)
+    database.init_app(app)
+    if test_config is None:
+        database.check_reachable(app)
 
 
 class NoCookieSessions(SessionInterface):

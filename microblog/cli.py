@@ -1,7 +1,10 @@
-"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, serve, worker."""
+"""Command line: init-db, create-admin, check-password, seed, export, import, unlock-admin, token, serve, worker."""
+import contextlib
+import os
 import random
 import signal
 import sys
+from collections import Counter
 from datetime import timedelta
 
 import click
@@ -13,7 +16,9 @@ from .data.models import utcnow
 from .service import auth as auth_service
 from .service import errors as service_errors
 from .service import export_format, login_throttle, posts, transfer
+from .service.wording import counted
 from .web.serve import serve_command
+from .web.tokens import issue_tokens
 from .worker import Worker
 
 
@@ -101,7 +106,23 @@ def seed_command(count, random_seed):
             },
             now=now - timedelta(minutes=count - number),
         )
-    click.echo(f"Added {count} demo posts (the 2nd hidden, the 3rd scheduled for tomorrow).")
+    notes = ["the 2nd hidden"] * (count >= 2) + ["the 3rd scheduled for tomorrow"] * (count >= 3)
+    click.echo(f"Added {counted(count, 'demo post')}" + (f" ({', '.join(notes)})." if notes else "."))
+
+
+@click.command("token")
+@click.option("--username", help="The admin's login name (default: the admin).")
+@with_appcontext
+def token_command(username):
+    """Print a new access token of the admin, for scripts on this host:
+    TOKEN=$(flask --app microblog token). A login of its own, without a password (whoever can
+    run this can read the database), valid for JWT_ACCESS_TOKEN_EXPIRES."""
+    try:
+        user = auth_service.the_admin(username)
+    except service_errors.ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    access, _refresh = issue_tokens(user, auth_service.new_session_id())
+    click.echo(access)
 
 
 @click.command("unlock-admin")
@@ -110,17 +131,46 @@ def seed_command(count, random_seed):
 def unlock_admin_command(username):
     """Clear login throttling, e.g. after someone guessed at the admin's password."""
     cleared = login_throttle.unlock(username)
-    click.echo(f"Cleared {cleared} login lock{'s' if cleared != 1 else ''}.")
+    click.echo(f"Cleared {counted(cleared, 'login lock')}.")
 
 
 @click.command("export")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Where to write the NDJSON (default: standard output).")
 @with_appcontext
 def export_command(output):
-    """Write everything (admin, revoked tokens, posts with every field) as NDJSON."""
-    for line in export_format.export_lines(transfer.export_records()):
-        output.write(line)
+    """Write everything (admin, revoked tokens, posts with every field) as NDJSON; a file is made
+    readable by its owner only (it holds the admin's password hash)."""
+    kinds = Counter()
+
+    def counting(records):
+        for kind, fields in records:
+            kinds[kind] += 1
+            yield kind, fields
+
+    with _private_output(output) as handle:
+        for line in export_format.export_lines(counting(transfer.export_records())):
+            handle.write(line)
+    what = [counted(kinds["post"], "post"), counted(kinds["revision"], "revision"), counted(kinds["admin"], "admin")]
+    if kinds["revoked_token"]:
+        what.append(counted(kinds["revoked_token"], "revoked token"))
+    where = "standard output" if output == "-" else output
+    click.echo(f"Exported {', '.join(what)} to {where}.", err=output == "-")
+
+
+@contextlib.contextmanager
+def _private_output(path):
+    """Standard output for -, else the file, created or truncated with mode 0600."""
+    if path == "-":
+        yield click.get_text_stream("stdout")
+        return
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror}.") from None
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+    with open(descriptor, "w", encoding="utf-8") as handle:
+        yield handle
 
 
 @click.command("import")
@@ -148,6 +198,11 @@ def worker_command():
     worker.run()
 
 
+def help_requested(argv=None):
+    """Whether this command line asks for help (--help), which must work before any configuration."""
+    return "--help" in (sys.argv[1:] if argv is None else argv)
+
+
 def main():
     """The `microblog` console script: Flask's CLI bound to this app."""
     from flask.cli import FlaskGroup
@@ -159,5 +214,5 @@ def main():
 
 def init_app(app):
     for command in (init_db_command, create_admin_command, check_password_command, seed_command, export_command,
-                    import_command, unlock_admin_command, serve_command, worker_command):
+                    import_command, unlock_admin_command, token_command, serve_command, worker_command):
         app.cli.add_command(command)

@@ -33,7 +33,11 @@ class Defaults:
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
     MAX_CONTENT_LENGTH = 1024 * 1024
     IMPORT_MAX_CONTENT_LENGTH = 256 * 1024 * 1024
+    MAX_MICROPUB_BYTES = 32 * 1024 * 1024  # a multipart Micropub create with its photos
     MAX_POST_LENGTH = 5000
+    MAX_MEDIA_BYTES = 10 * 1024 * 1024  # an uploaded image
+    MEDIA_MAX_PIXELS = 50_000_000  # an image's width × height (× frames): above it, a decompression bomb
+    MEDIA_KEEP_METADATA = False  # True stores uploads as sent, EXIF and XMP (GPS, camera) included
     CACHE_MAX_AGE = 60
     READER_CACHE_BYTES = 8 * 1024 * 1024  # per worker process; 0 turns the cache off
     CORS_ORIGINS = ""
@@ -95,6 +99,13 @@ POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
                                      "DELIVERY_HOST_FAILURES", "DELIVERY_CONNECT_TIMEOUT", "DELIVERY_TIMEOUT",
                                      "ACTIVITYPUB_MAX_BODY")
+COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
+
+
+def _flag(value):
+    """An environment variable as a switch: anything but 0, false, no or off is on."""
+    return value.lower() not in ("0", "false", "no", "off")
+
 
 ENV_SETTINGS = {
     "MICROBLOG_ENV": str,
@@ -112,11 +123,15 @@ ENV_SETTINGS = {
     "PASSWORD_HASH_METHOD": str,
     "MAX_CONTENT_LENGTH": int,
     "IMPORT_MAX_CONTENT_LENGTH": int,
+    "MAX_MICROPUB_BYTES": int,
     "MAX_POST_LENGTH": int,
+    "MAX_MEDIA_BYTES": int,
+    "MEDIA_MAX_PIXELS": int,
+    "MEDIA_KEEP_METADATA": _flag,
     "CACHE_MAX_AGE": int,
     "READER_CACHE_BYTES": int,
     "CORS_ORIGINS": str,
-    "RATELIMIT_ENABLED": lambda value: value.lower() not in ("0", "false", "no", "off"),
+    "RATELIMIT_ENABLED": _flag,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_READS": str,
     "RATELIMIT_WRITES": str,
@@ -177,7 +192,10 @@ def finalize(config, instance_path, debug=False):
         raise ConfigurationError(
             f"Debug mode is refused with MICROBLOG_ENV={config['MICROBLOG_ENV']}: unset FLASK_DEBUG."
         )
-    config["DATABASE_URL"] = config["DATABASE_URL"] or default_database_url(instance_path)
+    if not config["DATABASE_URL"]:
+        os.makedirs(instance_path, exist_ok=True)
+        config["DATABASE_URL"] = default_database_url(instance_path)
+    check_database_url(config["DATABASE_URL"])
     for name in LIFETIMES:
         if isinstance(config[name], (int, float)) and not isinstance(config[name], bool):
             config[name] = timedelta(seconds=config[name])
@@ -191,6 +209,9 @@ def finalize(config, instance_path, debug=False):
     for name in ("WEBSUB_HUB", "PUBLIC_BASE_URL"):
         if config[name] and not _is_http_url(config[name]):
             raise ConfigurationError(f"{name} must be an http(s) URL, not {config[name]!r}")
+    for name in COUNTS:
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] <= 0:
+            raise ConfigurationError(f"{name} must be a positive whole number")
     for name in POSITIVE_SETTINGS:
         if isinstance(config[name], bool) or not isinstance(config[name], (int, float)) or config[name] <= 0:
             raise ConfigurationError(f"{name} must be a positive number")
@@ -221,6 +242,26 @@ def _is_http_url(value):
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+DATABASE_URL_FORMS = ("sqlite:/// and the file's path (sqlite:////srv/blog/microblog.sqlite3 for "
+                      "/srv/blog/microblog.sqlite3) or postgresql://user:password@host:5432/name")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+
+
+def check_database_url(url):
+    """Refuse a DATABASE_URL whose form could not work (or, as sqlite://name does, would silently
+    keep the data in a throwaway database), before anything connects."""
+    if "://" not in url:
+        raise ConfigurationError(f"DATABASE_URL must be a URL, not {url!r}: use {DATABASE_URL_FORMS}.")
+    scheme = url.split("://", 1)[0].removesuffix("+pool")
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigurationError(f"DATABASE_URL: the scheme {scheme}:// is not supported: use {DATABASE_URL_FORMS}.")
+    if scheme != "sqlite":
+        return
+    parts = urlsplit(url)
+    if parts.netloc or not parts.path:
+        raise ConfigurationError(f"DATABASE_URL {url!r} names no SQLite file: use {DATABASE_URL_FORMS}.")
+
+
 def default_database_url(instance_path):
     return "sqlite:///" + os.path.join(instance_path, "microblog.sqlite3")
 
@@ -239,5 +280,7 @@ def _development_secret(instance_path):
             pass
         finally:
             os.unlink(draft)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # a secret, readable by its owner only, however it was made
     with open(path) as handle:
         return handle.read().strip()

@@ -64,7 +64,8 @@ for run in 1 2; do
   npx --no-install newman run postman_collection.json -e postman_environment.json \
     --env-var "baseUrl=http://127.0.0.1:$PORT" \
     --env-var "adminUsername=$ADMIN_USERNAME" \
-    --env-var "adminPassword=$ADMIN_PASSWORD" || status=$?
+    --env-var "adminPassword=$ADMIN_PASSWORD" \
+    --env-var changePassword=true || status=$?
 done
 snapshot >"$WORKDIR/after.json"
 if ! diff -u "$WORKDIR/before.json" "$WORKDIR/after.json"; then

@@ -6,6 +6,7 @@ its default mobile settings. Prints the four scores of each page, writes Lightho
 build/lighthouse/, and exits non-zero unless accessibility, best practices and SEO are 100 and
 performance at least 95.
 """
+import io
 import json
 import os
 import pathlib
@@ -14,6 +15,7 @@ import subprocess
 import sys
 
 import requests
+from PIL import Image
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -28,11 +30,14 @@ REQUIRED = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo
 
 
 def seed(url, posts=25):
-    """A blog as a reader finds it: `posts` public posts (every third titled, tagged, with
-    Markdown) and one hidden draft. Returns the public posts as the admin API made them."""
+    """A blog as a reader finds it: `posts` public posts (every third titled, every fourth with
+    highlighted code, every fifth with a photo, tagged, with Markdown) and one hidden draft.
+    Returns the public posts as the admin API made them."""
     login = {"username": harness.ADMIN[0], "password": harness.ADMIN[1]}
     token = requests.post(f"{url}/api/v1/auth/login", json=login, timeout=30).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
+    photo = requests.post(f"{url}/api/v1/admin/media", headers=headers, files={"file": ("river.webp", _picture())},
+                          timeout=30).json()["url"]
     made = []
     for n in range(posts):
         body = {"content": f"Post number {n}: a walk by the **river**, with `code` and a [link](https://example.com/{n}).\n\n"
@@ -40,12 +45,26 @@ def seed(url, posts=25):
                 "publish_at": f"2026-01-01T10:{n:02d}:00Z", "tags": ["walks", "rivers"] if n % 2 else ["notes"]}
         if n % 3 == 0:
             body["title"] = f"Walk {n} <by the water>"
+        if n % 4 == 1:
+            body["content"] += "\n```python\ndef walk(steps):\n    return steps + 1  # one more\n```\n"
+        if n % 5 == 1:
+            body["photos"] = [{"url": photo, "alt": f"The river on walk {n}, green banks under a pale sky"}]
         response = requests.post(f"{url}/api/v1/admin/posts", json=body, headers=headers, timeout=30)
         response.raise_for_status()
         made.append(response.json())
     hidden = {"content": "A draft nobody may read", "visible": False}
     requests.post(f"{url}/api/v1/admin/posts", json=hidden, headers=headers, timeout=30).raise_for_status()
     return made
+
+
+def _picture():
+    """A small WebP landscape: sky, water and banks in bands."""
+    image = Image.new("RGB", (640, 360), (200, 220, 240))
+    for top, colour in ((150, (80, 140, 70)), (220, (60, 110, 160)), (300, (70, 120, 60))):
+        image.paste(colour, (0, top, 640, 360))
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=80)
+    return buffer.getvalue()
 
 
 def scores(url, name):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from microblog.data.models import Tag
 from tests.helpers import assert_problem
 
 POSTS = "/api/v1/admin/posts"
@@ -307,3 +308,26 @@ def test_a_create_past_the_last_post_id_is_refused_and_stores_nothing(app, clien
     assert_problem(response, 409)
     with app.app_context():
         assert [post.id for post in Post.select(Post.id)] == [MAX_ID]
+
+
+
+def stored_tag_names(app):
+    """Every tag row, those no API shows included."""
+    with app.app_context():
+        return sorted(name for (name,) in Tag.select(Tag.name).tuples())
+
+
+def test_a_tag_no_post_carries_any_more_is_removed(app, client, auth):
+    kept = auth.create_post(content="Kept", tags=["kept", "shared"])
+    retagged = auth.create_post(content="Retagged", tags=["old", "shared"])
+    purged = auth.create_post(content="Purged", tags=["gone", "shared"])
+    hidden = auth.create_post(content="Hidden", tags=["hidden-only"], visible=False)
+    client.patch(f"{POSTS}/{retagged['id']}", json={"tags": ["new"]}, headers=auth.headers)
+    client.delete(f"{POSTS}/{purged['id']}", headers=auth.headers)
+    assert "gone" in stored_tag_names(app)  # a deleted post can be restored, with its tags
+    assert client.delete(f"{POSTS}/{purged['id']}?purge=true", headers=auth.headers).status_code == 204
+    assert stored_tag_names(app) == ["hidden-only", "kept", "new", "shared"]
+    client.put(f"{POSTS}/{hidden['id']}", json={"content": "Hidden, untagged"}, headers=auth.headers)
+    client.delete(f"{POSTS}/{kept['id']}", headers=auth.headers)
+    client.delete(f"{POSTS}/{kept['id']}?purge=true", headers=auth.headers)
+    assert stored_tag_names(app) == ["new"]

@@ -19,6 +19,10 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/sitemap-<int:number>.xml", "/robots.txt",
           # IndieAuth: no admin token, their own credentials (a password, codes, access tokens): test_indieauth.py
           "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token", "/indieauth/revoke",
+          # Micropub: IndieAuth access tokens, answered in Micropub's error format: test_micropub.py
+          "/micropub", "/micropub/media",
+          # uploaded images, public files
+          "/media/<name>",
           # ActivityPub: public documents, and inboxes that take HTTP signatures: test_activitypub_*.py
           "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
           "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
@@ -41,7 +45,8 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
             "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend"} <= routes
-    assert len(private_routes()) == 33  # + the app tokens' three, introspection, the deliveries' five, the fediverse's 8
+    assert len(private_routes()) == 36  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the fediverse's 8
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

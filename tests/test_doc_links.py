@@ -50,4 +50,5 @@ def test_the_collection_names_only_files_that_exist():
     for name in named:
         assert (ROOT / name).exists(), f"the collection names {name}, which does not exist"
     environment = json.loads((ROOT / "postman_environment.json").read_text(encoding="utf-8"))
-    assert {value["key"] for value in environment["values"]} == {"baseUrl", "adminUsername", "adminPassword"}
+    assert {value["key"] for value in environment["values"]} == {"baseUrl", "adminUsername", "adminPassword",
+                                                                  "changePassword"}

@@ -6,10 +6,12 @@ from microblog.data.db import database
 UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/assets/<path:filename>",
                 "/favicon.ico", "/favicon.svg",
                 "/", "/posts/<slug>", "/tags", "/tags/<tag>", "/search", "/assets/<name>", "/sitemap.xml",
-                "/sitemap-<int:number>.xml", "/robots.txt",
+                "/sitemap-<int:number>.xml", "/robots.txt", "/media/<name>",
                 # IndieAuth's endpoints speak OAuth's forms and errors: docs/indieauth.md describes them
                 "/.well-known/oauth-authorization-server", "/indieauth/auth", "/indieauth/token",
                 "/indieauth/introspect", "/indieauth/revoke",
+                # Micropub's, the protocol's own forms and errors: docs/micropub.md describes them
+                "/micropub", "/micropub/media",
                 # ActivityPub's answers are ActivityStreams, WebFinger's JRD: docs/fediverse.md describes them
                 "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
                 "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",

@@ -24,6 +24,13 @@ def test_malformed_json_is_400_and_stores_nothing(client, auth):
     assert client.get(POSTS, headers=auth.headers).get_json()["items"] == []
 
 
+def test_malformed_json_says_at_which_line_and_column(client, auth):
+    response = client.post(POSTS, data='{\n  "content": "x",\n  "tags": [,]\n}', content_type="application/json",
+                           headers=auth.headers)
+    body = assert_problem(response, 400)
+    assert body["errors"] == [{"pointer": "", "detail": "Invalid JSON body: Expecting value at line 3, column 12."}]
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
                                           "multipart/form-data; boundary=x"])
 def test_non_json_bodies_are_415(client, auth, content_type):

@@ -89,7 +89,7 @@ def test_an_edit_shows_in_rss_as_atom_updated_with_guid_and_pubdate_kept(client,
 def test_json_feed_keeps_the_spec_order_version_first(client, auth):
     auth.create_post(content="x")
     body = client.get("/feed.json").get_data(as_text=True)
-    assert body.startswith('{"version": "https://jsonfeed.org/version/1.1", "title": ')
+    assert body.startswith('{"version":"https://jsonfeed.org/version/1.1","title":')  # the API's one JSON format
     assert list(client.get("/feed.json").get_json(force=True)) == [
         "version", "title", "home_page_url", "feed_url", "description", "authors", "language", "items"]
 

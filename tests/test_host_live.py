@@ -1,6 +1,7 @@
 """Issue 23, item 2: a request without a usable Host never poisons the absolute links others
 get. Raw requests on a socket to real servers (granian passes an absent Host as an empty
 HTTP_HOST, gunicorn leaves it out), PUBLIC_BASE_URL unset."""
+import json
 import re
 import socket
 from urllib.parse import urlsplit
@@ -37,7 +38,7 @@ def test_no_host_is_a_400_and_no_link_is_poisoned(live_server, kind):
             for path in PATHS:
                 status, head, body = raw(server.url, attack % path)
                 assert status == 400, (attack, path, head)
-                assert "application/problem+json" in head and b'"status": 400' in body, (path, head, body)
+                assert "application/problem+json" in head and json.loads(body)["status"] == 400, (path, head, body)
     # a browser asking for a page gets the site's HTML error page
     status, head, body = raw(server.url, b"GET / HTTP/1.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
     assert status == 400 and "text/html" in head and b"<html" in body

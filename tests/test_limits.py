@@ -75,6 +75,16 @@ def test_a_wait_runs_from_the_end_of_the_check_that_earned_it(app):
         assert login_throttle.reserve("admin", "c", later(5.1)) == login_throttle.FREE_FAILURES + 2
 
 
+def test_a_one_second_wait_says_one_second(app):
+    now = utcnow()
+    with app.app_context():
+        for _ in range(login_throttle.FREE_FAILURES + 1):
+            login_throttle.failed("admin", "c", login_throttle.reserve("admin", "c", now), now)
+        with pytest.raises(Throttled) as refused:
+            login_throttle.reserve("admin", "c", now + timedelta(seconds=0.5))
+    assert refused.value.detail == "Too many failed attempts; try again in 1 second."
+
+
 def test_waits_double_up_to_fifteen_minutes(app):
     waits = failures_until_locked_for_good(app, login_throttle.FREE_FAILURES + 14)
     assert waits[:login_throttle.FREE_FAILURES] == [0] * login_throttle.FREE_FAILURES

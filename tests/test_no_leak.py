@@ -1,11 +1,12 @@
 """Property: every public surface shows exactly the public posts, whatever the mix.
 
 Hypothesis builds random sites of visible, hidden, scheduled (past or future) and deleted posts
-with random tags and words; lists (every page), single posts, slugs, tags and counts, search,
+with random tags, words and photos; lists (every page), single posts, slugs, tags and counts, search,
 tag filters and feeds must then show exactly the public ones, and no trace (id, slug or marker
 word) of any other. The reading site's pages (home, post, tag, tags, search, every page of
-each) and its sitemap are held to the same, and so are the WebSub hub's pings in the outbox:
-for the feeds of posts readers saw, and a future post's when it comes due, never for others.
+each) and its sitemap are held to the same, and so is Micropub's q=source for a caller with no
+token or a token without a post scope, and so are the WebSub hub's pings in the outbox: for the
+feeds of posts readers saw, and a future post's when it comes due, never for others.
 So are the ActivityPub answers (the outbox's pages, each post's object by its page and by its
 id) and the activities planned for a follower: a Create only for a post readers saw or will
 see when it comes due, a Delete only for one they saw.
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microblog.data.models import Change, Delivery, FederatedPost, Follower, Post, PostTag, RevokedToken, Tag
+from tests.helpers import mint_token
 
 TAGS = ["red", "green", "blue"]
 WORDS = ["apple", "river", "stone"]
@@ -61,7 +63,8 @@ def build(client, auth, specs):
     for number, spec in enumerate(specs):
         marker = f"marker{number}x"
         fields = {"content": " ".join(spec["words"] + [marker]), "tags": spec["tags"],
-                  "visible": spec["visible"]}
+                  "visible": spec["visible"], "photos": [{"url": f"https://photos.example/{marker}.jpg",
+                                                          "alt": f"Alt text {marker}"}]}
         if spec["titled"]:
             fields["title"] = f"{spec['words'][0]} title {marker}"
         if spec["schedule"]:
@@ -127,10 +130,13 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
 
     texts += site_pages(client, posts, public, counts)
+    texts += micropub_sources(client, auth, posts)
     hub_pings(client, posts)
     texts += activitypub_answers(client, posts, public_ids)
 
     everything = "\n".join(texts)
+    for spec, _post, marker in posts:  # the surfaces do carry photos: a hidden post's missing means something
+        assert (f"https://photos.example/{marker}.jpg" in everything) == is_public(spec)
     for post, marker in hidden_traces:
         assert marker not in everything and f"/by-slug/{post['slug']}" not in everything
         assert f"/posts/{post['slug']}\"" not in everything and f"/posts/{post['slug']}<" not in everything
@@ -217,3 +223,17 @@ def site_pages(client, posts, public, counts):
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert sorted(re.findall(r"/posts/([a-z0-9-]+)</loc>", sitemap)) == sorted(public_slugs)
     return texts + [tags_page, sitemap]
+
+
+def micropub_sources(client, auth, posts):
+    """Micropub's q=source answers a caller with no token, or with a media-only one, by an error
+    that names no post, whatever the post; the answers are returned."""
+    callers = {"unauthorized": {}, "insufficient_scope": {
+        "Authorization": f"Bearer {mint_token(client, auth, 'media')}"}}
+    texts = []
+    for _spec, post, _ in posts:
+        for error, headers in callers.items():
+            response = client.get(f"/micropub?q=source&url=http://localhost/posts/{post['slug']}", headers=headers)
+            assert response.status_code == 401 and response.get_json()["error"] == error
+            texts.append(response.get_data(as_text=True))
+    return texts

@@ -2,6 +2,7 @@
 whole API (each operation, its successes, 304, 412, 429 and 503) has a documented status and
 media type, carries each header documented as required, and sends no ETag, Last-Modified,
 Link, Location, Retry-After, Content-Disposition or Idempotent-Replayed that is undocumented."""
+import io
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 
 WATCHED_HEADERS = {"ETag", "Last-Modified", "Link", "Location", "Retry-After",
                    "Content-Disposition", "Idempotent-Replayed"}
+TINY_GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 # statuses a client must find under their own number, not only under `default`
 EXPLICIT = {200, 201, 204, 304, 412, 429, 503}
 
@@ -105,6 +107,10 @@ def test_a_walk_through_the_whole_api_matches_the_document(make_ready_app):
     assert api.post(f"/api/v1/admin/deliveries/{delivery['id']}/cancel", headers=admin).status_code == 200
     assert api.post(f"/api/v1/admin/deliveries/{delivery['id']}/retry", headers=admin).status_code == 200
     assert api.get("/api/v1/admin/deliveries/999999", headers=admin).status_code == 404
+    images = [api.post("/api/v1/admin/media", headers=admin, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(TINY_GIF), "pixel.gif")}).get_json() for _ in range(2)]
+    assert "Link" in api.get("/api/v1/admin/media?limit=1", headers=admin).headers
+    assert api.delete(f"/api/v1/admin/media/{images[0]['key']}", headers=admin).status_code == 204
     minted = api.post("/api/v1/admin/tokens", json={"client_id": "https://app.example/", "scope": "create"},
                       headers=admin)
     api.get("/api/v1/admin/tokens", headers=admin)

@@ -193,8 +193,10 @@ def test_https_certificates_are_verified(peers, tmp_path):
 
 
 def test_nothing_outside_outbound_makes_http_requests():
-    """Every outbound request passes through outbound/fetch.py: no other module imports a client."""
+    """Every outbound request passes through outbound/fetch.py: no other module imports a client.
+    `serve` alone uses a socket, to bind its own port and see whether another server holds it."""
     clients = ("import socket", "http.client", "urllib.request", "import requests", "urllib3", "httpx")
+    listening = {PACKAGE / "web" / "serve.py"}
     found = [f"{path.relative_to(PACKAGE)}: {name}" for path in PACKAGE.rglob("*.py")
-             if "outbound" not in path.parts for name in clients if name in path.read_text()]
+             if "outbound" not in path.parts and path not in listening for name in clients if name in path.read_text()]
     assert found == []

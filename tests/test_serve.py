@@ -2,10 +2,13 @@
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
 import requests
+
+from scripts import harness
 
 RESPAWN_DEADLINE_SECONDS = 10
 
@@ -67,3 +70,31 @@ def test_the_server_stops_while_a_request_body_never_arrives(live_server):
         time.sleep(0.5)  # the request is in the app, waiting for the rest of its body
         server.process.terminate()
         server.process.wait(timeout=20)
+
+
+def serve_on(port, env, *options):
+    return subprocess.run([f"{harness.BIN}/microblog", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+                          env={**env, "RUST_BACKTRACE": "1"}, cwd=harness.ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_second_serve_refuses_the_port_its_first_serves_while_workers_share_it(live_server, tmp_path):
+    first = live_server("granian", workers=2)
+    other_blog = harness.server_env(f"sqlite:///{tmp_path}/other.sqlite3")
+    harness.init_db(other_blog)
+    second = serve_on(first.port, other_blog, "--workers", "1")
+    assert second.returncode == 1
+    assert second.stderr.splitlines() == [f"Error: Cannot listen on 127.0.0.1 port {first.port}: already in use."]
+    assert len(first.worker_pids()) == 2  # both of its workers answer on the one port
+    assert requests.get(f"{first.url}/healthz", timeout=5).status_code == 200
+
+
+def test_a_port_another_program_holds_is_one_line(tmp_path):
+    env = harness.server_env(f"sqlite:///{tmp_path}/blog.sqlite3")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = serve_on(port, env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"Error: Cannot listen on 127.0.0.1 port {port}: already in use."]

@@ -107,6 +107,45 @@ def test_a_post_page_is_its_canonical_url_with_cards_and_json_ld(client, auth):
     assert "<strong>world</strong> &amp; friends" in response.get_data(as_text=True)
 
 
+CODE_POST = "Before the code.\n\n```python\ndef walk(steps):\n    return steps + 1  # one more\n```\n\n```\nplain\n```\n"
+
+
+def test_fenced_code_with_a_language_is_highlighted_on_the_page_and_plain_elsewhere(client, auth):
+    post = auth.create_post(content=CODE_POST, tags=["code"])
+    document = page(client.get(f"/posts/{post['slug']}"))
+    (block, plain) = document.cssselect(".content pre")
+    assert block.get("class") == "highlight" and block.cssselect("code")[0].get("class") == "language-python"
+    assert [span.text for span in block.cssselect("span.k")] == ["def", "return"]
+    assert block.cssselect("span.nf")[0].text == "walk" and block.cssselect("span.c1")[0].text == "# one more"
+    assert block.text_content() == "def walk(steps):\n    return steps + 1  # one more\n"
+    assert plain.get("class") is None and plain.text_content() == "plain\n"
+    listed = page(client.get("/tags/code")).cssselect(".content pre.highlight span.k")
+    assert [span.text for span in listed] == ["def", "return"]
+    api = client.get(f"/api/v1/posts/{post['id']}").get_json()["content_html"]
+    assert '<pre><code class="language-python">def walk(steps):' in api and "<span" not in api
+    for feed in ("/feed.atom", "/feed.rss", "/feed.json"):
+        text = client.get(feed).get_data(as_text=True)
+        assert "language-python" in text and "span" not in text, feed
+
+
+def test_the_stylesheet_colours_highlighted_code_in_light_and_dark(client):
+    stylesheet = page(client.get("/")).cssselect('link[rel="stylesheet"]')[0].get("href")
+    css = client.get(stylesheet).get_data(as_text=True)
+    light, dark = css.split("@media (prefers-color-scheme: dark)", 1)
+    for token in ("comment", "keyword", "string", "number", "function"):
+        assert f"--code-{token}:" in light and f"--code-{token}:" in dark.split("}", 1)[0]
+    assert re.search(r"\.highlight :is\([^)]*\.k,[^)]*\) \{ color: var\(--code-keyword\)", css)
+
+
+def test_a_post_without_a_title_is_headed_by_its_dates_not_its_text(client, auth):
+    post = auth.create_post(content="Just a thought, no title", publish_at="2026-02-03T04:05:06Z")
+    document = page(client.get(f"/posts/{post['slug']}"))
+    (heading,) = document.cssselect("h1")
+    assert heading.text_content() == "Published 2026-02-03" and "thought" not in heading.text_content()
+    assert document.cssselect(".content")[0].text_content().strip() == "Just a thought, no title"
+    assert document.cssselect("title")[0].text_content().startswith("Just a thought")
+
+
 def test_a_post_deleted_while_public_is_a_410_page_and_anything_not_public_a_404_page(client, blog):
     assert client.get(f"/posts/{blog['deleted']['slug']}", headers=HTML).status_code == 410
     assert "deleted" in page(client.get(f"/posts/{blog['deleted']['slug']}", headers=HTML)).cssselect("h1")[0].text
@@ -252,7 +291,7 @@ def test_a_page_shows_every_change_at_once_though_pages_are_kept(client, auth):
     assert slugs_on(page(client.get("/"))) == ["kept"]
     client.patch(f"/api/v1/admin/posts/{post['id']}", json={"title": "Second", "tags": ["two"]}, headers=auth.headers)
     assert page(client.get("/posts/kept")).cssselect("h1")[0].text == "Second"
-    assert [a.text for a in page(client.get("/")).cssselect(".tags a")] == ["#two"]
+    assert [a.text_content() for a in page(client.get("/")).cssselect(".tags a")] == ["#two"]
     assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
     assert client.delete(f"/api/v1/admin/posts/{post['id']}?purge=true", headers=auth.headers).status_code == 204
     again = auth.create_post(content="other words", title="Second", slug="kept", tags=["two"])

@@ -105,24 +105,35 @@ def test_a_reader_reads_the_latest_posts_older_ones_a_post_a_tag_and_a_search(si
         context.close()
 
 
-def test_dark_mode_follows_the_system_preference(site, browser):
-    url, _ = site
+def test_light_and_dark_follow_the_system_preference_highlighted_code_included(site, browser):
+    url, posts = site
     colours = {}
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
         page = context.new_page()
         page.goto(url + "/")
-        colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         shoot(page, f"home-desktop-{scheme}")
+        last_post_rule = page.locator("main article").last.evaluate("e => getComputedStyle(e).borderBottomWidth")
+        footer_rule = page.locator("footer").evaluate("e => getComputedStyle(e).borderTopWidth")
+        assert (last_post_rule, footer_rule) == ("0px", "1px")  # one rule between the last post and the footer
+        page.goto(f"{url}/posts/{posts[1]['slug']}")
+        keyword = page.locator("pre.highlight span.k").first
+        assert keyword.inner_text() == "def"
+        colours[scheme] = (background, keyword.evaluate("e => getComputedStyle(e).color"),
+                           page.locator("pre.highlight").evaluate("e => getComputedStyle(e).color"))
+        shoot(page, f"code-desktop-{scheme}")
         context.close()
-    assert colours == {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}
+    assert colours == {"light": ("rgb(255, 255, 255)", "rgb(207, 34, 46)", "rgb(31, 35, 40)"),
+                       "dark": ("rgb(13, 17, 23)", "rgb(255, 123, 114)", "rgb(230, 237, 243)")}
 
 
 def test_axe_finds_no_accessibility_violation_on_any_kind_of_page(site, browser):
     url, posts = site
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (make does)")
-    pages = {"home": "/", "post": f"/posts/{posts[3]['slug']}", "tag": "/tags/rivers", "tags": "/tags",
+    pages = {"home": "/", "post": f"/posts/{posts[3]['slug']}", "post with code": f"/posts/{posts[1]['slug']}",
+             "tag": "/tags/rivers", "tags": "/tags",
              "search": "/search?q=river", "404": "/no/such/page"}
     found = {}
     run_axe = ("async () => (await axe.run(document)).violations"

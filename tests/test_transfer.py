@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from microblog.data.models import Tag
 from microblog.service import export_format
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, AuthActions
 from tests.helpers import assert_problem
@@ -25,15 +26,16 @@ def test_export_holds_a_header_the_admin_tokens_and_every_post(client, auth, pop
     admin = next(line for line in lines if line["type"] == "admin")
     assert admin["username"] == ADMIN_USERNAME and admin["password_hash"].startswith("pbkdf2:")
     first = posts[0]
-    assert set(first) == {"type", "id", "title", "slug", "content", "content_html", "tags", "visible",
-                          "publish_at", "created", "edited", "updated", "deleted", "public_when_deleted",
-                          "version"}
+    assert set(first) == {"type", "id", "title", "slug", "content", "content_format", "content_html", "tags",
+                          "visible", "photos", "publish_at", "created", "edited", "updated", "deleted",
+                          "public_when_deleted", "version", "extra_properties"}
     assert first["tags"] == ["a", "b"] and first["edited"] and first["updated"] == first["edited"]
     assert posts[3]["deleted"] and posts[3]["public_when_deleted"] is True
     revisions = [line for line in lines if line["type"] == "revision"]
     assert [(r["post_id"], r["rev"]) for r in revisions] == [
         (posts[0]["id"], 1), (posts[0]["id"], 2)] + [(p["id"], 1) for p in posts[1:]]
     assert revisions[0]["content"] == "First *post*" and revisions[1]["content"] == "Edited"
+    assert {r["content_format"] for r in revisions} == {"markdown"}
 
 
 def test_importing_the_same_export_changes_nothing(client, auth, populated):
@@ -43,6 +45,7 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
     assert response.get_json() == {
         "admin": {"created": 0, "updated": 0, "unchanged": 1},
         "revoked_token": {"created": 0, "updated": 0, "unchanged": 1},
+        "media": {"created": 0, "updated": 0, "unchanged": 0},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
         "revision": {"created": 0, "updated": 0, "unchanged": 5},
     }
@@ -315,3 +318,15 @@ def test_an_import_gives_a_stored_posts_old_slug_to_a_new_post(client, auth):
     assert client.get("/api/v1/posts/by-slug/moved").get_json()["id"] == stored["id"]
     clash = [post_record(stored["id"] + 2, slug="moved")]
     assert "already has" in assert_problem(import_(client, auth, ndjson(client, auth, clash)), 409)["detail"]
+
+
+def test_an_import_that_retags_a_post_leaves_no_tag_without_posts(app, client, auth):
+    auth.create_post(content="Retagged by the import", tags=["before"])
+    lines = [json.loads(line) for line in export(client, auth).splitlines()]
+    for line in lines:
+        if line.get("type") == "post":
+            line["tags"] = ["after"]
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    assert import_(client, auth, body).status_code == 200
+    with app.app_context():
+        assert [name for (name,) in Tag.select(Tag.name).tuples()] == ["after"]

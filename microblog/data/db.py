@@ -7,7 +7,7 @@ import time
 import weakref
 
 from peewee import DatabaseProxy, OperationalError, PeeweeException, SqliteDatabase
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
 
 database = DatabaseProxy()
 
@@ -15,6 +15,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
 WRITERS_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS  # the longest wait for it, then an error
 CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
+# PostgreSQL's driver waits for good on a server that never answers; a URL may set its own.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout=None):
@@ -33,6 +35,7 @@ def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout
     pool = {"max_connections": pool_size, "timeout": pool_timeout,
             "stale_timeout": CONNECTION_MAX_AGE_SECONDS}
     if url.startswith("sqlite"):
+        _create_private_file(parse(url)["database"])
         return connect(
             url,
             **pool,
@@ -45,7 +48,24 @@ def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout
             lock_type="IMMEDIATE",
             check_same_thread=False,  # the pool hands a connection to one thread at a time
         )
+    if "connect_timeout" not in parse(url):
+        pool["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     return connect(url, **pool)
+
+
+def _create_private_file(path):
+    """Create a missing SQLite file readable by its owner only (it holds the admin's password
+    hash); SQLite gives its -wal and -shm files the database file's mode."""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def check_connection(db):
+    """Open one connection and close it for good (none is kept, so none is shared across a
+    fork); the driver's error, as a peewee error, if the database cannot be reached."""
+    db.connect()
+    db.manual_close()
 
 
 def is_sqlite():

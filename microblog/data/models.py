@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from peewee import (
     SQL,
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -28,6 +29,7 @@ MAX_SLUG_LENGTH = 200
 MAX_TITLE_LENGTH = 200
 MAX_TAG_LENGTH = 50
 MAX_USERNAME_LENGTH = 50
+MAX_MEDIA_KEY_LENGTH = 64
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # lowercase a-z and 0-9 words joined by single hyphens
 SLUG_RE = re.compile(SLUG_PATTERN)
 
@@ -47,6 +49,16 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class JSONList(TextField):
+    """A list (a revision's tag names, a post's photos), stored as a JSON array."""
+
+    def db_value(self, value):
+        return json.dumps(value)
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
 
 
 class User(BaseModel):
@@ -72,6 +84,16 @@ class Tag(BaseModel):
     post_count = IntegerField(default=0)  # its visible, undeleted posts (service.posts.tally_tags)
 
 
+class JSONObject(TextField):
+    """A JSON object, stored as text (the same on both backends)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def python_value(self, value):
+        return json.loads(value) if value is not None else None
+
+
 class Post(BaseModel):
     id = AutoField()
     content = TextField()
@@ -88,8 +110,11 @@ class Post(BaseModel):
     updated = DateTimeField(default=utcnow)  # the last change readers can see (posts._save)
     seen = CharField(max_length=64, null=True)  # while changed out of readers' sight: what they last saw
     version = IntegerField(default=1)  # +1 on every change; the admin ETag
+    content_format = CharField(max_length=10, default="markdown")  # markdown, or html (from Micropub)
+    extra_properties = JSONObject(default=dict)  # Micropub properties the post has no field for
     search_title = TextField(default="")  # the title's words, as microblog.data.search indexes them
     search_body = TextField(default="")  # the content's words
+    photos = JSONList(default=list)  # [{"url", "alt"}], in order
 
     class Meta:
         indexes = ((("publication_time", "id"), False),)
@@ -208,16 +233,6 @@ class PostSearch(BaseModel):
         table_name = "post_search"
 
 
-class TagList(TextField):
-    """A list of tag names, stored as a JSON array."""
-
-    def db_value(self, value):
-        return json.dumps(value)
-
-    def python_value(self, value):
-        return json.loads(value) if value is not None else None
-
-
 class Revision(BaseModel):
     """One version of a post's text: revision 1 at creation, one more for every change."""
 
@@ -226,7 +241,9 @@ class Revision(BaseModel):
     rev = IntegerField()
     title = CharField(max_length=MAX_TITLE_LENGTH, null=True)
     content = TextField()
-    tags = TagList()
+    content_format = CharField(max_length=10, default="markdown")
+    tags = JSONList()
+    photos = JSONList(default=list)
     created = DateTimeField(default=utcnow)
 
     class Meta:
@@ -386,7 +403,6 @@ class AccessToken(BaseModel):
     created = DateTimeField(default=utcnow)
     last_used = DateTimeField(null=True)
     expires = DateTimeField()
-    revoked = DateTimeField(null=True)
 
 
 class BrowserSession(BaseModel):
@@ -399,6 +415,22 @@ class BrowserSession(BaseModel):
     expires = DateTimeField(index=True)
 
 
+class Media(BaseModel):
+    """An uploaded image: its bytes as served, and what was read from them. The id orders the
+    admin's list; the key, random and unguessable, names it in its URL."""
+
+    id = AutoField()
+    key = CharField(max_length=MAX_MEDIA_KEY_LENGTH, unique=True)
+    media_type = CharField(max_length=20)  # image/jpeg, image/png, image/gif or image/webp
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()  # bytes
+    created = DateTimeField(default=utcnow)
+    data = BlobField()
+
+    DESCRIBED_BY = ("key", "media_type", "width", "height", "size", "created")  # every column but the bytes
+
+
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession, Delivery, DeliveryHost, ActorKey, Follower, RemoteKey,
-          FederatedPost, BlockedDomain, FediverseReaction]
+          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, ActorKey, Follower,
+          RemoteKey, FederatedPost, BlockedDomain, FediverseReaction]

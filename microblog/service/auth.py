@@ -98,6 +98,17 @@ def get_user(user_id):
     return user
 
 
+def the_admin(username=None):
+    """The admin (the one whose username this is, if given), for a login on this host's
+    command line; NotFound if there is none."""
+    query = User.select() if username is None else User.select().where(User.username == username)
+    user = query.first()
+    if user is None:
+        raise errors.NotFound(f"No admin is named '{username}'." if username else
+                              "There is no admin yet: create one with create-admin (or make run).")
+    return user
+
+
 def admin_exists():
     return User.select().exists()
 

@@ -1,4 +1,5 @@
-"""Markdown source to sanitized HTML, and HTML to plain text."""
+"""A post's content (Markdown source, or HTML a Micropub client sent) to sanitized HTML, and
+HTML to plain text."""
 import html
 import re
 from urllib.parse import urljoin
@@ -8,9 +9,12 @@ from markdown_it import MarkdownIt
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
+CONTENT_FORMATS = ("markdown", "html")
+# What Markdown makes, and the inline formatting HTML from clients carries (b and i as well as
+# strong and em), so that a client's bold stays bold.
 ALLOWED_TAGS = {
-    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr",
+    "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr",
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
@@ -63,6 +67,16 @@ def absolute_urls(fragment, base_url, page_url):
 def plain_text(fragment):
     """The text of an HTML fragment, tags dropped and entities decoded."""
     return html.unescape(nh3.clean(fragment, tags=set()))
+
+
+def render(content, content_format):
+    """A post's content as the sanitized HTML readers get: Markdown rendered, HTML sanitized."""
+    return sanitize_html(content) if content_format == "html" else render_markdown(content)
+
+
+def searched_text(content, content_format):
+    """What search indexes of a post's content: Markdown source as it is, HTML's text."""
+    return plain_text(content) if content_format == "html" else content
 
 
 def render_markdown(source):

@@ -53,3 +53,11 @@ class Refused(ServiceError):
     def __init__(self, code, detail):
         super().__init__(detail)
         self.code = code
+
+
+class TooLarge(ServiceError):
+    """The input is larger than the service takes (bytes, or an image's pixels)."""
+
+
+class UnsupportedMedia(ServiceError):
+    """The input is not of a kind the service takes (an upload that is not an accepted image)."""

@@ -1,18 +1,22 @@
 """The NDJSON export format: records to lines and validated lines back to records.
 
 Line 1 is a header; every other line is one record with a "type" member ("admin",
-"revoked_token", "post", "revision", "actor_key" or "follower"; posts before their revisions)
-and that record's fields. Used by the CLI and the admin API alike.
+"revoked_token", "media", "post", "revision", "actor_key" or "follower"; posts before their
+revisions) and that record's fields. Used by the CLI and the admin API alike.
 """
+import base64
+import binascii
 import json
+import sys
 from functools import partial
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..data import migrations
 from ..data.models import MAX_ID, utcnow
+from . import errors, media
 from .fields import Text, UTCDateTime, check_content_length
-from .post_fields import REVISIONED_FIELDS, output_fields, record_fields
+from .post_fields import REVISIONED_FIELDS, record_fields
 
 FORMAT_NAME = "microblog-export"
 FORMAT_VERSION = 1
@@ -54,6 +58,41 @@ class RevokedTokenRecord(Schema):
     expires = UTCDateTime(required=True)
 
 
+class Base64Bytes(fields.String):
+    """Bytes, written as standard base64."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return base64.b64encode(value).decode("ascii")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return base64.b64decode(super()._deserialize(value, attr, data, **kwargs), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("Not base64.") from None
+
+
+class MediaRecord(Schema):
+    """An uploaded image: its key, type and time, and its bytes as stored (the metadata already
+    stripped, or kept, as the exporting site did). Width, height and size are read from the
+    bytes again on import, never taken from the file."""
+
+    type = fields.Constant("media")
+    key = Text(required=True, validate=validate.Regexp(f"^{media.KEY_PATTERN}$"))
+    media_type = fields.String(required=True, validate=validate.OneOf(sorted(media.EXTENSIONS)))
+    created = UTCDateTime(required=True)
+    data = Base64Bytes(required=True)
+
+    @post_load
+    def read_the_image(self, record, **_kwargs):
+        try:
+            picture = media.read_picture(record["data"], max_pixels=sys.maxsize)
+        except (errors.TooLarge, errors.UnsupportedMedia) as error:
+            raise ValidationError(error.detail, "data") from None
+        if picture.media_type != record["media_type"]:
+            raise ValidationError(f"The bytes are {picture.media_type}.", "media_type")
+        return {**record, "width": picture.width, "height": picture.height, "size": len(record["data"])}
+
+
 class WithContent(Schema):
     """A record with content, held to the site's MAX_POST_LENGTH when one is given (loading)."""
 
@@ -69,7 +108,7 @@ RevisionRecord = WithContent.from_dict({
     "type": fields.Constant("revision"),
     "post_id": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
     "rev": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)),
-    **output_fields(REVISIONED_FIELDS),
+    **record_fields(REVISIONED_FIELDS),
     "created": UTCDateTime(required=True),
 }, name="RevisionRecord")
 
@@ -95,8 +134,9 @@ class FollowerRecord(Schema):
     created = UTCDateTime(required=True)
 
 
-RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "post": PostRecord(),
-           "revision": RevisionRecord(), "actor_key": ActorKeyRecord(), "follower": FollowerRecord()}
+RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "media": MediaRecord(),
+           "post": PostRecord(), "revision": RevisionRecord(), "actor_key": ActorKeyRecord(),
+           "follower": FollowerRecord()}
 HEADER = Header()
 
 

@@ -3,8 +3,9 @@ names, slugs, tag lists and UTC times. The API's schemas and the export format s
 post_fields.py types a post's fields with them."""
 import re
 from datetime import timezone
+from urllib.parse import urlsplit
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..data.models import MAX_SLUG_LENGTH, MAX_TAG_LENGTH, MAX_TITLE_LENGTH, SLUG_PATTERN, SLUG_RE
 
@@ -132,3 +133,58 @@ def check_content_length(content, limit):
     """Post content is 1 to `limit` (MAX_POST_LENGTH) characters once trimmed."""
     if not 1 <= len(content) <= limit:
         raise ValidationError(f"Length must be between 1 and {limit} characters (after trimming).")
+
+
+MAX_PHOTOS = 20
+MAX_PHOTO_URL_LENGTH = 2000
+MAX_ALT_LENGTH = 1500  # as Mastodon's image descriptions
+
+
+# a host (no user or password), a port (0-65535), then what RFC 3986 allows in a path, query and fragment
+PHOTO_URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-._~!$&'()*+,;=]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+                     r"([/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*)?$")
+PHOTO_URL_RE = re.compile(PHOTO_URL_PATTERN)
+
+
+class PhotoURL(Text):
+    """An absolute http(s) URL, a host name without credentials (no IP v6 literal), any path:
+    a photo's, stored as given and never fetched. The pattern is the whole rule, so the OpenAPI
+    document states exactly what is accepted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"maxLength": MAX_PHOTO_URL_LENGTH,
+                                   "pattern": PHOTO_URL_PATTERN}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        url = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError:
+            parts = None
+        if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+                or len(url) > MAX_PHOTO_URL_LENGTH or not PHOTO_URL_RE.fullmatch(url)):
+            raise ValidationError(f"An absolute http or https URI (RFC 3986: other characters %-escaped) "
+                                  f"of at most {MAX_PHOTO_URL_LENGTH} characters.")
+        return url
+
+
+class Photo(Schema):
+    url = PhotoURL(required=True)
+    alt = Text(load_default="", validate=validate.Length(max=MAX_ALT_LENGTH), metadata={
+        "description": f"The photo described for people who cannot see it; up to {MAX_ALT_LENGTH} characters."})
+
+
+class Photos(fields.List):
+    """A post's photos in order, at most MAX_PHOTOS, each {url, alt}."""
+
+    def __init__(self, **kwargs):
+        metadata = {"description": f"Up to {MAX_PHOTOS} photos, in order: an absolute http(s) URL (one of "
+                                   "this site's /media/ URLs, or any other: it is never fetched) and its alt text.",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(fields.Nested(Photo), validate=validate.Length(max=MAX_PHOTOS), metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and len(value) > MAX_PHOTOS:  # refused before each is checked
+            raise ValidationError(f"At most {MAX_PHOTOS} photos.")
+        return super()._deserialize(value, attr, data, **kwargs)

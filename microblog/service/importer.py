@@ -8,7 +8,7 @@ starts a new one, so each key is decided against what the earlier record wrote.
 from collections import Counter
 
 from ..data.bulk import insert_rows
-from ..data.models import Post, Revision, RevokedToken, shown_to_readers
+from ..data.models import Media, Post, Revision, RevokedToken, shown_to_readers
 from . import errors, history
 from .post_fields import REVISIONED_FIELDS
 from .posts import add_to_tag_counts, set_tags_of_posts
@@ -20,6 +20,26 @@ REVISION_FIELDS = ("rev", *REVISIONED_FIELDS, "created")
 def write_revoked_tokens(batch):
     inserted = RevokedToken.insert_many(batch).on_conflict_ignore().as_rowcount().execute()
     return Counter(created=inserted, unchanged=len(batch) - inserted)  # rows inserted, counted by the database
+
+
+def write_media(batch):
+    """Insert images by key. A key names one image's bytes for good (they are served as
+    immutable), so a stored key with other bytes is a conflict, never an update."""
+    known = {key: bytes(data) for key, data in
+             Media.select(Media.key, Media.data).where(Media.key.in_([f["key"] for f in batch])).tuples()}
+    created, outcomes = [], Counter()
+    for fields in batch:
+        existing = known.get(fields["key"])
+        if existing is None:
+            created.append(fields)
+            known[fields["key"]] = fields["data"]
+        elif existing == fields["data"]:
+            outcomes["unchanged"] += 1
+        else:
+            raise errors.Conflict(f"Image {fields['key']} is stored with other bytes; a key names one image for good.")
+    insert_rows(Media, created)
+    outcomes["created"] += len(created)
+    return outcomes
 
 
 def write_posts(batch, now):

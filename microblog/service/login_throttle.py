@@ -20,6 +20,7 @@ from peewee import fn
 from ..data.db import write_transaction
 from ..data.models import LoginFailure, utcnow
 from . import errors
+from .wording import counted
 
 FREE_FAILURES = 5
 MAX_WAIT = timedelta(minutes=15)
@@ -111,7 +112,7 @@ def _raise_if_locked(username, client, now):
     if locks is not None:
         seconds = max(1, ceil((locks - now).total_seconds()))
         raise errors.Throttled(
-            f"Too many failed attempts; try again in {seconds} seconds.", retry_after=seconds
+            f"Too many failed attempts; try again in {counted(seconds, 'second')}.", retry_after=seconds
         )
 
 

@@ -9,9 +9,11 @@ from typing import Any, Callable
 from marshmallow import fields, validate
 
 from ..data.models import MAX_ID
+from .content import CONTENT_FORMATS
 from .fields import (
     NON_BLANK_PATTERN,
     OptionalTitle,
+    Photos,
     Slug,
     StrictBoolean,
     TagName,
@@ -32,6 +34,14 @@ def _tags(**options):
     return UniqueTags(TagName(), **options)
 
 
+def _content_format(**options):
+    return fields.String(validate=validate.OneOf(CONTENT_FORMATS), **options)
+
+
+def _properties(**options):
+    return fields.Dict(keys=fields.String(), **options)
+
+
 @dataclass(frozen=True)
 class PostField:
     """A post's attribute. `kind` makes its marshmallow field from marshmallow's options."""
@@ -49,6 +59,7 @@ class PostField:
     revisioned: bool = False  # a change of it marks the post edited and makes a revision
     import_default: Any = REQUIRED  # its value when an import's record lacks it
     length_setting: str | None = None  # the configuration setting that bounds its length
+    written: bool = False  # a column a post is written with though the admin never sends it (Micropub's)
 
     def output_field(self):
         """The field as the API writes it (every one present, null where nullable)."""
@@ -71,11 +82,16 @@ POST_FIELDS = (
         "required": True,
         "metadata": {"description": "Markdown source, 1..MAX_POST_LENGTH characters, trimmed.",
                      "pattern": NON_BLANK_PATTERN, "minLength": 1}}),
+    PostField("content_format", _content_format, readers=True, revisioned=True, on_replace="markdown",
+              import_default="markdown", sent={"metadata": {"description": (
+                  "markdown (the default): content is Markdown source; html: content is HTML, kept "
+                  "sanitized, as Micropub clients send it.")}}),
     PostField("content_html", fields.String, readers=True, import_default=None),  # rendered again on import
     PostField("title", OptionalTitle, nullable=True, readers=True, revisioned=True, sent={}, on_replace=None),
     PostField("slug", Slug, readers=True, sent={}),  # a replace keeps it
     PostField("tags", _tags, readers=True, column=False, revisioned=True, on_replace=[], sent={
         "metadata": {"description": "Up to 10 tags, normalised to lowercase [a-z0-9-]{1,50}."}}),
+    PostField("photos", Photos, readers=True, revisioned=True, on_replace=[], sent={}, import_default=[]),
     PostField("visible", fields.Boolean, readers=True, sent={}, sent_kind=StrictBoolean, on_replace=True),
     PostField("publish_at", UTCDateTime, nullable=True, readers=True, sent={}, on_replace=None),
     PostField("created", UTCDateTime, readers=True),
@@ -84,6 +100,7 @@ POST_FIELDS = (
     PostField("updated", UTCDateTime),
     PostField("public_when_deleted", fields.Boolean),
     PostField("version", _id, import_default=1),
+    PostField("extra_properties", _properties, admin=True, written=True, import_default={}),  # Micropub's, as sent
 )
 
 READER_FIELDS = tuple(post_field.name for post_field in POST_FIELDS if post_field.readers)
@@ -91,6 +108,7 @@ ADMIN_FIELDS = tuple(post_field.name for post_field in POST_FIELDS if post_field
 EXPORTED_FIELDS = tuple(post_field.name for post_field in POST_FIELDS if post_field.exported)
 SENT_FIELDS = tuple(post_field for post_field in POST_FIELDS if post_field.sent is not None)
 SENT_COLUMNS = frozenset(post_field.name for post_field in SENT_FIELDS if post_field.column)
+WRITTEN_COLUMNS = SENT_COLUMNS | {post_field.name for post_field in POST_FIELDS if post_field.written}
 REVISIONED_FIELDS = tuple(post_field.name for post_field in POST_FIELDS if post_field.revisioned)
 DEFAULTS_ON_REPLACE = {post_field.name: post_field.on_replace for post_field in SENT_FIELDS
                        if post_field.on_replace is not UNCHANGED}
@@ -101,9 +119,9 @@ def output_fields(names):
     return {post_field.name: post_field.output_field() for post_field in POST_FIELDS if post_field.name in names}
 
 
-def record_fields():
-    """Marshmallow fields of the export's post record."""
-    return {post_field.name: post_field.record_field() for post_field in POST_FIELDS if post_field.exported}
+def record_fields(names=EXPORTED_FIELDS):
+    """Marshmallow fields of the export's post record (or of these fields of it)."""
+    return {post_field.name: post_field.record_field() for post_field in POST_FIELDS if post_field.name in names}
 
 
 def input_fields(partial=False, length_check=None):

@@ -12,8 +12,8 @@ from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (
 from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history, idempotency
-from .content import render_markdown
-from .post_fields import DEFAULTS_ON_REPLACE, READER_FIELDS, REVISIONED_FIELDS, SENT_COLUMNS, revisioned
+from .content import plain_text, render, sanitize_html, searched_text
+from .post_fields import DEFAULTS_ON_REPLACE, READER_FIELDS, REVISIONED_FIELDS, WRITTEN_COLUMNS, revisioned
 from .slugs import first_free, slugify
 
 SLUG_PROBE = 20  # derived-slug candidates looked up at once
@@ -95,19 +95,21 @@ def create_post(data, now=None, claim=None):
     replace); with an idempotency claim, its key is marked done in the same transaction."""
     now = now or utcnow()
     data = {**DEFAULTS_ON_REPLACE, **data}
+    data["content"] = _kept_content(data["content"], data["content_format"])
+    content_html = render(data["content"], data["content_format"])
     with write_transaction():
         if data.get("slug"):
             _ensure_slug_free(data["slug"])
         else:
-            data["slug"] = _derived_slug(data["title"] or data["content"])
+            data["slug"] = _derived_slug(data.get("slug_hint") or data["title"] or plain_text(content_html))
         publish_at = data["publish_at"]
         post_id = Post.insert(
-            **{name: value for name, value in data.items() if name in SENT_COLUMNS},
-            content_html=render_markdown(data["content"]),
+            **{name: value for name, value in data.items() if name in WRITTEN_COLUMNS},
+            content_html=content_html,
             publication_time=publish_at or now,
             created=now,
             updated=now,
-            **index_fields(data["title"], data["content"]),
+            **index_fields(data["title"], searched_text(data["content"], data["content_format"])),
         ).execute()
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
@@ -132,17 +134,20 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
         post = before = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
+        if changes.get("content_format", post.content_format) == "html" and changes.keys() & {"content", "content_format"}:
+            changes = {**changes, "content": _kept_content(changes.get("content", post.content), "html")}
         changed = {name for name, value in changes.items() if getattr(post, name) != value}
         if not changed:
             return post
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
-        fields = {name: changes[name] for name in changed & SENT_COLUMNS}
-        if "content" in changed:
-            fields["content_html"] = render_markdown(changes["content"])
-        if changed & {"title", "content"}:
-            fields.update(index_fields(changes.get("title", post.title),
-                                       changes.get("content", post.content)))
+        fields = {name: changes[name] for name in changed & WRITTEN_COLUMNS}
+        if changed & {"content", "content_format"}:
+            content, content_format = changes.get("content", post.content), changes.get("content_format", post.content_format)
+            fields["content_html"] = render(content, content_format)
+        if changed & {"title", "content", "content_format"}:
+            fields.update(index_fields(changes.get("title", post.title), searched_text(
+                changes.get("content", post.content), changes.get("content_format", post.content_format))))
         if "publish_at" in changed:
             fields["publication_time"] = changes["publish_at"] or post.created
         if changed & EDIT_FIELDS:
@@ -200,7 +205,9 @@ def purge_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             raise errors.Conflict("Only a deleted post can be purged; delete it first.")
+        tag_ids = _tag_ids_of([post.id])
         Post.delete().where(Post.id == post.id).execute()
+        drop_unused_tags(tag_ids)
         history.record_change(post.id, "purge", now, post, None)
 
 
@@ -291,14 +298,29 @@ def set_tags_of_posts(posts):
     """set_tags for many (post_id, names, publication_time) at once, in three statements."""
     if not posts:
         return
-    PostTag.delete().where(PostTag.post.in_([post_id for post_id, _, _ in posts])).execute()
+    post_ids = [post_id for post_id, _, _ in posts]
+    earlier_tag_ids = _tag_ids_of(post_ids)
+    PostTag.delete().where(PostTag.post.in_(post_ids)).execute()
     names = {name for _, tags, _ in posts for name in tags}
-    if not names:
-        return
-    Tag.insert_many([{"name": name} for name in sorted(names)]).on_conflict_ignore().execute()
-    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
-    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
-                          for post_id, tags, publication_time in posts for i, name in enumerate(tags)])
+    if names:
+        Tag.insert_many([{"name": name} for name in sorted(names)]).on_conflict_ignore().execute()
+        tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
+        insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i,
+                               "publication_time": publication_time}
+                              for post_id, tags, publication_time in posts for i, name in enumerate(tags)])
+    drop_unused_tags(earlier_tag_ids)
+
+
+def _tag_ids_of(post_ids):
+    return [tag_id for (tag_id,) in PostTag.select(PostTag.tag).where(PostTag.post.in_(post_ids)).distinct().tuples()]
+
+
+def drop_unused_tags(tag_ids):
+    """Remove those of these tags that no post (of any state) carries any more, so that the tag
+    table holds only tags in use, however many tags posts have had."""
+    if tag_ids:
+        in_use = PostTag.select(PostTag.tag).where(PostTag.tag.in_(tag_ids))
+        Tag.delete().where(Tag.id.in_(tag_ids), Tag.id.not_in(in_use)).execute()
 
 
 def add_to_tag_counts(deltas):
@@ -309,6 +331,16 @@ def add_to_tag_counts(deltas):
             names_by_delta.setdefault(delta, []).append(name)
     for delta, names in names_by_delta.items():
         Tag.update(post_count=Tag.post_count + delta).where(Tag.name.in_(names)).execute()
+
+
+def _kept_content(content, content_format):
+    """Content as stored: HTML sanitized (Invalid when nothing of it is left), Markdown as sent."""
+    if content_format != "html":
+        return content
+    kept = sanitize_html(content).strip()
+    if not kept:
+        raise errors.Invalid("The HTML content is empty once sanitized.", field="content")
+    return kept
 
 
 def _ensure_slug_free(slug):

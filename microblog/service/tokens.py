@@ -125,15 +125,17 @@ def mint(user_id, client_id, scopes, lifetime):
 def _mint(user, client_id, scopes, lifetime):
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # tokens that can never work again go, so the table holds only live ones
+    AccessToken.delete().where((AccessToken.expires <= now) | (AccessToken.generation != user.token_generation)).execute()
     row = AccessToken.create(token_hash=digest(token), user=user, generation=user.token_generation,
                              client_id=client_id, scope=" ".join(scopes), created=now, expires=now + lifetime)
     return token, row
 
 
 def _live():
-    """Tokens that work now: not revoked, not expired, of the user's current generation."""
+    """Tokens that work now: not expired, of the user's current generation (a revoked one is gone)."""
     return (AccessToken.select(AccessToken, User.token_generation).join(User)
-            .where(AccessToken.revoked.is_null(), AccessToken.expires > utcnow(),
+            .where(AccessToken.expires > utcnow(),
                    AccessToken.generation == User.token_generation))
 
 
@@ -162,10 +164,9 @@ def list_live():
 
 
 def revoke(token_id):
-    """Revoke one live token by id; NotFound when there is none."""
+    """Revoke one token by id (its row goes); NotFound when there is none."""
     with write_transaction():
-        changed = AccessToken.update(revoked=utcnow()).where(
-            AccessToken.id == token_id, AccessToken.revoked.is_null()).execute()
+        changed = AccessToken.delete().where(AccessToken.id == token_id).execute()
     if not changed:
         raise errors.NotFound("No such access token.")
 
@@ -175,5 +176,4 @@ def revoke_token(token):
     if not token:
         return
     with write_transaction():
-        AccessToken.update(revoked=utcnow()).where(
-            AccessToken.token_hash == digest(token), AccessToken.revoked.is_null()).execute()
+        AccessToken.delete().where(AccessToken.token_hash == digest(token)).execute()

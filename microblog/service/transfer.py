@@ -2,13 +2,14 @@
 from collections import Counter
 
 from ..data.db import read_snapshot, reset_id_sequence, write_transaction
-from ..data.models import Post, Revision, RevokedToken, User, utcnow
+from ..data.models import Media, Post, Revision, RevokedToken, User, utcnow
 from . import errors, federation, history, importer
 from .auth import check_importable_hash
 from .post_fields import EXPORTED_FIELDS
 from .spool import RecordSpool
 
 EXPORT_BATCH = 500
+MEDIA_EXPORT_BATCH = 8  # images of up to MAX_MEDIA_BYTES each held at once
 OUTCOMES = ("created", "updated", "unchanged")
 ADMIN_FIELDS = ("username", "password_hash", "token_generation", "created")
 
@@ -20,6 +21,7 @@ def export_records():
             yield "admin", {name: getattr(user, name) for name in ADMIN_FIELDS}
         for token in RevokedToken.select().order_by(RevokedToken.session_id):
             yield "revoked_token", {"session_id": token.session_id, "expires": token.expires}
+        yield from _media_records()
         last_id = 0
         while True:
             batch = list(Post.select_with_tags().where(Post.id > last_id).order_by(Post.id).limit(EXPORT_BATCH))
@@ -34,6 +36,19 @@ def export_records():
         yield from federation.export_records()
 
 
+def _media_records():
+    last_id = 0
+    while True:
+        batch = list(Media.select(Media.id, Media.key, Media.media_type, Media.created, Media.data)
+                     .where(Media.id > last_id).order_by(Media.id).limit(MEDIA_EXPORT_BATCH))
+        if not batch:
+            return
+        for image in batch:
+            yield "media", {"key": image.key, "media_type": image.media_type, "created": image.created,
+                            "data": bytes(image.data)}
+        last_id = batch[-1].id
+
+
 def upsert_records(records, hash_method):
     """Upsert (kind, fields) records in one transaction: all of them or, on any error, none.
 
@@ -46,7 +61,8 @@ def upsert_records(records, hash_method):
     An admin's password hash must be `hash_method` or dearer (auth.check_importable_hash).
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
-    counts = {kind: Counter() for kind in ("admin", "revoked_token", "post", "revision", "actor_key", "follower")}
+    counts = {kind: Counter() for kind in ("admin", "revoked_token", "media", "post", "revision", "actor_key",
+                                           "follower")}
     touched = set()
     with RecordSpool() as spool:
         spool.fill(records)
@@ -60,6 +76,8 @@ def upsert_records(records, hash_method):
                     outcomes = importer.write_revisions(batch)
                 elif kind == "revoked_token":
                     outcomes = importer.write_revoked_tokens(batch)
+                elif kind == "media":
+                    outcomes = importer.write_media(batch)
                 elif kind in federation.IMPORTED:
                     outcomes = Counter(federation.IMPORTED[kind](fields) for fields in batch)
                 else:

@@ -39,4 +39,4 @@ def revocation_endpoint():
 
 
 def micropub_endpoint():
-    return urls.root() + MICROPUB_PATH.lstrip("/")
+    return urls.absolute("micropub.query")

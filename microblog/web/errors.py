@@ -2,7 +2,7 @@
 from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, json, request
+from flask import current_app, request
 from peewee import (
     DataError,
     IntegrityError,
@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
+from .json_text import json_text
 from .site import error_pages
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -31,6 +32,8 @@ SERVICE_ERROR_STATUS = {
     service_errors.AuthenticationFailed: 401,
     service_errors.Forbidden: 403,
     service_errors.Refused: 400,
+    service_errors.TooLarge: 413,
+    service_errors.UnsupportedMedia: 415,
 }
 
 JSON_BODY_ERROR = "The request body is not valid JSON."
@@ -58,7 +61,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
         response = error_pages.error_page(status, detail, headers, errors)
     else:
         response = current_app.response_class(
-            json.dumps(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
+            json_text(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
         )
         response.headers.extend(headers)
         if status == 401 and "WWW-Authenticate" not in response.headers:

@@ -24,9 +24,7 @@ def encode_cursor(key):
 def decode_cursor(cursor, searching):
     """The sort key in a cursor, of the shape a search (or a plain list) uses; ValueError if not."""
     try:
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise ValueError("too long")
-        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        parts = _parts(cursor)
         if searching:
             tier, time, post_id = parts
             if tier not in (CONTENT_TIER, TITLE_TIER) or isinstance(tier, bool):
@@ -39,6 +37,24 @@ def decode_cursor(cursor, searching):
     except (TypeError, RecursionError, binascii.Error) as exc:
         raise ValueError(cursor) from exc
     return (tier, moment, post_id) if searching else (moment, post_id)
+
+
+def decode_id_cursor(cursor):
+    """The (id,) key in a cursor of a list ordered by id alone; ValueError if not."""
+    try:
+        parts = _parts(cursor)
+        if not isinstance(parts, list) or len(parts) != 1 or not _is_id(parts[0]):
+            raise ValueError(parts)
+    except (TypeError, RecursionError, binascii.Error) as exc:
+        raise ValueError(cursor) from exc
+    return tuple(parts)
+
+
+def _parts(cursor):
+    """The JSON list a cursor encodes."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise ValueError("too long")
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
 
 
 def _is_id(value):

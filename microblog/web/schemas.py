@@ -3,14 +3,15 @@ import re
 from operator import attrgetter
 
 from flask import current_app
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 from webargs.flaskparser import abort as abort_with_messages
 
 from ..data.models import MAX_ID, MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from ..service.fields import NON_BLANK_PATTERN, TagName, Text, UTCDateTime, check_content_length, utc_text
-from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, input_fields, output_fields
-from .pagination import decode_cursor
+from ..service.post_fields import ADMIN_FIELDS, READER_FIELDS, REVISIONED_FIELDS, input_fields, output_fields
+from .pagination import decode_cursor, decode_id_cursor
 
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
 MAX_QUERY_INTEGER = 2**63 - 1
@@ -90,12 +91,8 @@ class AdminPostPage(PostPage):
     items = fields.List(fields.Nested(AdminPost))
 
 
-class Revision(Schema):
-    rev = fields.Integer()
-    title = fields.String(allow_none=True)
-    content = fields.String()
-    tags = fields.List(fields.String())
-    created = UTCDateTime()
+Revision = Schema.from_dict({"rev": fields.Integer(), **output_fields(REVISIONED_FIELDS), "created": UTCDateTime()},
+                            name="Revision")
 
 
 class RevisionList(Schema):
@@ -197,8 +194,48 @@ class ImportCounts(Schema):
 
     admin = fields.Nested(ImportOutcome)
     revoked_token = fields.Nested(ImportOutcome)
+    media = fields.Nested(ImportOutcome)
     post = fields.Nested(ImportOutcome)
     revision = fields.Nested(ImportOutcome)
+
+
+class MediaUpload(Schema):
+    file = Upload(required=True, metadata={
+        "description": "A JPEG, PNG, GIF or WebP image (recognised from its content), at most "
+                       "MAX_MEDIA_BYTES (10 MiB) and MEDIA_MAX_PIXELS pixels."})
+
+
+class MediaItem(Schema):
+    """An uploaded image as the admin sees it."""
+
+    key = fields.String(metadata={"description": "Random and unguessable; names the image in its URL."})
+    url = fields.String(metadata={"description": "Where it is served: absolute, on PUBLIC_BASE_URL."})
+    type = fields.String(attribute="media_type", metadata={
+        "enum": ["image/jpeg", "image/png", "image/gif", "image/webp"]})
+    width = fields.Integer(metadata={"description": "Pixels, as shown (EXIF orientation applied)."})
+    height = fields.Integer()
+    size = fields.Integer(metadata={"description": "Bytes, as stored and served."})
+    created = UTCDateTime()
+
+
+class MediaPage(Schema):
+    items = fields.List(fields.Nested(MediaItem))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MediaListQuery(Schema):
+    limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "Opaque: `next_cursor` of the previous page.", "pattern": CURSOR_PATTERN})
+
+    @post_load
+    def cursor_to_key(self, data, **_kwargs):
+        if "cursor" in data:
+            try:
+                data["after"] = decode_id_cursor(data.pop("cursor"))
+            except ValueError:
+                raise ValidationError({"cursor": ["Not a valid cursor for this query."]}) from None
+        return data
 
 
 class Login(Schema):

@@ -2,9 +2,11 @@
 cannot take every worker's capacity."""
 import contextlib
 import ctypes
+import errno
 import multiprocessing
 import resource
 import signal
+import socket
 import subprocess
 import sys
 
@@ -52,6 +54,25 @@ def connections_per_worker(file_limit):
     return max(1, min(CONNECTIONS_PER_WORKER, file_limit - SPARE_FILE_DESCRIPTORS))
 
 
+def check_port_free(host, port):
+    """Refuse a port that any process already listens on, in one line.
+
+    granian listens with SO_REUSEPORT so that its own workers share the port; the kernel would
+    also let a second `serve` (another blog, an old version left running) share it, and split
+    the requests between them. A socket bound without SO_REUSEPORT collides with any listener.
+    """
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections don't count
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
+            raise click.ClickException(f"Cannot listen on {host} port {port}: {reason}.") from None
+
+
 def build_server(host, port, workers):
     """granian serving microblog's WSGI app. Each worker gets as many threads as connections,
     so requests whose bodies arrive slowly (granian cannot time a body out) hold only their
@@ -91,6 +112,7 @@ def serve_command(host, port, workers):
         current_app.logger.warning(LOOPBACK_WARNING)
     if not config["PUBLIC_BASE_URL"]:
         current_app.logger.warning(NO_BASE_URL)
+    check_port_free(host, port)
     runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]
     with delivery_worker() if runs_worker else contextlib.nullcontext():
         build_server(host, port, workers).serve()

@@ -33,6 +33,11 @@ def post(slug):
     return absolute("site.post", slug=slug)
 
 
+def media(filename):
+    """An uploaded image (`<key>.<extension>`): what an upload answers, and what posts show."""
+    return absolute("media.serve", name=filename)
+
+
 def feed(kind, tag=None):
     """A feed ("atom", "rss" or "json") of the whole site, or of one tag."""
     return absolute(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))

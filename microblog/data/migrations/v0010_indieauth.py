@@ -30,7 +30,6 @@ def upgrade(database):
         created = DateTimeField()
         last_used = DateTimeField(null=True)
         expires = DateTimeField()
-        revoked = DateTimeField(null=True)
 
     class BrowserSession(Frozen):
         session_hash = CharField(max_length=64, primary_key=True)

@@ -38,8 +38,11 @@ class StrictParser(FlaskParser):
             raise ValidationError({"_schema": ["A JSON body is required."]})
         try:
             return json.loads(body, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError):
-            abort_with_messages(400, messages={"json": ["Invalid JSON body."]})
+        except json.JSONDecodeError as error:
+            where = f"{error.msg} at line {error.lineno}, column {error.colno}"
+            abort_with_messages(400, messages={"json": [f"Invalid JSON body: {where}."]})
+        except (ValueError, RecursionError) as error:
+            abort_with_messages(400, messages={"json": [f"Invalid JSON body: {_reason(error)}."]})
 
     def pre_load(self, location_data, *, schema, req, location):
         if location in ("query", "querystring"):
@@ -47,6 +50,15 @@ class StrictParser(FlaskParser):
             if repeated:
                 raise ValidationError({name: [REPEATED] for name in repeated})
         return location_data
+
+
+def _reason(error):
+    """Why a body that is not a JSON syntax error is refused all the same."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8 (byte {error.start + 1})"
+    return str(error)
 
 
 def _refuse_constant(name):

@@ -1,10 +1,11 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
-from flask import current_app, json
+from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
 from ...service.posts import PostFilter
 from .. import routes, schemas, urls
+from ..json_text import json_text
 from . import Blueprint, http_doc
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
@@ -21,6 +22,12 @@ class JsonFeedAuthor(Schema):
     name = fields.String()
 
 
+class JsonFeedAttachment(Schema):
+    url = fields.String(metadata={"description": "A photo of the post."})
+    mime_type = fields.String(metadata={"description": "Its type, from its URL's extension."})
+    title = fields.String(metadata={"description": "Its alt text, when it has one."})
+
+
 class JsonFeedItem(Schema):
     id = fields.String()
     url = fields.String()
@@ -29,6 +36,9 @@ class JsonFeedItem(Schema):
     date_published = fields.String(metadata={"format": "date-time"})
     date_modified = fields.String(metadata={"format": "date-time"})
     tags = fields.List(fields.String())
+    image = fields.String(metadata={"description": "The post's first photo, when it has one."})
+    attachments = fields.List(fields.Nested(JsonFeedAttachment), metadata={
+        "description": "The post's photos whose type is known, when there are any."})
 
 
 class JsonFeedHub(Schema):
@@ -77,7 +87,7 @@ def _links(self_url):
 
 
 def _xml(document, media_type, self_url):
-    return current_app.response_class(document, content_type=f"{media_type}; charset=utf-8",
+    return current_app.response_class(document + b"\n", content_type=f"{media_type}; charset=utf-8",
                                       headers=_links(self_url))
 
 
@@ -110,5 +120,5 @@ def json_feed(args):
     self_url = urls.feed("json", args.get("tag"))
     document = feeds.json_feed(_site(), _latest(args), self_url)
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json.dumps(document, sort_keys=False), mimetype=JSON_FEED,
+    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED,
                                       headers=_links(self_url))

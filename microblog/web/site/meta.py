@@ -80,4 +80,5 @@ def blog_posting(post, facts):
         "author": {"@type": "Person", "name": about["author"]},
         "publisher": {"@type": "Organization", "name": about["title"]},
         "isPartOf": {"@type": "Blog", "name": about["title"], "url": urls.root()},
+        **({"image": [photo["url"] for photo in post.photos]} if post.photos else {}),
     }

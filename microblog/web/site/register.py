@@ -3,7 +3,9 @@ import os
 
 from flask import current_app, request
 
+from .. import urls
 from . import assets, sitemap, views  # noqa: F401 (sitemap adds its routes to the blueprint)
+from .highlight import highlighted
 from .meta import site, site_facts
 
 
@@ -14,11 +16,13 @@ def init_app(app):
     app.register_blueprint(assets.bp)
     app.extensions["site"] = site_facts(app.config)
     app.context_processor(template_context)
+    app.add_template_filter(highlighted)
 
 
 def template_context():
     """What every page's template uses: the site's facts, the path the app is mounted at, the
-    assets' current URLs."""
+    home page's absolute URL (the author's h-card), the assets' current URLs."""
     root = request.script_root
     names = current_app.extensions["site_assets"].names
-    return {"site": site(), "root": root, "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}
+    return {"site": site(), "root": root, "home_url": urls.root(),
+            "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}

@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import posts
+from ...service import media, posts
 from ...service.fields import TAG_RE, Text
 from .. import activitypub, negotiation, routes, urls
 from ..api import REPEATED
@@ -40,7 +40,8 @@ def post(slug):
         return activitypub.post_as_activity(found.id)
     facts = meta.post_facts(found)
     response = make_response(render_template("site/post.html", post=found, facts=facts, feeds=meta.feeds(),
-                                             json_ld=meta.blog_posting(found, facts), canonical=facts["url"]))
+                                             json_ld=meta.blog_posting(found, facts), canonical=facts["url"],
+                                             sizes=_photo_sizes([found])))
     response.vary.add("Accept")  # servers get the post's ActivityPub object here
     return response
 
@@ -79,8 +80,14 @@ def _list_page(template, page, endpoint, **values):
     here = {**values, "cursor": cursor} if cursor else values
     older = url_for(endpoint, **values, cursor=encode_cursor(page.next_key)) if page.next_key else None
     newest = url_for(endpoint, **values) if cursor else None
-    return render_template(template, page=page, older=older, newest=newest,
+    return render_template(template, page=page, older=older, newest=newest, sizes=_photo_sizes(page.items),
                            canonical=urls.absolute(endpoint, **here), feeds=meta.feeds(values.get("tag")), **values)
+
+
+def _photo_sizes(shown):
+    """{url: MediaItem} of the shown posts' photos that are this site's own images: their width
+    and height, so the page does not move as they load (an outside photo's are unknown)."""
+    return media.described_by_url([photo["url"] for post in shown for photo in post.photos])
 
 
 def _after(searching=False):
