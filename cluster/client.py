@@ -4,6 +4,7 @@ import http.client
 import json
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 
 @dataclass
@@ -21,16 +22,21 @@ class Answer:
         return self.headers.get("content-type") == "application/problem+json"
 
 
-def call(base, method, path, *, source=None, body=None, headers=None, token=None, timeout=15, data=None):
-    """One request; `body` is sent as JSON, or as it is when it is bytes, and so is `data`
-    (bytes with their own Content-Type in `headers`)."""
+def call(base, method, path, *, source=None, body=None, form=None, headers=None, token=None, timeout=15,
+         data=None):
+    """One request; `body` is sent as JSON, or as it is when it is bytes, `form` as a URL-encoded
+    form, and `data` as it is (bytes with their own Content-Type in `headers`)."""
     host, port = base
     raw = isinstance(body, bytes)
     sent = {"Content-Type": "application/json"} if body is not None and not raw else {}
+    if form is not None:
+        sent = {"Content-Type": "application/x-www-form-urlencoded"}
+        data = urlencode(form).encode()
     if token:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    data = (body if raw else json.dumps(body).encode()) if body is not None else data
+    if body is not None:
+        data = body if raw else json.dumps(body).encode()
     started = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout,
                                             source_address=(source, 0) if source else None)

@@ -12,6 +12,7 @@ import traceback
 
 import checks
 import faults
+import webmention
 from parts import ROOT, AppHost, HAProxy, Postgres, Redis, Teardown
 
 HOSTS = ("127.0.1.1", "127.0.1.2")
@@ -96,6 +97,7 @@ def main():
         checks.token_expiry(cluster, report)
         checks.micropub(cluster, report)
         checks.media(cluster, report)
+        webmention.received_through_one_verified_by_the_other(cluster, report)
         faults.kill_a_host(cluster, report)
         faults.restart_postgres(cluster, report)
         cluster.restart_hosts(RATELIMIT_READS=f"{READ_LIMIT} per minute")

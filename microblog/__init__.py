@@ -21,8 +21,9 @@ from .web import (
     reader_cache,
     request_limits,
     routes,
+    webmention,
 )
-from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, mentions, public, transfer
 from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
@@ -51,13 +52,14 @@ def create_app(test_config=None):
     reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
-                           fediverse.blp, transfer.blp, auth.blp, health.blp])
+                           mentions.blp, fediverse.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     app.register_blueprint(media.bp)
     site.init_app(app)
     outbound.init_app(app)
     app.register_blueprint(indieauth.bp)
     app.register_blueprint(micropub_endpoint)
+    webmention.init_app(app)
     app.register_blueprint(activitypub.bp)
     app.register_blueprint(activitypub.inbox_bp)
     discovery.init_app(app)

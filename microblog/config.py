@@ -79,6 +79,11 @@ class Defaults:
     DELIVERY_CONNECT_TIMEOUT = 5.0  # seconds
     DELIVERY_TIMEOUT = 15.0  # seconds for a whole request
     DELIVERY_KEEP_DONE = timedelta(days=7)  # done and cancelled deliveries are listed this long
+    MENTIONS_NEED_APPROVAL = False  # True: a verified Webmention is shown once the admin approves it
+    WEBMENTION_SOURCE_LIMIT = 10  # Webmentions received from one source URL per window
+    WEBMENTION_TARGET_LIMIT = 100  # Webmentions received for one post per window
+    WEBMENTION_LIMIT_WINDOW = timedelta(hours=1)
+    WEBMENTION_MAX_BODY = 16 * 1024  # bytes of a Webmention request's form; larger is a 413
     JSON_SORT_KEYS = False
     API_TITLE = "microblog"
     API_VERSION = "1.0.0"
@@ -92,12 +97,13 @@ class Defaults:
 LIFETIMES = ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "JWT_FRESH_LOGIN_EXPIRES",
              "IDEMPOTENCY_KEY_TTL", "INDIEAUTH_CODE_LIFETIME", "INDIEAUTH_TOKEN_LIFETIME",
              "BROWSER_SESSION_LIFETIME", "DELIVERY_RETRY_BASE", "DELIVERY_RETRY_CAP", "DELIVERY_MAX_AGE",
-             "DELIVERY_LEASE", "DELIVERY_KEEP_DONE")
+             "DELIVERY_LEASE", "DELIVERY_KEEP_DONE", "WEBMENTION_LIMIT_WINDOW")
 MAX_CODE_LIFETIME = timedelta(minutes=10)
 
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
                                      "DELIVERY_HOST_FAILURES", "DELIVERY_CONNECT_TIMEOUT", "DELIVERY_TIMEOUT",
+                                     "WEBMENTION_SOURCE_LIMIT", "WEBMENTION_TARGET_LIMIT", "WEBMENTION_MAX_BODY",
                                      "ACTIVITYPUB_MAX_BODY")
 COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
 
@@ -167,6 +173,11 @@ ENV_SETTINGS = {
     "DELIVERY_CONNECT_TIMEOUT": float,
     "DELIVERY_TIMEOUT": float,
     "DELIVERY_KEEP_DONE": float,
+    "MENTIONS_NEED_APPROVAL": lambda value: value.lower() in ("1", "true", "yes", "on"),
+    "WEBMENTION_SOURCE_LIMIT": int,
+    "WEBMENTION_TARGET_LIMIT": int,
+    "WEBMENTION_LIMIT_WINDOW": float,
+    "WEBMENTION_MAX_BODY": int,
 }
 
 

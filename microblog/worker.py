@@ -79,7 +79,7 @@ class Worker:
             outcome = deliver.send(delivery, client)
             with self.app.app_context():
                 if outcome.ok:
-                    outbox.delivered(delivery)
+                    outbox.delivered(delivery, outcome)
                 else:
                     outbox.not_delivered(delivery, outcome, self.policy)
         except Exception:  # the lease runs out and another try is made; the worker goes on

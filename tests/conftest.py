@@ -159,6 +159,16 @@ def remote():
 
 
 @pytest.fixture
+def site():
+    """Another website on loopback (tests/peers/webmention_site.py): pages, and Webmention endpoints."""
+    from tests.peers.webmention_site import Site
+
+    started = Site().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
 def run_worker():
     """Run microblog's delivery worker for an app on a thread; every one is stopped after the test."""
     import threading

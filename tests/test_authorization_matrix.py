@@ -26,7 +26,9 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           # ActivityPub: public documents, and inboxes that take HTTP signatures: test_activitypub_*.py
           "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
           "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
-          "/actor/inbox"}
+          "/actor/inbox",
+          # Webmention: any site may send one and read its status (test_webmention_receive.py)
+          "/webmention", "/webmention/<uid>"}
 BAD_TOKENS = ["none", "expired", "tampered", "alg-none", "other-algorithm", "other-secret",
               "wrong-type", "revoked", "stale-generation", "garbage"]
 
@@ -44,9 +46,10 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
-            "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend"} <= routes
-    assert len(private_routes()) == 36  # + the app tokens' three, introspection, the admin's media three,
-    #   the deliveries' five, the fediverse's 8
+            "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend",
+            "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
+    assert len(private_routes()) == 43  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the mentions' seven, the fediverse's 8
 
 
 def bad_token(kind, app, client, auth, needs_refresh):
@@ -88,7 +91,7 @@ def bad_token(kind, app, client, auth, needs_refresh):
 def test_private_routes_refuse_bad_tokens(app, client, auth, path, method, kind):
     token = bad_token(kind, app, client, auth, needs_refresh=path == "/api/v1/auth/refresh")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = re.sub(r"<int:\w+>", "1", path)
+    url = re.sub(r"<int:\w+>", "1", path).replace("<domain>", "example.com")
     response = client.open(url, method=method, headers=headers, json={"content": "x"})
     body = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

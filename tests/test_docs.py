@@ -15,7 +15,9 @@ UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/asse
                 # ActivityPub's answers are ActivityStreams, WebFinger's JRD: docs/fediverse.md describes them
                 "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
                 "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
-                "/actor/inbox"}
+                "/actor/inbox",
+                # Webmention's endpoint takes the Recommendation's form: docs/webmention.md describes it
+                "/webmention", "/webmention/<uid>"}
 
 
 def test_openapi_lists_every_route_of_the_url_map_with_absolute_paths(app, client):

@@ -7,6 +7,8 @@ word) of any other. The reading site's pages (home, post, tag, tags, search, eve
 each) and its sitemap are held to the same, and so is Micropub's q=source for a caller with no
 token or a token without a post scope, and so are the WebSub hub's pings in the outbox: for the
 feeds of posts readers saw, and a future post's when it comes due, never for others.
+Every post has a Webmention received (from when it was public): a public post's page shows
+it, and nothing shows any other's; the Webmention endpoint accepts the public posts alone as targets.
 So are the ActivityPub answers (the outbox's pages, each post's object by its page and by its
 id) and the activities planned for a follower: a Create only for a post readers saw or will
 see when it comes due, a Delete only for one they saw.
@@ -20,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.data.models import Change, Delivery, FederatedPost, Follower, Post, PostTag, RevokedToken, Tag
+from microblog.data.models import Change, Delivery, FederatedPost, Follower, Mention, Post, PostTag, RevokedToken, Tag, utcnow
 from tests.helpers import mint_token
 
 TAGS = ["red", "green", "blue"]
@@ -54,7 +56,7 @@ def is_public(spec):
 
 def build(client, auth, specs):
     with client.application.app_context():
-        for model in (PostTag, Tag, Post, RevokedToken, Change, Delivery, FederatedPost, Follower):
+        for model in (Mention, PostTag, Tag, Post, RevokedToken, Change, Delivery, FederatedPost, Follower):
             model.delete().execute()  # a new site, its change feed, outbox and followers
         Follower.create(actor="https://social.test/users/f", inbox="https://social.test/users/f/inbox",
                         shared_inbox="https://social.test/inbox", follow_id="https://social.test/follows/1",
@@ -70,10 +72,21 @@ def build(client, auth, specs):
         if spec["schedule"]:
             fields["publish_at"] = PAST if spec["schedule"] == "past" else FUTURE
         post = auth.create_post(**fields)
+        _mentioned(client, post, number)
         if spec["deleted"]:
             assert client.delete(f"/api/v1/admin/posts/{post['id']}", headers=auth.headers).status_code == 204
         posts.append((spec, post, marker))
     return posts
+
+
+def _mentioned(client, post, number):
+    """A Webmention from another site, as the worker stores one it verified."""
+    with client.application.app_context():
+        now = utcnow()
+        Mention.create(post=post["id"], source=f"https://elsewhere.example/{number}", target=post["slug"],
+                       domain="elsewhere.example", status="shown", kind="reply", url=f"https://elsewhere.example/{number}",
+                       author_name=f"author{number}y", content_html=f"<p>mentioned{number}y</p>", received=now,
+                       verified=now)
 
 
 def every_page(client, url):
@@ -134,7 +147,18 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     hub_pings(client, posts)
     texts += activitypub_answers(client, posts, public_ids)
 
+    for spec, post, _ in posts:
+        received = client.post("/webmention", data={"source": "https://elsewhere.example/new",
+                                                     "target": f"http://localhost/posts/{post['slug']}"})
+        assert received.status_code == (202 if is_public(spec) else 400), spec
+        texts.append(received.get_data(as_text=True))
+
     everything = "\n".join(texts)
+    for number, (spec, post, _) in enumerate(posts):
+        if is_public(spec):
+            assert f"mentioned{number}y" in client.get(f"/posts/{post['slug']}").get_data(as_text=True)
+        else:
+            assert f"mentioned{number}y" not in everything and f"author{number}y" not in everything
     for spec, _post, marker in posts:  # the surfaces do carry photos: a hidden post's missing means something
         assert (f"https://photos.example/{marker}.jpg" in everything) == is_public(spec)
     for post, marker in hidden_traces:

@@ -3,6 +3,7 @@ whole API (each operation, its successes, 304, 412, 429 and 503) has a documente
 media type, carries each header documented as required, and sends no ETag, Last-Modified,
 Link, Location, Retry-After, Content-Disposition or Idempotent-Replayed that is undocumented."""
 import io
+import json
 import re
 
 import pytest
@@ -137,7 +138,22 @@ def test_a_walk_through_the_whole_api_matches_the_document(make_ready_app):
     assert api.get("/api/v1/posts/999999").status_code == 404
 
     export = api.get("/api/v1/admin/export", headers=admin)
-    api.post("/api/v1/admin/import", data=export.data, headers={**admin, "Content-Type": "application/x-ndjson"})
+    mention = {"type": "mention", "post_id": public_id, "source": "https://other.example/reply",
+               "target": f"http://blog.test/posts/{slug}", "status": "shown", "kind": "reply",
+               "url": "https://other.example/reply", "author_name": "Bob", "author_url": None, "author_photo": None,
+               "content_html": "<p>Hi</p>", "published": None, "received": "2026-12-01T00:00:00Z",
+               "verified": "2026-12-01T00:00:00Z"}
+    api.post("/api/v1/admin/import", data=export.data + json.dumps(mention).encode() + b"\n",
+             headers={**admin, "Content-Type": "application/x-ndjson"})
+    mention_id = api.get("/api/v1/admin/mentions?limit=1", headers=admin).get_json()["items"][0]["id"]
+    api.get(f"/api/v1/admin/mentions/{mention_id}", headers=admin)
+    assert api.patch(f"/api/v1/admin/mentions/{mention_id}", json={"status": "hidden"}, headers=admin).status_code == 200
+    assert api.delete(f"/api/v1/admin/mentions/{mention_id}", headers=admin).status_code == 204
+    assert api.get(f"/api/v1/admin/mentions/{mention_id}", headers=admin).status_code == 404
+    assert api.put("/api/v1/admin/mentions/blocks/spam.example", headers=admin).status_code == 200
+    api.get("/api/v1/admin/mentions/blocks", headers=admin)
+    assert api.delete("/api/v1/admin/mentions/blocks/spam.example", headers=admin).status_code == 204
+    assert api.delete("/api/v1/admin/mentions/blocks/spam.example", headers=admin).status_code == 404
     api.get("/healthz")
     other = api.post("/api/v1/auth/login", json=credentials).get_json()
     assert api.post("/api/v1/auth/logout", headers=_bearer(other["access_token"])).status_code == 204

@@ -48,6 +48,8 @@ def test_importing_the_same_export_changes_nothing(client, auth, populated):
         "media": {"created": 0, "updated": 0, "unchanged": 0},
         "post": {"created": 0, "updated": 0, "unchanged": 4},
         "revision": {"created": 0, "updated": 0, "unchanged": 5},
+        "mention": {"created": 0, "updated": 0, "unchanged": 0},
+        "mention_block": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert admin_view(client, auth) == populated
 

@@ -315,6 +315,37 @@ class DeliveryHost(BaseModel):
     blocked_until = DateTimeField(null=True)
 
 
+class Mention(BaseModel):
+    """A Webmention received and verified: `source` links to the post. Its author, text and kind
+    come from the source page, sanitized; readers see it when its status is "shown"."""
+
+    id = AutoField()
+    post = ForeignKeyField(Post, backref="mentions", on_delete="CASCADE", index=False)  # see (post, source)
+    source = TextField()
+    target = TextField()  # the URL the sender named (no fragment)
+    domain = CharField(max_length=255, index=True)  # the source's host: what a block names
+    status = CharField(max_length=10)  # shown, pending (awaiting approval) or hidden
+    kind = CharField(max_length=10)  # reply, like, repost, bookmark or mention
+    url = TextField()  # the response's own URL (its h-entry's u-url), else the source
+    author_name = TextField(null=True)
+    author_url = TextField(null=True)
+    author_photo = TextField(null=True)  # kept, never fetched nor shown
+    content_html = TextField()  # sanitized as posts are
+    published = DateTimeField(null=True)
+    received = DateTimeField()
+    verified = DateTimeField()
+
+    class Meta:
+        indexes = ((("post", "source"), True),)
+
+
+class MentionBlock(BaseModel):
+    """A domain (and its subdomains) whose Webmentions are refused."""
+
+    domain = CharField(max_length=255, primary_key=True)
+    created = DateTimeField(default=utcnow)
+
+
 class ActorKey(BaseModel):
     """The site's ActivityPub actor's RSA key pair (PEM), made once; the oldest row is the key."""
 
@@ -432,5 +463,5 @@ class Media(BaseModel):
 
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, ActorKey, Follower,
-          RemoteKey, FederatedPost, BlockedDomain, FediverseReaction]
+          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, Mention, MentionBlock,
+          ActorKey, Follower, RemoteKey, FederatedPost, BlockedDomain, FediverseReaction]

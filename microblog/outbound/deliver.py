@@ -2,28 +2,14 @@
 requests; this one picks it, gives it the client, and says how the try went."""
 from dataclasses import dataclass
 
-from . import activitypub, websub
+from . import activitypub, webmention, websub
 from .fetch import Fetcher, FetchError, Refused, TooLarge
+from .outcome import Outcome, outcome_of, short
 
-SENDERS = {websub.KIND: websub.send,  # a new kind of delivery adds its sender here
+# a new kind of delivery adds its sender here
+SENDERS = {websub.KIND: websub.send, webmention.KIND: webmention.send, webmention.CHECK_KIND: webmention.fetch_source,
            **dict.fromkeys(activitypub.KINDS, activitypub.send)}
 DELIVERY_ID_HEADER = "Microblog-Delivery-Id"  # the same on every try: a receiver can tell a repeat
-RETRYABLE_STATUSES = {408, 425, 429}  # and every 5xx; any other answer is the receiver's last word
-MAX_DETAIL = 300
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a try went: delivered, or not, and then whether trying again can help and whether
-    the host itself failed (no answer, an error of its own, or "slow down")."""
-
-    ok: bool
-    permanent: bool = False
-    host_failed: bool = False
-    detail: str | None = None
-
-
-DELIVERED = Outcome(ok=True)
 
 
 @dataclass(frozen=True)
@@ -37,28 +23,27 @@ class Client:
 
     def post_form(self, url, form):
         """POST `form` URL-encoded to `url`; how it went as an Outcome."""
-        return self._outcome(lambda: self.fetcher.post_form(url, form, {DELIVERY_ID_HEADER: self.delivery_uid}))
+        answer, failure = _attempt(lambda: self.fetcher.post_form(url, form, {DELIVERY_ID_HEADER: self.delivery_uid}))
+        return failure or outcome_of(answer.status)
+
+    def get(self, url, accept):
+        """GET `url`, redirects followed: (the answer, None), or (None, why there is none as an Outcome)."""
+        return _attempt(lambda: self.fetcher.get(url, accept=accept))
 
     def post_signed(self, url, body, content_type):
         """POST `body` to `url`, signed; how it went as an Outcome."""
         headers = {DELIVERY_ID_HEADER: self.delivery_uid, **self.sign("POST", url, body)}
-        return self._outcome(lambda: self.fetcher.post(url, body, content_type, headers))
-
-    def _outcome(self, request):
-        try:
-            answer = request()
-        except (Refused, TooLarge) as error:  # trying again gets the same
-            return Outcome(ok=False, permanent=True, detail=_short(str(error)))
-        except FetchError as error:
-            return Outcome(ok=False, host_failed=True, detail=_short(str(error)))
-        return outcome_of(answer.status)
+        answer, failure = _attempt(lambda: self.fetcher.post(url, body, content_type, headers))
+        return failure or outcome_of(answer.status)
 
 
-def outcome_of(status):
-    if 200 <= status < 300:
-        return DELIVERED
-    retryable = status >= 500 or status in RETRYABLE_STATUSES
-    return Outcome(ok=False, permanent=not retryable, host_failed=retryable, detail=f"answered {status}")
+def _attempt(request):
+    try:
+        return request(), None
+    except (Refused, TooLarge) as error:  # trying again gets the same
+        return None, Outcome(ok=False, permanent=True, detail=short(str(error)))
+    except FetchError as error:
+        return None, Outcome(ok=False, host_failed=True, detail=short(str(error)))
 
 
 def send(delivery, client):
@@ -68,6 +53,3 @@ def send(delivery, client):
         return Outcome(ok=False, permanent=True, detail=f"no sender for kind {delivery.kind!r}")
     return sender(delivery, client)
 
-
-def _short(text):
-    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL - 1] + "…"

@@ -1,8 +1,9 @@
 """The NDJSON export format: records to lines and validated lines back to records.
 
 Line 1 is a header; every other line is one record with a "type" member ("admin",
-"revoked_token", "media", "post", "revision", "actor_key" or "follower"; posts before their
-revisions) and that record's fields. Used by the CLI and the admin API alike.
+"revoked_token", "media", "post", "revision", "mention", "mention_block", "actor_key" or
+"follower"; posts before their revisions and mentions) and that record's fields. Used by the CLI
+and the admin API alike.
 """
 import base64
 import binascii
@@ -13,9 +14,12 @@ from functools import partial
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..data import migrations
+from ..data.mentions import STATUSES as MENTION_STATUSES
 from ..data.models import MAX_ID, utcnow
 from . import errors, media
 from .fields import Text, UTCDateTime, check_content_length
+from .mention_source import KIND_NAMES as MENTION_KINDS
+from .mention_source import MAX_CONTENT_HTML, MAX_NAME, MAX_URL
 from .post_fields import REVISIONED_FIELDS, record_fields
 
 FORMAT_NAME = "microblog-export"
@@ -113,6 +117,36 @@ RevisionRecord = WithContent.from_dict({
 }, name="RevisionRecord")
 
 
+def _http_url(required=True, **options):
+    return Text(required=required, validate=[validate.Length(min=1, max=MAX_URL), validate.URL(schemes={"http", "https"})],
+                **options)
+
+
+class MentionRecord(Schema):
+    """A Webmention received; its HTML is sanitized again on import, never taken as it is."""
+
+    type = fields.Constant("mention")
+    post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    source = _http_url()
+    target = _http_url()
+    status = fields.String(required=True, validate=validate.OneOf(MENTION_STATUSES))
+    kind = fields.String(required=True, validate=validate.OneOf(MENTION_KINDS))
+    url = _http_url()
+    author_name = Text(required=True, allow_none=True, validate=validate.Length(max=MAX_NAME))
+    author_url = _http_url(allow_none=True)
+    author_photo = _http_url(allow_none=True)
+    content_html = Text(strip=False, required=True, validate=validate.Length(max=MAX_CONTENT_HTML))
+    published = UTCDateTime(required=True, allow_none=True)
+    received = UTCDateTime(required=True)
+    verified = UTCDateTime(required=True)
+
+
+class MentionBlockRecord(Schema):
+    type = fields.Constant("mention_block")
+    domain = Text(required=True, validate=validate.Length(min=1, max=253))
+    created = UTCDateTime(required=True)
+
+
 class ActorKeyRecord(Schema):
     """The ActivityPub actor's key: followers' servers know the site by it."""
 
@@ -135,8 +169,8 @@ class FollowerRecord(Schema):
 
 
 RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "media": MediaRecord(),
-           "post": PostRecord(), "revision": RevisionRecord(), "actor_key": ActorKeyRecord(),
-           "follower": FollowerRecord()}
+           "post": PostRecord(), "revision": RevisionRecord(), "mention": MentionRecord(),
+           "mention_block": MentionBlockRecord(), "actor_key": ActorKeyRecord(), "follower": FollowerRecord()}
 HEADER = Header()
 
 

@@ -12,17 +12,19 @@ from datetime import datetime, timedelta
 
 from ..data import deliveries
 from ..data.models import shown_to_readers, utcnow
-from . import errors, federation, websub
+from . import errors, federation, mentions, webmention, websub
 
 
 @dataclass(frozen=True)
 class Settings:
     """What planning needs from the configuration: the WebSub hub, the absolute URLs of the
-    feeds of a tag (None: the site's), empty when the site's public URL is not set; and the
-    ActivityPub actor's URLs (federation.Site), None when the site's public URL is not set."""
+    feeds of a tag (None: the site's), empty when the site's public URL is not set; a post's
+    page from its slug (None without that URL); and the ActivityPub actor's URLs
+    (federation.Site), None when the site's public URL is not set."""
 
     websub_hub: str | None = None
     feed_urls: object = field(default=lambda tag: [])
+    post_url: object = field(default=lambda slug: None)
     federation: object = field(default=lambda: None)
 
 
@@ -37,10 +39,13 @@ def use(settings):
 
 @dataclass(frozen=True)
 class Seen:
-    """What readers see of a post: from when (None: not at all, as it stands), with which tags."""
+    """What readers see of a post: from when (None: not at all, as it stands), with which tags,
+    at which slug, linking to which pages."""
 
     public_from: datetime | None
     tags: tuple
+    slug: str | None = None
+    links: tuple = ()
 
     def public_at(self, now):
         return self.public_from is not None and self.public_from <= now
@@ -52,7 +57,8 @@ class Seen:
             return cls(None, ())
         get = post.get if isinstance(post, dict) else lambda name: getattr(post, name)
         shown = shown_to_readers(get("visible"), get("deleted"))
-        return cls(get("publication_time") if shown else None, tuple(get("tags")))
+        return cls(get("publication_time") if shown else None, tuple(get("tags")), get("slug"),
+                   webmention.links_in(get("content_html")) if shown else ())
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class PostChange:
     imported: bool = False
 
 
-PLANNERS = (websub.plan, federation.plan)  # a new kind of delivery adds its planner here
+PLANNERS = (websub.plan, webmention.plan, federation.plan)  # a new kind of delivery adds its planner here
 
 
 def posts_changed(changes, now, imported=False):
@@ -111,9 +117,19 @@ def claim(policy, slots, now=None):
     return deliveries.claim(now or utcnow(), slots, policy.lease, policy.per_host)
 
 
-def delivered(delivery, now=None):
-    """The delivery was made: done, never sent again; its host is fine."""
-    deliveries.finish(delivery, deliveries.DONE, now or utcnow())
+# kinds whose answer the service takes in when they are done: (delivery, answer, now) -> a note, or None
+TAKE_ANSWER = {mentions.CHECK_KIND: mentions.checked}
+
+
+def delivered(delivery, outcome=None, now=None):
+    """The delivery was made: done, never sent again; its host is fine. The answer it brought
+    back (`outcome.result`), if any, goes to its kind's taker, whose note it keeps."""
+    now = now or utcnow()
+    note = outcome.detail if outcome is not None else None
+    take = TAKE_ANSWER.get(delivery.kind)
+    if take is not None and outcome is not None and outcome.result is not None:
+        note = take(delivery, outcome.result, now)
+    deliveries.finish(delivery, deliveries.DONE, now, note)
     deliveries.host_answered(delivery.destination)
 
 

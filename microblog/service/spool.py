@@ -3,7 +3,7 @@ import pickle
 import tempfile
 
 from ..data.search import index_fields
-from .content import render, searched_text
+from .content import render, sanitize_html, searched_text
 
 BATCH = 500  # records written at a time (SQLite allows 32,766 bound values a statement)
 BATCH_OF = {"media": 4}  # but images, of up to MAX_MEDIA_BYTES each
@@ -11,7 +11,10 @@ BATCH_OF = {"media": 4}  # but images, of up to MAX_MEDIA_BYTES each
 
 def prepare(kind, fields):
     """The record as it will be stored: a post's HTML rendered again (never the file's), its
-    search words and its reading-order time computed, all outside the write transaction."""
+    search words and its reading-order time computed, a mention's HTML sanitized again, all
+    outside the write transaction."""
+    if kind == "mention":
+        return {**fields, "content_html": sanitize_html(fields["content_html"])}
     if kind != "post":
         return fields
     fields = dict(fields)

@@ -3,7 +3,7 @@ from collections import Counter
 
 from ..data.db import read_snapshot, reset_id_sequence, write_transaction
 from ..data.models import Media, Post, Revision, RevokedToken, User, utcnow
-from . import errors, federation, history, importer
+from . import errors, federation, history, importer, mentions
 from .auth import check_importable_hash
 from .post_fields import EXPORTED_FIELDS
 from .spool import RecordSpool
@@ -33,6 +33,7 @@ def export_records():
         for revision in Revision.select().order_by(Revision.post, Revision.rev).iterator():
             yield "revision", {"post_id": revision.post_id,
                                **{name: getattr(revision, name) for name in importer.REVISION_FIELDS}}
+        yield from mentions.export_records()
         yield from federation.export_records()
 
 
@@ -61,8 +62,8 @@ def upsert_records(records, hash_method):
     An admin's password hash must be `hash_method` or dearer (auth.check_importable_hash).
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
-    counts = {kind: Counter() for kind in ("admin", "revoked_token", "media", "post", "revision", "actor_key",
-                                           "follower")}
+    counts = {kind: Counter() for kind in ("admin", "revoked_token", "media", "post", "revision", "mention",
+                                           "mention_block", "actor_key", "follower")}
     touched = set()
     with RecordSpool() as spool:
         spool.fill(records)
@@ -78,6 +79,10 @@ def upsert_records(records, hash_method):
                     outcomes = importer.write_revoked_tokens(batch)
                 elif kind == "media":
                     outcomes = importer.write_media(batch)
+                elif kind == "mention":
+                    outcomes = mentions.write_imported(batch, now)
+                elif kind == "mention_block":
+                    outcomes = mentions.write_imported_blocks(batch)
                 elif kind in federation.IMPORTED:
                     outcomes = Counter(federation.IMPORTED[kind](fields) for fields in batch)
                 else:

@@ -1,6 +1,6 @@
 """The outbox's settings from the app's configuration, bound in every app context (as the
-database is), so that a change planned in a request or a command names the right hub, feeds
-and ActivityPub actor."""
+database is), so that a change planned in a request or a command names the right hub, feeds,
+pages and ActivityPub actor."""
 from contextlib import nullcontext
 from functools import partial
 from urllib.parse import urlsplit
@@ -15,6 +15,7 @@ from . import urls
 def init_app(app):
     app.extensions["outbox_settings"] = outbox.Settings(websub_hub=app.config["WEBSUB_HUB"],
                                                         feed_urls=partial(feed_urls, app),
+                                                        post_url=partial(post_url, app),
                                                         federation=partial(federation_site, app))
     appcontext_pushed.connect(_bind, app, weak=False)
 
@@ -28,8 +29,21 @@ def feed_urls(app, tag):
     Outside a request (a command) they are built as for a request to the site's root."""
     if not app.config["PUBLIC_BASE_URL"]:
         return []
-    with nullcontext() if has_request_context() else app.test_request_context():
+    with _for_the_site(app):
         return [urls.feed(kind, tag) for kind in urls.FEED_ENDPOINTS]
+
+
+def post_url(app, slug):
+    """A post's page (a Webmention's source): None without PUBLIC_BASE_URL."""
+    if not app.config["PUBLIC_BASE_URL"]:
+        return None
+    with _for_the_site(app):
+        return urls.post(slug)
+
+
+def _for_the_site(app):
+    """Outside a request (a command, the worker), URLs are built as for a request to the site's root."""
+    return nullcontext() if has_request_context() else app.test_request_context()
 
 
 def federation_site(app):
@@ -38,7 +52,7 @@ def federation_site(app):
     config = app.config
     if not config["PUBLIC_BASE_URL"]:
         return None
-    with nullcontext() if has_request_context() else app.test_request_context():
+    with _for_the_site(app):
         return federation.Site(
             username=config["FEDIVERSE_USERNAME"], host=urlsplit(config["PUBLIC_BASE_URL"]).netloc.lower(),
             name=config["SITE_AUTHOR"] or config["SITE_TITLE"], summary=config["SITE_DESCRIPTION"] or "",
@@ -50,7 +64,7 @@ def federation_site(app):
 
 def _in_context(app, build):
     def built(*args):
-        with nullcontext() if has_request_context() else app.test_request_context():
+        with _for_the_site(app):
             return build(*args)
     return built
 

@@ -109,7 +109,8 @@ class Change(Schema):
     seq = fields.Integer()
     post_id = fields.Integer()
     action = fields.String(metadata={"enum": ["create", "update", "hide", "show", "delete",
-                                              "restore", "purge"]})
+                                              "restore", "purge", "mention"],
+                                     "description": "`mention`: what readers see of the post's Webmentions changed."})
     at = UTCDateTime()
     post = fields.Nested(AdminPost, allow_none=True,
                          metadata={"description": "The post as it is now; null once purged."})
@@ -197,6 +198,8 @@ class ImportCounts(Schema):
     media = fields.Nested(ImportOutcome)
     post = fields.Nested(ImportOutcome)
     revision = fields.Nested(ImportOutcome)
+    mention = fields.Nested(ImportOutcome)
+    mention_block = fields.Nested(ImportOutcome)
 
 
 class MediaUpload(Schema):
@@ -291,12 +294,16 @@ class Delivery(Schema):
     id = fields.Integer()
     uid = fields.String(metadata={"description": "Sent with every try (the `Microblog-Delivery-Id` "
                                                  "header): a receiver can tell a repeat."})
-    kind = fields.String(metadata={"description": "Which sender: `websub` (a hub ping), or an ActivityPub activity: "
-                                                  "`ap-create`, `ap-update`, `ap-delete`, `ap-accept`, `ap-reject`."})
+    kind = fields.String(metadata={"description": "Which sender: `websub` (a hub ping), `webmention` (a "
+                                                  "Webmention sent), `webmention-check` (a received one's source "
+                                                  "fetched), or an ActivityPub activity: `ap-create`, `ap-update`, "
+                                                  "`ap-delete`, `ap-accept`, `ap-reject`."})
     destination = fields.String(metadata={"description": "host:port the request goes to."})
-    url = fields.String(metadata={"description": "Where the request goes (WebSub: the hub)."})
-    subject = fields.String(metadata={"description": "What it is about (WebSub: the feed's URL; ActivityPub: "
-                                                     "the activity's id)."})
+    url = fields.String(metadata={"description": "Where the request goes (WebSub: the hub; Webmention: the page "
+                                                 "linked to; its check: the source; ActivityPub: the inbox)."})
+    subject = fields.String(metadata={"description": "What it is about (WebSub: the feed's URL; Webmention: the "
+                                                     "post's URL; its check: the target; ActivityPub: the "
+                                                     "activity's id)."})
     post_id = fields.Integer(allow_none=True, metadata={"description": "The post whose change caused it."})
     state = fields.String(metadata={"enum": DELIVERY_STATES})
     due = UTCDateTime(metadata={"description": "When it first came due; its age counts from here."})
@@ -330,6 +337,57 @@ class DeliverySummary(Schema):
     items = fields.List(fields.Nested(DeliveryCounts))
     oldest_pending_age = fields.Float(metadata={"description": "Seconds since the oldest pending delivery came "
                                                                "due; 0 when none waits."})
+
+
+MENTION_STATUSES = ["shown", "pending", "hidden"]
+MENTION_KINDS = ["reply", "like", "repost", "bookmark", "mention"]
+
+
+class MentionQuery(Schema):
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
+    before = QueryInteger(validate=validate.Range(min=1, max=MAX_ID),
+                          metadata={"description": "`next_before` of the previous page: mentions with lower ids."})
+    post_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
+    status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
+    kind = fields.String(validate=validate.OneOf(MENTION_KINDS))
+
+
+class Mention(Schema):
+    id = fields.Integer()
+    post_id = fields.Integer()
+    source = fields.String(metadata={"description": "The page that links to the post."})
+    target = fields.String(metadata={"description": "The post's URL, as the sender named it."})
+    domain = fields.String(metadata={"description": "The source's host."})
+    status = fields.String(metadata={"enum": MENTION_STATUSES, "description":
+                                     "`shown` to readers, `pending` approval (MENTIONS_NEED_APPROVAL) or `hidden`."})
+    kind = fields.String(metadata={"enum": MENTION_KINDS})
+    url = fields.String(metadata={"description": "The response's own URL (its h-entry's), else the source."})
+    author_name = fields.String(allow_none=True)
+    author_url = fields.String(allow_none=True)
+    author_photo = fields.String(allow_none=True, metadata={"description": "Kept; never fetched nor shown."})
+    content_html = fields.String(metadata={"description": "Sanitized as posts are."})
+    published = UTCDateTime(allow_none=True)
+    received = UTCDateTime()
+    verified = UTCDateTime(metadata={"description": "The last time its source was fetched and linked here."})
+
+
+class MentionPage(Schema):
+    items = fields.List(fields.Nested(Mention))
+    next_before = fields.Integer(allow_none=True, metadata={"description": "Pass as `before` for the next page."})
+
+
+class MentionStatusInput(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(MENTION_STATUSES),
+                           metadata={"description": "`shown` approves or shows it again; `hidden` hides it."})
+
+
+class MentionBlock(Schema):
+    domain = fields.String()
+    created = UTCDateTime()
+
+
+class MentionBlockList(Schema):
+    items = fields.List(fields.Nested(MentionBlock))
 
 
 class Health(Schema):

@@ -38,6 +38,21 @@ def media(filename):
     return absolute("media.serve", name=filename)
 
 
+def webmention_endpoint():
+    """Where Webmentions are received: what every post page advertises."""
+    return absolute("webmention.receive")
+
+
+def webmention_status(uid):
+    """A received Webmention's status page."""
+    return absolute("webmention.status", uid=uid)
+
+
+def webmention_status_path(uid):
+    """A received Webmention's status, relative to the host: the 202's Location."""
+    return url_for("webmention.status", uid=uid)
+
+
 def feed(kind, tag=None):
     """A feed ("atom", "rss" or "json") of the whole site, or of one tag."""
     return absolute(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))

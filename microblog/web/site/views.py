@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ...service import media, posts
+from ...service import media, mentions, posts
 from ...service.fields import TAG_RE, Text
 from .. import activitypub, negotiation, routes, urls
 from ..api import REPEATED
@@ -41,7 +41,7 @@ def post(slug):
     facts = meta.post_facts(found)
     response = make_response(render_template("site/post.html", post=found, facts=facts, feeds=meta.feeds(),
                                              json_ld=meta.blog_posting(found, facts), canonical=facts["url"],
-                                             sizes=_photo_sizes([found])))
+                                             sizes=_photo_sizes([found]), responses=mentions.for_post(found.id)))
     response.vary.add("Accept")  # servers get the post's ActivityPub object here
     return response
 

@@ -1,0 +1,86 @@
+"""Webmention across hosts: one received through a host that runs no delivery worker is
+verified by the other host's worker (the work is in the shared database), and the post's page
+shows it on both hosts at once (each host's reader cache sees the change)."""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from client import call, login
+
+SOURCE_HOST = "127.0.1.6"
+REPLY = "a reply verified across hosts"
+
+
+def received_through_one_verified_by_the_other(cluster, report):
+    one, two = cluster.hosts
+    balancer = "http://%s:%d/" % cluster.balancer.base
+    common = {"PUBLIC_BASE_URL": balancer, "OUTBOUND_ALLOW_LOOPBACK": "true", "DELIVERY_POLL_INTERVAL": "0.2"}
+    for host in cluster.hosts:
+        host.stop()
+    one.env = {**cluster.env, **common, "SERVE_RUNS_WORKER": "false"}
+    two.env = {**cluster.env, **common}
+    one.start()
+    two.start()
+    source = _SourcePage().start()
+    try:
+        token = login(one.base, *cluster.admin, source="127.0.4.30")["access_token"]
+        slug = f"mentioned-{int(time.time())}"
+        created = call(one.base, "POST", "/api/v1/admin/posts", token=token, source="127.0.4.30",
+                       body={"content": "a post to reply to", "slug": slug})
+        target = f"{balancer}posts/{slug}"
+        source.body = (f'<article class="h-entry"><a class="u-in-reply-to" href="{target}">re</a>'
+                       f'<span class="p-author h-card">Carol</span><p class="e-content">{REPLY}</p></article>')
+        for host in cluster.hosts:  # each host's reader cache holds the page without the reply
+            call(host.base, "GET", f"/posts/{slug}", source="127.0.4.31")
+        received = call(one.base, "POST", "/webmention", source="127.0.4.32",
+                        form={"source": source.url, "target": target})
+        started = time.monotonic()
+        status = {}
+        while time.monotonic() - started < 20 and received.status == 202:
+            status = call(one.base, "GET", received.headers["location"], source="127.0.4.32").json()
+            if status["status"] != "queued":
+                break
+            time.sleep(0.1)
+        verified_in = time.monotonic() - started
+        shown = [REPLY in call(host.base, "GET", f"/posts/{slug}", source="127.0.4.31").body.decode()
+                 for host in cluster.hosts]
+        ok = (created.status == 201 and received.status == 202 and status.get("status") == "accepted"
+              and shown == [True, True] and source.fetches == 1)
+        report.check("a Webmention received through host 1 (no worker) is verified by host 2's worker", ok,
+                     f"202 from host 1; {status.get('status')} after {verified_in:.1f} s, the source fetched "
+                     f"{source.fetches} time(s); the reply on the post's page of host 1, host 2: {shown}")
+    finally:
+        source.stop()
+        cluster.restart_hosts()
+
+
+class _SourcePage:
+    """Another site's page replying to the post (set `body` before it is fetched)."""
+
+    def __init__(self):
+        self.body, self.fetches = "", 0
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                page.fetches += 1
+                data = page.body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer((SOURCE_HOST, 0), Handler)
+        self.url = f"http://{SOURCE_HOST}:{self.server.server_address[1]}/reply"
+
+    def start(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
