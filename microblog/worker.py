@@ -75,7 +75,7 @@ class Worker:
 
     def _deliver(self, delivery):
         try:
-            client = deliver.Client(self.fetcher, delivery.uid, self._signer())
+            client = deliver.Client(self.fetcher, delivery.uid, self._sign)
             outcome = deliver.send(delivery, client)
             with self.app.app_context():
                 if outcome.ok:
@@ -87,12 +87,13 @@ class Worker:
         finally:
             self.in_flight.release()
 
-    def _signer(self):
-        """Signs requests as the site's ActivityPub actor (its key read once, when first needed)."""
+    def _sign(self, method, url, body=None):
+        """Sign a request as the site's ActivityPub actor: its key is read (made, on a new site) at
+        the first signed request, so that other kinds of deliveries never wait for it."""
         if self.signer is None:
             with self.app.app_context():
                 self.signer = federation.request_signer(self.app.extensions["outbox_settings"].federation())
-        return self.signer
+        return self.signer(method, url, body)
 
     def _tidy(self):
         if time.monotonic() - self.last_tidy < TIDY_INTERVAL_SECONDS:
