@@ -21,7 +21,7 @@ ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD_FILE := instance/admin-password
 DEV_CONFIG := instance/config.py
 
-.PHONY: run new-admin-password test lint pytest pytest-postgres contract-test contract-test-postgres readme-test \
+.PHONY: run new-admin-password test lint pytest pytest-postgres contract-test contract-test-postgres readme-test pasture \
 	cluster-test container-test hardening bench lighthouse install install-runtime clean
 
 # The service alone (make run), then the test tools on top (every test target).
@@ -80,7 +80,7 @@ new-admin-password: install-runtime $(DEV_CONFIG)
 	mv $(ADMIN_PASSWORD_FILE).new $(ADMIN_PASSWORD_FILE)
 	@echo "The admin's new password is in $(ADMIN_PASSWORD_FILE)."
 
-test: lint pytest pytest-postgres contract-test contract-test-postgres readme-test cluster-test container-test
+test: lint pytest pytest-postgres contract-test contract-test-postgres readme-test cluster-test container-test pasture
 
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers cluster wsgi.py gunicorn.conf.py
@@ -110,6 +110,15 @@ cluster-test: install node_modules/.bin/newman
 
 # The README's (and docs/api.md's) command lines on a fresh clone of HEAD, as a new user runs
 # them, on a free port (docs/testing.md). Needs git, curl, npm; about 2 minutes.
+# fediverse-pasture in its own virtualenv (bovine pins older cryptography): its actor verification
+pasture: install .venv-pasture/.installed
+	PASTURE_PYTHON=.venv-pasture/bin/python $(BIN)/python scripts/pasture_verify.py
+
+.venv-pasture/.installed:
+	python3 -m venv .venv-pasture
+	.venv-pasture/bin/pip install --quiet fediverse-pasture==0.2.25
+	touch $@
+
 readme-test:
 	$(PYTHON) scripts/readme_test.py
 

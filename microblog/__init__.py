@@ -5,6 +5,7 @@ from flask.sessions import SessionInterface
 from . import cli, config
 from .service import auth as auth_service
 from .web import (
+    activitypub,
     bodies,
     cors,
     database,
@@ -22,7 +23,7 @@ from .web import (
     routes,
     webmention,
 )
-from .web.api import admin, app_tokens, auth, deliveries, feeds, health, mentions, public, transfer
+from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, mentions, public, transfer
 from .web.api import media as admin_media
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
@@ -52,7 +53,7 @@ def create_app(test_config=None):
     reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
-                           mentions.blp, transfer.blp, auth.blp, health.blp])
+                           mentions.blp, fediverse.blp, transfer.blp, auth.blp, health.blp])
     app.register_blueprint(icons.icons)
     app.register_blueprint(media.bp)
     site.init_app(app)
@@ -61,6 +62,8 @@ def create_app(test_config=None):
     app.register_blueprint(micropub_endpoint)
     app.register_blueprint(write)
     webmention.init_app(app)
+    app.register_blueprint(activitypub.bp)
+    app.register_blueprint(activitypub.inbox_bp)
     discovery.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -65,6 +65,9 @@ class Defaults:
     OUTBOUND_ALLOW_LOOPBACK = False  # tests only: the safe fetcher may reach loopback, any port
     ADMIN_PASSWORD = None
     WEBSUB_HUB = None  # a WebSub hub's URL: feeds advertise it, the worker pings it on every change
+    FEDIVERSE_USERNAME = None  # the handle's user part (@USER@HOST); None: the admin's username
+    ACTIVITYPUB_MAX_BODY = 256 * 1024  # bytes an inbox reads of one activity
+    ACTIVITYPUB_HOST_RATE = "300 per minute"  # activities taken from one remote host
     SERVE_RUNS_WORKER = True  # `serve` runs a delivery worker beside granian; off where workers run apart
     DELIVERY_RETRY_BASE = timedelta(seconds=60)  # the first wait after a failure, doubled each time
     DELIVERY_RETRY_CAP = timedelta(hours=6)  # the longest wait between two tries
@@ -101,7 +104,8 @@ MAX_CODE_LIFETIME = timedelta(minutes=10)
 POOL_SETTINGS = ("DB_POOL_SIZE", "DB_POOL_TIMEOUT", "DB_POOL_IDLE_TIMEOUT")
 POSITIVE_SETTINGS = POOL_SETTINGS + ("DELIVERY_POLL_INTERVAL", "DELIVERY_THREADS", "DELIVERY_HOST_CONCURRENCY",
                                      "DELIVERY_HOST_FAILURES", "DELIVERY_CONNECT_TIMEOUT", "DELIVERY_TIMEOUT",
-                                     "WEBMENTION_SOURCE_LIMIT", "WEBMENTION_TARGET_LIMIT", "WEBMENTION_MAX_BODY")
+                                     "WEBMENTION_SOURCE_LIMIT", "WEBMENTION_TARGET_LIMIT", "WEBMENTION_MAX_BODY",
+                                     "ACTIVITYPUB_MAX_BODY")
 COUNTS = ("MAX_MEDIA_BYTES", "MEDIA_MAX_PIXELS")  # positive whole numbers
 
 
@@ -156,6 +160,9 @@ ENV_SETTINGS = {
     "OUTBOUND_ALLOW_LOOPBACK": lambda value: value.lower() in ("1", "true", "yes", "on"),
     "ADMIN_PASSWORD": str,
     "WEBSUB_HUB": str,
+    "FEDIVERSE_USERNAME": str,
+    "ACTIVITYPUB_MAX_BODY": int,
+    "ACTIVITYPUB_HOST_RATE": str,
     "SERVE_RUNS_WORKER": lambda value: value.lower() not in ("0", "false", "no", "off"),
     "DELIVERY_RETRY_BASE": float,
     "DELIVERY_RETRY_CAP": float,

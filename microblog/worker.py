@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from peewee import PeeweeException
 
 from .outbound import deliver
-from .service import outbox
+from .service import federation, outbox
 
 NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): "
                "set it to the site's public URL.")
@@ -37,6 +37,7 @@ class Worker:
         self.stopping = threading.Event()
         self.in_flight = threading.Semaphore(self.threads)
         self.last_tidy = 0.0
+        self.signer = None
 
     def stop(self, *_signal):
         self.stopping.set()
@@ -74,7 +75,7 @@ class Worker:
 
     def _deliver(self, delivery):
         try:
-            client = deliver.Client(self.fetcher, delivery.uid)
+            client = deliver.Client(self.fetcher, delivery.uid, self._sign)
             outcome = deliver.send(delivery, client)
             with self.app.app_context():
                 if outcome.ok:
@@ -85,6 +86,14 @@ class Worker:
             self.app.logger.exception("Delivery %s: the try could not be completed", delivery.id)
         finally:
             self.in_flight.release()
+
+    def _sign(self, method, url, body=None):
+        """Sign a request as the site's ActivityPub actor: its key is read (made, on a new site) at
+        the first signed request, so that other kinds of deliveries never wait for it."""
+        if self.signer is None:
+            with self.app.app_context():
+                self.signer = federation.request_signer(self.app.extensions["outbox_settings"].federation())
+        return self.signer(method, url, body)
 
     def _tidy(self):
         if time.monotonic() - self.last_tidy < TIDY_INTERVAL_SECONDS:

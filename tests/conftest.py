@@ -161,6 +161,16 @@ def hub():
 
 
 @pytest.fixture
+def remote():
+    """A fediverse server on loopback (tests/peers/fediverse.py), stopped after the test."""
+    from tests.peers.fediverse import Fediverse
+
+    started = Fediverse().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
 def site():
     """Another website on loopback (tests/peers/webmention_site.py): pages, and Webmention endpoints."""
     from tests.peers.webmention_site import Site

@@ -23,6 +23,10 @@ PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug
           "/micropub", "/micropub/media",
           # uploaded images, public files
           "/media/<name>",
+          # ActivityPub: public documents, and inboxes that take HTTP signatures: test_activitypub_*.py
+          "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
+          "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
+          "/actor/inbox",
           # Webmention: any site may send one and read its status (test_webmention_receive.py)
           "/webmention", "/webmention/<uid>"}
 WRITER_PAGES = "/write"  # a browser's session and form tokens, never a bearer token: test_write.py
@@ -44,9 +48,10 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/import", "/api/v1/auth/refresh", "/api/v1/auth/password",
             "/api/v1/admin/posts/<int:post_id>/revisions/<int:rev>/restore",
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
+            "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend",
             "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
-    assert len(private_routes()) == 35  # + the app tokens' three, introspection, the admin's media three,
-    #   the deliveries' five, the mentions' seven
+    assert len(private_routes()) == 43  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the mentions' seven, the fediverse's 8
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

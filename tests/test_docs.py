@@ -12,6 +12,10 @@ UNDOCUMENTED = {"/static/<path:filename>", "/openapi.json", "/docs", "/docs/asse
                 "/indieauth/introspect", "/indieauth/revoke",
                 # Micropub's, the protocol's own forms and errors: docs/micropub.md describes them
                 "/micropub", "/micropub/media",
+                # ActivityPub's answers are ActivityStreams, WebFinger's JRD: docs/fediverse.md describes them
+                "/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/actor", "/actor/outbox",
+                "/actor/followers", "/actor/following", "/ap/posts/<int:post_id>/<int:generation>", "/inbox",
+                "/actor/inbox",
                 # Webmention's endpoint takes the Recommendation's form: docs/webmention.md describes it
                 "/webmention", "/webmention/<uid>"}
 WRITER_PAGES = "/write"  # the writer's pages, not the API: docs/write.md describes them

@@ -9,6 +9,9 @@ token or a token without a post scope, and so are the WebSub hub's pings in the 
 feeds of posts readers saw, and a future post's when it comes due, never for others.
 Every post has a Webmention received (from when it was public): a public post's page shows
 it, and nothing shows any other's; the Webmention endpoint accepts the public posts alone as targets.
+So are the ActivityPub answers (the outbox's pages, each post's object by its page and by its
+id) and the activities planned for a follower: a Create only for a post readers saw or will
+see when it comes due, a Delete only for one they saw.
 """
 import re
 from collections import Counter
@@ -19,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.data.models import Change, Delivery, Mention, Post, PostTag, RevokedToken, Tag, utcnow
+from microblog.data.models import Change, Delivery, FederatedPost, Follower, Mention, Post, PostTag, RevokedToken, Tag, utcnow
 from tests.helpers import mint_token
 
 TAGS = ["red", "green", "blue"]
@@ -53,8 +56,11 @@ def is_public(spec):
 
 def build(client, auth, specs):
     with client.application.app_context():
-        for model in (Mention, PostTag, Tag, Post, RevokedToken, Change, Delivery):  # a new site, its change feed and outbox
-            model.delete().execute()
+        for model in (Mention, PostTag, Tag, Post, RevokedToken, Change, Delivery, FederatedPost, Follower):
+            model.delete().execute()  # a new site, its change feed, outbox and followers
+        Follower.create(actor="https://social.test/users/f", inbox="https://social.test/users/f/inbox",
+                        shared_inbox="https://social.test/inbox", follow_id="https://social.test/follows/1",
+                        host="social.test")
     posts = []
     for number, spec in enumerate(specs):
         marker = f"marker{number}x"
@@ -139,6 +145,7 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     texts += site_pages(client, posts, public, counts)
     texts += micropub_sources(client, auth, posts)
     hub_pings(client, posts)
+    texts += activitypub_answers(client, posts, public_ids)
 
     for spec, post, _ in posts:
         received = client.post("/webmention", data={"source": "https://elsewhere.example/new",
@@ -164,13 +171,42 @@ def hub_pings(client, posts):
     """The hub is told now of the feeds of posts readers saw (deleted later or not), and at its
     time of the feeds of a visible, undeleted future post; of nothing else."""
     with client.application.app_context():
-        planned = list(Delivery.select(Delivery.subject, Delivery.due, Delivery.post_id))
+        planned = list(Delivery.select(Delivery.subject, Delivery.due, Delivery.post_id)
+                       .where(Delivery.kind == "websub"))
     seen = [spec for spec, _, _ in posts if spec["visible"] and spec["schedule"] != "future"]
     told_now = {f"{BASE}{feed}" + (f"?tag={tag}" if tag else "") for feed in FEEDS
                 for tag in [None, *{tag for spec in seen for tag in spec["tags"]}]} if seen else set()
     assert {d.subject for d in planned if d.due.year < 2099} == told_now
     assert {d.post_id for d in planned if d.due.year == 2099} == {
         post["id"] for spec, post, _ in posts if spec["visible"] and spec["schedule"] == "future" and not spec["deleted"]}
+
+
+def activitypub_answers(client, posts, public_ids):
+    """What a fediverse server can read or is sent shows the public posts alone; the texts."""
+    activity = {"Accept": "application/activity+json"}
+    texts, seen, url = [], [], "/actor/outbox?page=true"
+    while url:
+        page = client.get(url, headers=activity).get_json()
+        seen += [item["object"]["id"] for item in page["orderedItems"]]
+        texts.append(str(page))
+        url = page.get("next", "").removeprefix(BASE.rstrip("/"))
+    assert sorted(seen) == sorted(f"{BASE}ap/posts/{post_id}/1" for post_id in public_ids)
+    for spec, post, _ in posts:
+        for url in (f"/posts/{post['slug']}", f"/ap/posts/{post['id']}/1", f"/ap/posts/{post['id']}/2"):
+            response = client.get(url, headers=activity)
+            assert response.status_code == (200 if is_public(spec) and url[-2:] != "/2" else 404) or (
+                not is_public(spec) and response.status_code == 410), (url, spec)
+            texts.append(response.get_data(as_text=True))
+    with client.application.app_context():
+        sent = list(Delivery.select().where(Delivery.kind.startswith("ap-")))
+    ever_seen = {post["id"] for spec, post, _ in posts if spec["visible"] and spec["schedule"] != "future"}
+    coming = {post["id"] for spec, post, _ in posts
+              if spec["visible"] and spec["schedule"] == "future" and not spec["deleted"]}
+    assert {d.post_id for d in sent if d.kind == "ap-create" and d.due.year < 2099} == ever_seen
+    assert {d.post_id for d in sent if d.kind == "ap-create" and d.due.year == 2099} == coming
+    assert {d.post_id for d in sent if d.kind == "ap-delete"} == {
+        post["id"] for spec, post, _ in posts if post["id"] in ever_seen and spec["deleted"]}
+    return texts + [d.body for d in sent if d.post_id in public_ids or d.kind == "ap-delete"]
 
 
 def every_site_page(client, url):

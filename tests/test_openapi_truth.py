@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from microblog.data.models import Follower
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 
 WATCHED_HEADERS = {"ETag", "Last-Modified", "Link", "Location", "Retry-After",
@@ -116,7 +117,19 @@ def test_a_walk_through_the_whole_api_matches_the_document(make_ready_app):
     api.get("/api/v1/admin/tokens", headers=admin)
     assert api.delete(f"/api/v1/admin/tokens/{minted.get_json()['id']}", headers=admin).status_code == 204
 
+    with api.app.app_context():
+        Follower.create(actor="https://social.test/users/a", inbox="https://social.test/users/a/inbox",
+                        shared_inbox="https://social.test/inbox", follow_id="https://social.test/f/1", host="social.test")
+    fediverse = "/api/v1/admin/fediverse"
     public_id, slug = posts[1].get_json()["id"], posts[1].get_json()["slug"]
+    assert api.post(f"{fediverse}/posts/{public_id}/resend", headers=admin).get_json() == {"deliveries": 1}
+    api.get(f"{fediverse}/posts/{public_id}/deliveries", headers=admin)
+    api.get(f"{fediverse}/posts/{public_id}/reactions", headers=admin)
+    follower = api.get(f"{fediverse}/followers", headers=admin).get_json()["items"][0]
+    assert api.delete(f"{fediverse}/followers/{follower['id']}", headers=admin).status_code == 204
+    assert api.put(f"{fediverse}/blocked-domains/spam.test", headers=admin).status_code == 204
+    api.get(f"{fediverse}/blocked-domains", headers=admin)
+    assert api.delete(f"{fediverse}/blocked-domains/spam.test", headers=admin).status_code == 204
     for path in ("/api/v1/posts?limit=1", f"/api/v1/posts/{public_id}", f"/api/v1/posts/by-slug/{slug}",
                  "/api/v1/tags", "/feed.atom", "/feed.rss", "/feed.json"):
         first = api.get(path)

@@ -16,7 +16,8 @@ CANDIDATES_PER_SLOT = 4  # due rows read per free slot, so that hosts at their l
 
 
 def add(planned, now):
-    """Write planned deliveries (dicts of kind, destination, url, subject, post_id, due), in the
+    """Write planned deliveries (dicts of kind, destination, url, subject, post_id, due, and a
+    body when the kind fixes it at planning), in the
     caller's write transaction. One that an identical pending delivery not yet taken by a worker
     will cover is not added: that one is sent after this transaction commits, no earlier than
     this one would be (both due by now; or due at the same time for the same post, whose next
@@ -28,7 +29,8 @@ def add(planned, now):
     if not fresh:
         return 0
     waiting = _waiting({delivery["subject"] for delivery in fresh.values()}, now)
-    rows = [{**delivery, "uid": secrets.token_hex(16), "state": PENDING, "next_try": delivery["due"], "attempts": 0,
+    rows = [{**delivery, "body": delivery.get("body"),
+             "uid": secrets.token_hex(16), "state": PENDING, "next_try": delivery["due"], "attempts": 0,
              "created": now} for key, delivery in fresh.items() if key not in waiting]
     insert_rows(Delivery, rows)
     return len(rows)
@@ -186,3 +188,15 @@ def prune(finished_before):
     return Delivery.delete().where(Delivery.state.in_((DONE, CANCELLED)),
                                    Delivery.finished < finished_before).execute()
 
+
+
+def cancel_to(url, kind_prefix, now):
+    """Cancel the pending deliveries of these kinds to `url` (its receiver is gone)."""
+    return Delivery.update(state=CANCELLED, finished=now, lease=None, leased_until=None).where(
+        Delivery.url == url, Delivery.state == PENDING, Delivery.kind.startswith(kind_prefix)).execute()
+
+
+def of_post(post_id, kind_prefix, limit=500):
+    """A post's deliveries of these kinds, newest first."""
+    return list(Delivery.select().where(Delivery.post_id == post_id, Delivery.kind.startswith(kind_prefix))
+                .order_by(Delivery.id.desc()).limit(limit))

@@ -288,7 +288,8 @@ class Delivery(BaseModel):
     kind = CharField(max_length=20)  # which sender: "websub", …
     destination = CharField(max_length=255)  # the host:port the request goes to (per-host limits)
     url = TextField()  # where the request goes
-    subject = TextField()  # what it is about, in the kind's terms (WebSub: the feed's URL)
+    subject = TextField()  # what it is about, in the kind's terms (WebSub: the feed's URL; ActivityPub: the activity's id)
+    body = TextField(null=True)  # what is sent, when the kind fixes it at planning (ActivityPub: the activity)
     post_id = IntegerField(null=True)  # the post whose change caused it; no foreign key (purges)
     state = CharField(max_length=10, default="pending")  # pending, done, failed, cancelled
     due = DateTimeField()  # its first due time; its age counts from here
@@ -345,6 +346,69 @@ class MentionBlock(BaseModel):
     created = DateTimeField(default=utcnow)
 
 
+class ActorKey(BaseModel):
+    """The site's ActivityPub actor's RSA key pair (PEM), made once; the oldest row is the key."""
+
+    id = AutoField()
+    private_pem = TextField()
+    public_pem = TextField()
+    created = DateTimeField(default=utcnow)
+
+
+class Follower(BaseModel):
+    """A fediverse actor following the site, and where its deliveries go."""
+
+    id = AutoField()
+    actor = CharField(max_length=2048, unique=True)
+    inbox = TextField()
+    shared_inbox = TextField()  # its server's shared inbox, else its own inbox
+    follow_id = TextField()  # the id of the Follow accepted (a Reject names it)
+    host = CharField(max_length=255, index=True)  # the actor's host, for the domain blocklist
+    created = DateTimeField(default=utcnow)
+
+
+class RemoteKey(BaseModel):
+    """A remote actor's public key, fetched from its keyId and kept."""
+
+    key_id = CharField(max_length=2048, primary_key=True)
+    owner = TextField()
+    public_pem = TextField()
+    inbox = TextField(null=True)  # the owner's, as its document gave them (a Follow needs them)
+    shared_inbox = TextField(null=True)
+    fetched = DateTimeField()
+
+
+class FederatedPost(BaseModel):
+    """A post's ActivityPub object generation: +1 each time a Delete is sent for it, so that a
+    restored post is a new object (remote servers never bring a deleted one back)."""
+
+    post_id = IntegerField(primary_key=True)
+    generation = IntegerField()
+
+
+class BlockedDomain(BaseModel):
+    """A domain (and its subdomains) whose servers' activities are refused and never delivered to."""
+
+    domain = CharField(max_length=255, primary_key=True)
+    created = DateTimeField(default=utcnow)
+
+
+class FediverseReaction(BaseModel):
+    """A reply, like or boost of one of the site's posts, received from the fediverse."""
+
+    id = AutoField()
+    activity_id = CharField(max_length=2048, unique=True)  # the reply's object id, or the Like's or Announce's
+    kind = CharField(max_length=10)  # reply, like, boost
+    actor = TextField()
+    post_id = IntegerField()  # no foreign key: a purged post's reactions go with a purge of their own
+    url = TextField(null=True)  # the reply's page
+    content_html = TextField(null=True)  # the reply, sanitized
+    received = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("post_id", "kind"), False),)
+
+
 class AuthorizationCode(BaseModel):
     """An IndieAuth authorization code not yet redeemed (kept as a hash), bound to its request."""
 
@@ -399,4 +463,5 @@ class Media(BaseModel):
 
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
-          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, Mention, MentionBlock]
+          AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, Mention, MentionBlock,
+          ActorKey, Follower, RemoteKey, FederatedPost, BlockedDomain, FediverseReaction]

@@ -2,21 +2,24 @@
 requests; this one picks it, gives it the client, and says how the try went."""
 from dataclasses import dataclass
 
-from . import webmention, websub
+from . import activitypub, webmention, websub
 from .fetch import Fetcher, FetchError, Refused, TooLarge
 from .outcome import Outcome, outcome_of, short
 
 # a new kind of delivery adds its sender here
-SENDERS = {websub.KIND: websub.send, webmention.KIND: webmention.send, webmention.CHECK_KIND: webmention.fetch_source}
+SENDERS = {websub.KIND: websub.send, webmention.KIND: webmention.send, webmention.CHECK_KIND: webmention.fetch_source,
+           **dict.fromkeys(activitypub.KINDS, activitypub.send)}
 DELIVERY_ID_HEADER = "Microblog-Delivery-Id"  # the same on every try: a receiver can tell a repeat
 
 
 @dataclass(frozen=True)
 class Client:
-    """The requests of one delivery, through the safe fetcher, each carrying the delivery's id."""
+    """The requests of one delivery, through the safe fetcher, each carrying the delivery's id;
+    `sign(method, url, body)` gives the headers that sign a request as the site's actor."""
 
     fetcher: Fetcher
     delivery_uid: str
+    sign: object = None
 
     def post_form(self, url, form):
         """POST `form` URL-encoded to `url`; how it went as an Outcome."""
@@ -26,6 +29,12 @@ class Client:
     def get(self, url, accept):
         """GET `url`, redirects followed: (the answer, None), or (None, why there is none as an Outcome)."""
         return _attempt(lambda: self.fetcher.get(url, accept=accept))
+
+    def post_signed(self, url, body, content_type):
+        """POST `body` to `url`, signed; how it went as an Outcome."""
+        headers = {DELIVERY_ID_HEADER: self.delivery_uid, **self.sign("POST", url, body)}
+        answer, failure = _attempt(lambda: self.fetcher.post(url, body, content_type, headers))
+        return failure or outcome_of(answer.status)
 
 
 def _attempt(request):

@@ -88,13 +88,15 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.connect_timeout = connect_timeout
 
-    def get(self, url, accept="*/*"):
-        """The answer at `url` after at most MAX_REDIRECTS checked redirects; FetchError else."""
+    def get(self, url, accept="*/*", sign=None):
+        """The answer at `url` after at most MAX_REDIRECTS checked redirects; FetchError else.
+        `sign(url)`, when given, gives the extra headers of each hop's request (its signature)."""
         deadline = time.monotonic() + self.time_limit
         for _hop in range(MAX_REDIRECTS + 1):
             target = self.check_url(url)
             addresses = self.resolve(target)
-            status, headers, body = self._request(target, addresses, deadline, "GET", {"Accept": accept})
+            extra = {name: value for name, value in (sign(url) if sign else {}).items() if name != "Host"}
+            status, headers, body = self._request(target, addresses, deadline, "GET", {"Accept": accept, **extra})
             location = headers.get("Location")
             if status not in REDIRECTS or not location:
                 return Fetched(url, status, headers, body)
@@ -104,13 +106,18 @@ class Fetcher:
     def post_form(self, url, form, headers=None):
         """The answer to `form` POSTed URL-encoded to `url` with these extra `headers`; a redirect
         is an answer like any other (a POST is not repeated elsewhere). FetchError as get's."""
+        return self.post(url, urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
+
+    def post(self, url, body, content_type, headers=None):
+        """The answer to `body` POSTed to `url` as `content_type`, with these extra `headers`
+        (a Host among them is the one the fetcher sends anyway); a redirect is an answer."""
         deadline = time.monotonic() + self.time_limit
         target = self.check_url(url)
         addresses = self.resolve(target)
-        sent = {"Accept": "*/*", **(headers or {}), "Content-Type": "application/x-www-form-urlencoded"}
-        status, answer_headers, body = self._request(target, addresses, deadline, "POST", sent,
-                                                     urlencode(form).encode())
-        return Fetched(url, status, answer_headers, body)
+        sent = {"Accept": "*/*", **{name: value for name, value in (headers or {}).items() if name != "Host"},
+                "Content-Type": content_type}
+        status, answer_headers, answer = self._request(target, addresses, deadline, "POST", sent, body)
+        return Fetched(url, status, answer_headers, answer)
 
     def check_url(self, url):
         """The URL's parts when its scheme and port may be fetched (the address is checked later)."""

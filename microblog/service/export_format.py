@@ -1,8 +1,9 @@
 """The NDJSON export format: records to lines and validated lines back to records.
 
 Line 1 is a header; every other line is one record with a "type" member ("admin",
-"revoked_token", "media", "post", "revision", "mention" or "mention_block", posts before their
-revisions and mentions) and that record's fields. Used by the CLI and the admin API alike.
+"revoked_token", "media", "post", "revision", "mention", "mention_block", "actor_key" or
+"follower"; posts before their revisions and mentions) and that record's fields. Used by the CLI
+and the admin API alike.
 """
 import base64
 import binascii
@@ -146,9 +147,30 @@ class MentionBlockRecord(Schema):
     created = UTCDateTime(required=True)
 
 
+class ActorKeyRecord(Schema):
+    """The ActivityPub actor's key: followers' servers know the site by it."""
+
+    type = fields.Constant("actor_key")
+    private_pem = Text(strip=False, required=True, validate=[
+        validate.Length(min=1, max=20_000), validate.Regexp(r"^-----BEGIN PRIVATE KEY-----", error="Not a PEM key.")])
+    public_pem = Text(strip=False, required=True, validate=[
+        validate.Length(min=1, max=20_000), validate.Regexp(r"^-----BEGIN PUBLIC KEY-----", error="Not a PEM key.")])
+    created = UTCDateTime(required=True)
+
+
+class FollowerRecord(Schema):
+    type = fields.Constant("follower")
+    actor = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    inbox = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    shared_inbox = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    follow_id = Text(required=True, validate=validate.Length(min=1, max=2048))
+    host = Text(required=True, validate=validate.Length(min=1, max=255))
+    created = UTCDateTime(required=True)
+
+
 RECORDS = {"admin": AdminRecord(), "revoked_token": RevokedTokenRecord(), "media": MediaRecord(),
            "post": PostRecord(), "revision": RevisionRecord(), "mention": MentionRecord(),
-           "mention_block": MentionBlockRecord()}
+           "mention_block": MentionBlockRecord(), "actor_key": ActorKeyRecord(), "follower": FollowerRecord()}
 HEADER = Header()
 
 

@@ -18,9 +18,10 @@ def record_change(post_id, action, now, before, after):
 
 
 def record_changes(changes, action, now):
-    """record_change for many (post_id, before, after), the feed's in one INSERT and in this order."""
+    """record_change for many (post_id, before, after) an import wrote, the feed's in one INSERT
+    and in this order."""
     insert_rows(Change, [{"post_id": post_id, "action": action, "at": now} for post_id, _, _ in changes])
-    outbox.posts_changed(changes, now)
+    outbox.posts_changed(changes, now, imported=True)
 
 
 def revise(post_ids, now, chunk=500):

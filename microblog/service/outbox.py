@@ -12,18 +12,20 @@ from datetime import datetime, timedelta
 
 from ..data import deliveries
 from ..data.models import shown_to_readers, utcnow
-from . import errors, mentions, webmention, websub
+from . import errors, federation, mentions, webmention, websub
 
 
 @dataclass(frozen=True)
 class Settings:
     """What planning needs from the configuration: the WebSub hub, the absolute URLs of the
-    feeds of a tag (None: the site's), empty when the site's public URL is not set, and a post's
-    page from its slug (None without that URL)."""
+    feeds of a tag (None: the site's), empty when the site's public URL is not set; a post's
+    page from its slug (None without that URL); and the ActivityPub actor's URLs
+    (federation.Site), None when the site's public URL is not set."""
 
     websub_hub: str | None = None
     feed_urls: object = field(default=lambda tag: [])
     post_url: object = field(default=lambda slug: None)
+    federation: object = field(default=lambda: None)
 
 
 _settings = Settings()
@@ -61,24 +63,28 @@ class Seen:
 
 @dataclass(frozen=True)
 class PostChange:
-    """A post's change as the planners see it."""
+    """A post's change as the planners see it: `post` is the post after it (None once purged);
+    `imported` when an import wrote it (followers are not sent a site's whole history again)."""
 
     post_id: int
     before: Seen
     after: Seen
     now: datetime
+    post: object = None
+    imported: bool = False
 
 
-PLANNERS = (websub.plan, webmention.plan)  # a new kind of delivery adds its planner here
+PLANNERS = (websub.plan, webmention.plan, federation.plan)  # a new kind of delivery adds its planner here
 
 
-def posts_changed(changes, now):
+def posts_changed(changes, now, imported=False):
     """Record what the changes of posts, (post_id, before, after) each, owe the outside world,
     in the caller's transaction: their deliveries planned for later are planned anew, from the
     posts as they now stand."""
     deliveries.drop_future([post_id for post_id, _, _ in changes], now)
     deliveries.add([planned for post_id, before, after in changes for plan in PLANNERS
-                    for planned in plan(PostChange(post_id, Seen.of(before), Seen.of(after), now), _settings)], now)
+                    for planned in plan(PostChange(post_id, Seen.of(before), Seen.of(after), now, after, imported),
+                                        _settings)], now)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,17 @@ def get_public(post_id, now=None):
     return _public_or_raise(Post.view(post_id), now or utcnow())
 
 
+def is_public(post_id, now=None):
+    post = Post.view(post_id)
+    return post is not None and post.is_public(now or utcnow())
+
+
+def public_id_by_slug(slug, now=None):
+    """The id of the public post with this slug, or None."""
+    post = Post.view_by_slug(slug)
+    return post.id if post is not None and post.is_public(now or utcnow()) else None
+
+
 def get_public_by_slug(slug, now=None):
     return _public_or_raise(Post.view_by_slug(slug), now or utcnow())
 

@@ -3,7 +3,7 @@ from collections import Counter
 
 from ..data.db import read_snapshot, reset_id_sequence, write_transaction
 from ..data.models import Media, Post, Revision, RevokedToken, User, utcnow
-from . import errors, history, importer, mentions
+from . import errors, federation, history, importer, mentions
 from .auth import check_importable_hash
 from .post_fields import EXPORTED_FIELDS
 from .spool import RecordSpool
@@ -34,6 +34,7 @@ def export_records():
             yield "revision", {"post_id": revision.post_id,
                                **{name: getattr(revision, name) for name in importer.REVISION_FIELDS}}
         yield from mentions.export_records()
+        yield from federation.export_records()
 
 
 def _media_records():
@@ -62,7 +63,7 @@ def upsert_records(records, hash_method):
     Returns {kind: {"created": n, "updated": n, "unchanged": n}}.
     """
     counts = {kind: Counter() for kind in ("admin", "revoked_token", "media", "post", "revision", "mention",
-                                           "mention_block")}
+                                           "mention_block", "actor_key", "follower")}
     touched = set()
     with RecordSpool() as spool:
         spool.fill(records)
@@ -82,6 +83,8 @@ def upsert_records(records, hash_method):
                     outcomes = mentions.write_imported(batch, now)
                 elif kind == "mention_block":
                     outcomes = mentions.write_imported_blocks(batch)
+                elif kind in federation.IMPORTED:
+                    outcomes = Counter(federation.IMPORTED[kind](fields) for fields in batch)
                 else:
                     outcomes = Counter(_import_admin(fields, hash_method) for fields in batch)
                 counts[kind] += outcomes

@@ -14,8 +14,9 @@ from werkzeug.http import parse_etags, unquote_etag
 
 from ..data.models import utcnow
 from ..service import freshness
+from . import negotiation
 
-KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control")  # the view's; hooks add the rest
+KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (4,096 for 8 MiB, ~2 MiB)
@@ -132,11 +133,12 @@ def _keep(response):
 def _url_key():
     """The request's URL as the answer depends on it, scheme and host included (feeds' links
     follow them; one host's answer is never another's), read from the WSGI environ as the
-    trusted proxies left it: cheaper than request.url, which quotes and joins it."""
+    trusted proxies left it: cheaper than request.url, which quotes and joins it; and whether
+    a page or its ActivityPub document was asked for (answers that negotiate vary on Accept)."""
     environ = request.environ
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
     return (environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), negotiation.variant())
 
 
 def _fresh_until(now):

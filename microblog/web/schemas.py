@@ -5,6 +5,7 @@ from operator import attrgetter
 from flask import current_app
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate
+from webargs.flaskparser import abort as abort_with_messages
 
 from ..data.models import MAX_ID, MAX_USERNAME_LENGTH
 from ..service.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -295,12 +296,14 @@ class Delivery(Schema):
                                                  "header): a receiver can tell a repeat."})
     kind = fields.String(metadata={"description": "Which sender: `websub` (a hub ping), `webmention` (a "
                                                   "Webmention sent), `webmention-check` (a received one's source "
-                                                  "fetched)."})
+                                                  "fetched), or an ActivityPub activity: `ap-create`, `ap-update`, "
+                                                  "`ap-delete`, `ap-accept`, `ap-reject`."})
     destination = fields.String(metadata={"description": "host:port the request goes to."})
     url = fields.String(metadata={"description": "Where the request goes (WebSub: the hub; Webmention: the page "
-                                                 "linked to; its check: the source)."})
+                                                 "linked to; its check: the source; ActivityPub: the inbox)."})
     subject = fields.String(metadata={"description": "What it is about (WebSub: the feed's URL; Webmention: the "
-                                                     "post's URL; its check: the target)."})
+                                                     "post's URL; its check: the target; ActivityPub: the "
+                                                     "activity's id)."})
     post_id = fields.Integer(allow_none=True, metadata={"description": "The post whose change caused it."})
     state = fields.String(metadata={"enum": DELIVERY_STATES})
     due = UTCDateTime(metadata={"description": "When it first came due; its age counts from here."})
@@ -447,3 +450,72 @@ class NewAppToken(AppToken):
 
 class AppTokenList(Schema):
     items = fields.List(fields.Nested(AppToken))
+
+
+class FollowerQuery(Schema):
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
+    after = QueryInteger(validate=validate.Range(min=1, max=MAX_ID),
+                         metadata={"description": "`next_after` of the previous page."})
+
+
+class Follower(Schema):
+    id = fields.Integer()
+    actor = fields.String(metadata={"description": "The follower's ActivityPub actor."})
+    inbox = fields.String()
+    shared_inbox = fields.String(metadata={"description": "Where its deliveries go (its server's shared inbox)."})
+    host = fields.String()
+    created = UTCDateTime()
+
+
+class FollowerPage(Schema):
+    items = fields.List(fields.Nested(Follower))
+    next_after = fields.Integer(allow_none=True, metadata={"description": "Pass as `after` for the next page."})
+
+
+class BlockedDomain(Schema):
+    domain = fields.String()
+    created = UTCDateTime()
+
+
+class BlockedDomainList(Schema):
+    items = fields.List(fields.Nested(BlockedDomain))
+
+
+class PostDeliveryCounts(Schema):
+    pending = fields.Integer()
+    done = fields.Integer()
+    failed = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class PostDeliveries(Schema):
+    counts = fields.Nested(PostDeliveryCounts)
+    items = fields.List(fields.Nested(Delivery))
+
+
+class Resent(Schema):
+    deliveries = fields.Integer(metadata={"description": "Deliveries planned (one per shared inbox)."})
+
+
+DOMAIN_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def checked_domain(domain):
+    """A domain name as the blocklist keeps it (lower case); 422 when it is not one."""
+    if len(domain) > 253 or not DOMAIN_RE.fullmatch(domain.lower()):
+        abort_with_messages(422, messages={"path": {"domain": ["Not a domain name."]}})
+    return domain.lower()
+
+
+class Reaction(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["reply", "like", "boost"]})
+    actor = fields.String()
+    activity_id = fields.String(metadata={"description": "The reply's object id, or the Like's or Announce's id."})
+    url = fields.String(allow_none=True)
+    content_html = fields.String(allow_none=True, metadata={"description": "The reply, sanitized."})
+    received = UTCDateTime()
+
+
+class ReactionList(Schema):
+    items = fields.List(fields.Nested(Reaction))

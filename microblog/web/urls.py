@@ -95,3 +95,46 @@ def next_page(params):
 def admin_post_path(post_id):
     """A post's URL in the admin API relative to the host: a Location header's."""
     return url_for("admin.get_post", post_id=post_id)
+
+
+def tag(name):
+    """A tag's page on the reading site."""
+    return absolute("site.tag", tag=name)
+
+
+def icon():
+    return absolute("icons.favicon_ico")
+
+
+def actor():
+    """The site's ActivityPub actor (a Person), and the collections and inboxes it names."""
+    return absolute("activitypub.actor")
+
+
+def actor_inbox():
+    return absolute("activitypub_inbox.actor_inbox")
+
+
+def shared_inbox():
+    return absolute("activitypub_inbox.shared_inbox")
+
+
+def actor_outbox():
+    return absolute("activitypub.outbox")
+
+
+def followers():
+    return absolute("activitypub.followers")
+
+
+def following():
+    return absolute("activitypub.following")
+
+
+def activity_object(post_id, generation):
+    """A post's ActivityPub object, in its generation (a restored post is a new object)."""
+    return absolute("activitypub.post_object", post_id=post_id, generation=generation)
+
+
+def nodeinfo():
+    return absolute("activitypub.nodeinfo")

@@ -1,12 +1,12 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
 
 from ...service import media, mentions, posts
 from ...service.fields import TAG_RE, Text
-from .. import routes, urls
+from .. import activitypub, negotiation, routes, urls
 from ..api import REPEATED
 from ..pagination import decode_cursor, encode_cursor
 from . import meta
@@ -36,10 +36,15 @@ def home():
 @bp.route("/posts/<slug>")
 def post(slug):
     found = posts.get_public_by_slug(slug)
+    if negotiation.wants_activity():
+        return activitypub.post_as_activity(found.id)
     context = post_context(found)
     facts = context["facts"]
-    return render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts["url"], feeds=meta.feeds(), responses=mentions.for_post(found.id))
+    response = make_response(render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
+                                             canonical=facts["url"], feeds=meta.feeds(),
+                                             responses=mentions.for_post(found.id)))
+    response.vary.add("Accept")  # servers get the post's ActivityPub object here
+    return response
 
 
 def post_context(post):
