@@ -143,3 +143,17 @@ def test_routing_errors_on_private_paths_are_not_cached(client):
     for response in (client.patch(POSTS), client.get("/api/v1/admin/nothing")):
         assert response.headers["Cache-Control"] == "no-store"
         assert "Authorization" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("method, path", [
+    ("delete", "/api/v1/admin/tokens/{}"), ("get", "/api/v1/admin/deliveries/{}"),
+    ("post", "/api/v1/admin/deliveries/{}/retry"), ("post", "/api/v1/admin/deliveries/{}/cancel"),
+    ("get", "/api/v1/admin/mentions/{}"), ("patch", "/api/v1/admin/mentions/{}"),
+    ("delete", "/api/v1/admin/mentions/{}"), ("delete", "/api/v1/admin/fediverse/followers/{}"),
+    ("get", "/api/v1/admin/fediverse/posts/{}/deliveries"), ("post", "/api/v1/admin/fediverse/posts/{}/resend"),
+    ("get", "/api/v1/admin/fediverse/posts/{}/reactions")])
+@pytest.mark.parametrize("number", ["9223372036854775808", "2147483648"])
+def test_every_admin_id_too_large_for_the_database_is_404(client, auth, method, path, number):
+    """Every `<int:…>` route, not only the posts': a 64-bit overflow was a 500 on SQLite."""
+    response = getattr(client, method)(path.format(number), json={"status": "hidden"}, headers=auth.headers)
+    assert_problem(response, 404)

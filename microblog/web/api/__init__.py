@@ -9,6 +9,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.routing import IntegerConverter
 
+from ...data.models import MAX_ID
 from .. import schemas
 from ..errors import PROBLEM_MIMETYPE
 from . import http_doc
@@ -66,13 +67,19 @@ def _refuse_constant(name):
 
 
 class StrictIntegerConverter(IntegerConverter):
-    """`<int:…>` in URLs: ASCII digits without leading zeros, so each id has one URL."""
+    """`<int:…>` in URLs: ASCII digits without leading zeros, so each id has one URL. An id
+    larger than any id can be is read as 0, which names nothing: the view answers its own 404
+    (never a number the database cannot take, and never another route's 405)."""
 
     regex = r"[1-9][0-9]*"
 
+    def to_python(self, value):
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
+
 
 def integer_parameter_schema(_converter):
-    return {"type": "integer", "minimum": 1}
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 class Blueprint(flask_smorest.Blueprint):
