@@ -106,6 +106,18 @@ def test_a_request_that_cannot_be_a_webmention_is_a_400(blog, admin, post, form,
                             ).get_json()["items"] == []
 
 
+def test_purging_a_post_forgets_the_checks_of_its_mentions(blog, admin, post):
+    """Nothing is left to verify of a post gone for good (and a visitor's instance keeps no row of it)."""
+    assert send(blog.test_client(), "https://x.example/a").status_code == 202
+    checks = "/api/v1/admin/deliveries?kind=webmention-check"
+    assert len(admin.client.get(checks, headers=admin.headers).get_json()["items"]) == 1
+    assert admin.client.delete(f"/api/v1/admin/posts/{post['id']}", headers=admin.headers).status_code == 204
+    assert admin.client.get(checks, headers=admin.headers).get_json()["items"] != []  # a restore may come
+    assert admin.client.delete(f"/api/v1/admin/posts/{post['id']}?purge=true",
+                               headers=admin.headers).status_code == 204
+    assert admin.client.get(checks, headers=admin.headers).get_json()["items"] == []
+
+
 def test_a_body_larger_than_the_limit_is_refused(blog, post):
     response = blog.test_client().post("/webmention", data={"source": "https://x.example/" + "a" * 20_000,
                                                             "target": TARGET})

@@ -56,6 +56,12 @@ def drop_future(post_ids, now):
                                    Delivery.attempts == 0, Delivery.due > now).execute()
 
 
+def forget_of_posts(post_ids, kind):
+    """Forget every delivery of this kind for these posts, whatever its state (a worker holding
+    one finds its lease lost)."""
+    return Delivery.delete().where(Delivery.post_id.in_(post_ids), Delivery.kind == kind).execute()
+
+
 @contextlib.contextmanager
 def _claim_transaction():
     """One claimer at a time: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL."""

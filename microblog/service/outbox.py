@@ -82,6 +82,9 @@ def posts_changed(changes, now, imported=False):
     in the caller's transaction: their deliveries planned for later are planned anew, from the
     posts as they now stand."""
     deliveries.drop_future([post_id for post_id, _, _ in changes], now)
+    purged = [post_id for post_id, _, after in changes if after is None]
+    if purged:  # the mentions of a post gone for good went with it: nothing is left to check
+        deliveries.forget_of_posts(purged, mentions.CHECK_KIND)
     deliveries.add([planned for post_id, before, after in changes for plan in PLANNERS
                     for planned in plan(PostChange(post_id, Seen.of(before), Seen.of(after), now, after, imported),
                                         _settings)], now)
