@@ -190,7 +190,7 @@ def import_command(source):
 @click.command("worker")
 @with_appcontext
 def worker_command():
-    """Send due deliveries (WebSub pings …) until stopped by SIGTERM or Ctrl-C. Any number of
+    """Send due deliveries (WebSub pings, Webmentions, fediverse activities) until stopped by SIGTERM or Ctrl-C. Any number of
     workers can run, on any number of hosts sharing a PostgreSQL database."""
     worker = Worker(current_app._get_current_object())
     signal.signal(signal.SIGTERM, worker.stop)

@@ -13,8 +13,8 @@ from peewee import PeeweeException
 from .outbound import deliver
 from .service import federation, outbox
 
-NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): "
-               "set it to the site's public URL.")
+NO_BASE_URL = ("PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings, Webmentions, "
+               "fediverse activities): set it to the site's public URL.")
 TIDY_INTERVAL_SECONDS = 60
 
 

@@ -112,7 +112,8 @@ def test_a_worker_without_the_public_url_says_so_once_and_sends_nothing(blog, hu
     assert process.returncode == 0
     lines = [line for line in (first_line + output).splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].endswith(
-        "PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings …): set it to the site's public URL.")
+        "PUBLIC_BASE_URL is not set, so no delivery is sent (WebSub pings, Webmentions, fediverse activities): "
+        "set it to the site's public URL.")
     assert hub.attempts == 0 and states(blog) == {"pending": 6}
 
 

@@ -105,6 +105,7 @@ def serve_command(host, port, workers):
     """Serve microblog in production: granian with bounded connections, header and shutdown
     timeouts, and failed workers respawned."""
     config = current_app.config
+    check_port_free(host, port)  # first: a port in use is the one line said
     warning = per_process_warning(config, workers)
     if warning:
         current_app.logger.warning(warning)
@@ -112,7 +113,6 @@ def serve_command(host, port, workers):
         current_app.logger.warning(LOOPBACK_WARNING)
     if not config["PUBLIC_BASE_URL"]:
         current_app.logger.warning(NO_BASE_URL)
-    check_port_free(host, port)
     runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]
     with delivery_worker() if runs_worker else contextlib.nullcontext():
         build_server(host, port, workers).serve()
