@@ -103,7 +103,8 @@ def _editor(form, post=None, version=None, preview=None, conflict=None, note=Non
                "heading": "Edit post" if post else "New post"}
     if preview is None:
         return render_template("write/editor.html", **context), status
-    return render_template("write/preview.html", **context, **post_context(_preview_row(preview, post))), status
+    return render_template("write/preview.html", **context, **post_context(_preview_row(preview, post)),
+                           responses=None), status  # readers' responses are not the writer's to preview
 
 
 def _preview_row(fields, post):
