@@ -87,11 +87,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(b
 
 
 def test_two_workers_on_one_database_never_send_a_delivery_twice(blog, hub, workers):
-    uids = write_posts(blog, 20)
-    hub.delay = 0.02
+    hub.delay = 0.2  # a single worker would need seconds for them all: the other, however slow to start, takes a share
     settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 8}
     workers(**settings)
     workers(**{**settings, "PUBLIC_BASE_URL": BASE.rstrip("/")})  # its User-Agent tells its pings apart
+    uids = write_posts(blog, 20)
     wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)
     received = Counter(ping.delivery_id for ping in hub.pings)
     assert set(received) == uids and set(received.values()) == {1}
