@@ -87,6 +87,7 @@ class Fediverse:
         self.key = new_key()
         self.received, self.fail_next, self.lock = [], [], threading.Lock()
         self.actor_key_override = None  # another key's PEM to publish (a rotated key)
+        self.pages = {}  # path → HTML served there (a status's page, say)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -128,6 +129,14 @@ class Fediverse:
             body = json.dumps(self.actor_document()).encode()
             request.send_response(200)
             request.send_header("Content-Type", ACTIVITY_JSON)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+            return
+        if request.path in self.pages:
+            body = self.pages[request.path].encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html; charset=utf-8")
             request.send_header("Content-Length", str(len(body)))
             request.end_headers()
             request.wfile.write(body)
