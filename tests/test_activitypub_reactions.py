@@ -211,3 +211,13 @@ def test_export_and_import_carry_them_as_fediverse_responses(app, client, auth, 
     assert '"via"' not in older
     assert import_(client, auth, older).status_code == 200
     assert {item["via"] for item in client.get(ADMIN, headers=auth.headers).get_json()["items"]} == {"webmention"}
+
+
+def test_nul_characters_never_reach_the_database(app, client, post, remote):
+    """PostgreSQL refuses NUL in text: a reply's NULs are dropped, an id with one is ignored."""
+    deliver(client, remote, reply(remote, content="<p>before\u0000after</p>"))
+    deliver(client, remote, {**like(remote), "id": remote.actor + "#likes/\u0000"})
+    assert "beforeafter" in replies(client)[0] and counts(client) == ""
+    body, headers = remote.signed("/inbox", {"id": "http://x.example/d", "type": "Delete",
+                                             "actor": "http://x.example/\u0000", "object": "http://x.example/\u0000"})
+    assert client.post("/inbox", data=body, headers=headers).status_code == 422  # no actor: not a 500

@@ -74,7 +74,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(b
                 "DELIVERY_TIMEOUT": 1.5, "DELIVERY_CONNECT_TIMEOUT": 1}
     first = workers(**settings)
     hub.wait_for(6)
-    os.killpg(first.pid, signal.SIGKILL)  # four pings are in flight
+    wait_until(lambda: hub.in_flight > 0, timeout=10)  # not in the instant between two batches
+    os.killpg(first.pid, signal.SIGKILL)  # pings are in flight
     first.wait()
     with blog.app_context():
         held = {d.uid for d in Delivery.select().where(Delivery.state == "pending", Delivery.lease.is_null(False))}
@@ -128,3 +129,4 @@ def test_serve_runs_a_worker_unless_told_not_to(live_server, hub, runs_worker):
     assert len(pings) == (3 if runs_worker else 0)
     health = session.get(f"{server.url}/healthz").json()
     assert (health["oldest_pending_delivery_age"] == 0) == runs_worker
+

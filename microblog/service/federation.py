@@ -292,10 +292,11 @@ def _activity(body):
 
 
 def _id_of(value):
-    """An object's id, whether it is given by reference (a string) or embedded."""
+    """An object's id, whether it is given by reference (a string) or embedded; "" for none, and
+    for one with a NUL (no URL has one, and PostgreSQL refuses them in text)."""
     if isinstance(value, dict):
         value = value.get("id")
-    return value if isinstance(value, str) else ""
+    return value if isinstance(value, str) and "\x00" not in value else ""
 
 
 def _verified_key(signed, fetch_json):
@@ -356,7 +357,7 @@ def _origin(url):
 
 
 def _is_url(value):
-    return isinstance(value, str) and value.startswith(("https://", "http://"))
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and "\x00" not in value
 
 
 def _apply(site, activity, actor_id, remote, now):
@@ -406,8 +407,8 @@ def _react(site, activity, actor_id, remote, now):
         named, source, url, content, published = _id_of(target), _id_of(activity), _id_of(activity), "", None
     if not _is_url(source) or _origin(source) != _origin(actor_id):
         return f"ignored: a {kind} whose id is not on its actor's server"
-    if any(len(value) > mentions.MAX_URL or "\x00" in value for value in (source, url, named, actor_id)):
-        return f"ignored: a {kind} with an unusable URL"
+    if any(len(value) > mentions.MAX_URL for value in (source, url, named, actor_id)):
+        return f"ignored: a {kind} with a URL too long"
     post_id = site.post_of(named)
     if post_id is None or not posts.is_public(post_id, now):
         return f"ignored: a {kind} of nothing public here"
