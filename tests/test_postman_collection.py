@@ -9,9 +9,10 @@ from scripts import harness
 
 # Rows a run leaves by design, each until it expires or for good: the change feed's entries (its
 # tombstones tell mirrors what was purged), the collection's own logged-out token (refused until
-# it would have expired), its Idempotency-Key (kept for IDEMPOTENCY_KEY_TTL); and SQLite FTS5's
-# internal segments, which are not rows of anything.
-KEPT_BY_DESIGN = {"change", "revoked_token", "idempotency_key"}
+# it would have expired), its Idempotency-Key (kept for IDEMPOTENCY_KEY_TTL), the check of the
+# Webmention it sends (a delivery: its status URL reads it until DELIVERY_KEEP_DONE); and SQLite
+# FTS5's internal segments, which are not rows of anything.
+KEPT_BY_DESIGN = {"change", "revoked_token", "idempotency_key", "delivery"}
 
 
 def row_counts(database_url):

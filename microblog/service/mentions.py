@@ -101,10 +101,9 @@ def checked(delivery, answer, now=None):
             return "the source does not link to the target"
         _keep(existing, {"post": post.id, "source": source, "target": target,
                          "domain": (urlsplit(source).hostname or ""), "via": WEBMENTION, "kind": response.kind,
-                         "url": response.url,
-                         "author_name": response.author_name, "author_url": response.author_url,
-                         "author_photo": response.author_photo, "content_html": response.content_html,
-                         "published": response.published}, now)
+                         "url": response.url, "author_name": response.author_name,
+                         "author_url": response.author_url, "author_photo": response.author_photo,
+                         "content_html": response.content_html, "published": response.published}, now)
         return None
 
 
