@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 
+import activitypub
 import checks
 import faults
 import webmention
@@ -70,6 +71,19 @@ class Cluster:
         for host in self.hosts:
             host.start()
 
+    def restart_for_the_outbox(self, **settings):
+        """Both hosts public at the balancer's URL and allowed to reach loopback peers; host 1
+        runs no delivery worker, so that its work is seen done by host 2's."""
+        one, two = self.hosts
+        for host in self.hosts:
+            host.stop()
+        public = {"PUBLIC_BASE_URL": "http://%s:%d/" % self.balancer.base, "OUTBOUND_ALLOW_LOOPBACK": "true",
+                  "DELIVERY_POLL_INTERVAL": "0.2", **settings}
+        one.env = {**self.env, **public, "SERVE_RUNS_WORKER": "false"}
+        two.env = {**self.env, **public}
+        one.start()
+        two.start()
+
     def restart_hosts(self, **settings):
         for host in self.hosts:
             host.stop()
@@ -97,7 +111,11 @@ def main():
         checks.token_expiry(cluster, report)
         checks.micropub(cluster, report)
         checks.media(cluster, report)
+        cluster.restart_for_the_outbox(DELIVERY_LEASE=str(activitypub.LEASE),
+                                       DELIVERY_TIMEOUT=str(activitypub.LEASE - 1), DELIVERY_RETRY_BASE="0.5")
         webmention.received_through_one_verified_by_the_other(cluster, report)
+        activitypub.follow_then_kill_the_delivering_host(cluster, report)
+        cluster.restart_hosts()
         faults.kill_a_host(cluster, report)
         faults.restart_postgres(cluster, report)
         cluster.restart_hosts(RATELIMIT_READS=f"{READ_LIMIT} per minute")

@@ -50,8 +50,8 @@ def test_the_matrix_covers_every_private_route():
             "/api/v1/admin/deliveries", "/api/v1/admin/deliveries/<int:delivery_id>/retry",
             "/api/v1/admin/fediverse/followers", "/api/v1/admin/fediverse/posts/<int:post_id>/resend",
             "/api/v1/admin/mentions", "/api/v1/admin/mentions/blocks/<domain>"} <= routes
-    assert len(private_routes()) == 43  # + the app tokens' three, introspection, the admin's media three,
-    #   the deliveries' five, the mentions' seven, the fediverse's 8
+    assert len(private_routes()) == 42  # + the app tokens' three, introspection, the admin's media three,
+    #   the deliveries' five, the mentions' seven, the fediverse's 7
 
 
 def bad_token(kind, app, client, auth, needs_refresh):

@@ -124,7 +124,6 @@ def test_a_walk_through_the_whole_api_matches_the_document(make_ready_app):
     public_id, slug = posts[1].get_json()["id"], posts[1].get_json()["slug"]
     assert api.post(f"{fediverse}/posts/{public_id}/resend", headers=admin).get_json() == {"deliveries": 1}
     api.get(f"{fediverse}/posts/{public_id}/deliveries", headers=admin)
-    api.get(f"{fediverse}/posts/{public_id}/reactions", headers=admin)
     follower = api.get(f"{fediverse}/followers", headers=admin).get_json()["items"][0]
     assert api.delete(f"{fediverse}/followers/{follower['id']}", headers=admin).status_code == 204
     assert api.put(f"{fediverse}/blocked-domains/spam.test", headers=admin).status_code == 204

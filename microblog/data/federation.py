@@ -1,8 +1,8 @@
 """ActivityPub's queries: the actor's key, followers and their inboxes, remote keys, each post's
-object generation, and the blocked domains."""
+object generation, and the blocked domains (replies, likes and boosts are mentions: data/mentions.py)."""
 from peewee import fn
 
-from .models import ActorKey, BlockedDomain, FederatedPost, FediverseReaction, Follower, RemoteKey
+from .models import ActorKey, BlockedDomain, FederatedPost, Follower, RemoteKey
 
 
 def actor_key():
@@ -73,8 +73,9 @@ def remote_key(key_id):
     return RemoteKey.get_or_none(RemoteKey.key_id == key_id)
 
 
-def keep_remote_key(key_id, owner, public_pem, inbox, shared_inbox, now):
-    fields = {"owner": owner, "public_pem": public_pem, "inbox": inbox, "shared_inbox": shared_inbox, "fetched": now}
+def keep_remote_key(key_id, owner, public_pem, inbox, shared_inbox, name, now):
+    fields = {"owner": owner, "public_pem": public_pem, "inbox": inbox, "shared_inbox": shared_inbox, "name": name,
+              "fetched": now}
     RemoteKey.insert(key_id=key_id, **fields).on_conflict(
         conflict_target=[RemoteKey.key_id], update={getattr(RemoteKey, name): value for name, value in fields.items()}
     ).execute()
@@ -121,20 +122,3 @@ def is_blocked(host):
     labels = host.lower().split(".")
     candidates = [".".join(labels[index:]) for index in range(len(labels))]
     return BlockedDomain.select().where(fn.LOWER(BlockedDomain.domain).in_(candidates)).exists()
-
-
-def keep_reaction(activity_id, kind, actor, post_id, url, content_html, now):
-    """A reply, like or boost, kept once (a repeat changes nothing)."""
-    FediverseReaction.insert(activity_id=activity_id, kind=kind, actor=actor, post_id=post_id, url=url,
-                             content_html=content_html, received=now).on_conflict_ignore().execute()
-
-
-def drop_reaction(activity_id, actor):
-    """A reaction undone or deleted by the actor who made it."""
-    return FediverseReaction.delete().where(FediverseReaction.activity_id == activity_id,
-                                            FediverseReaction.actor == actor).execute()
-
-
-def reactions(post_id):
-    return list(FediverseReaction.select().where(FediverseReaction.post_id == post_id)
-                .order_by(FediverseReaction.id))

@@ -5,11 +5,19 @@ from .models import Delivery, Mention, MentionBlock
 
 SHOWN, PENDING, HIDDEN = "shown", "pending", "hidden"
 STATUSES = (SHOWN, PENDING, HIDDEN)
+WEBMENTION, ACTIVITYPUB = "webmention", "activitypub"  # how a mention came (mention.via)
+VIAS = (WEBMENTION, ACTIVITYPUB)
 DISPLAY_ORDER = (fn.COALESCE(Mention.published, Mention.received), Mention.id)
 
 
 def find(post_id, source):
     return Mention.get_or_none((Mention.post == post_id) & (Mention.source == source))
+
+
+def by_source(source, via, author_url):
+    """The mentions from `source` that came `via` a protocol from `author_url` (a fediverse
+    reaction: its id and its actor)."""
+    return list(Mention.select().where(Mention.source == source, Mention.via == via, Mention.author_url == author_url))
 
 
 def get(mention_id):
@@ -37,10 +45,10 @@ def shown_for(post_id):
     return list(Mention.select().where(Mention.post == post_id, Mention.status == SHOWN).order_by(*DISPLAY_ORDER))
 
 
-def page(limit, before=None, post_id=None, status=None, kind=None):
+def page(limit, before=None, post_id=None, status=None, kind=None, via=None):
     """Mentions newest first (by id), below id `before`, filtered; one more than `limit`."""
     query = Mention.select()
-    for column, value in ((Mention.post, post_id), (Mention.status, status), (Mention.kind, kind)):
+    for column, value in ((Mention.post, post_id), (Mention.status, status), (Mention.kind, kind), (Mention.via, via)):
         if value is not None:
             query = query.where(column == value)
     if before is not None:

@@ -317,13 +317,15 @@ class DeliveryHost(BaseModel):
 
 class Mention(BaseModel):
     """A Webmention received and verified: `source` links to the post. Its author, text and kind
-    come from the source page, sanitized; readers see it when its status is "shown"."""
+    come from the source page, sanitized; readers see it when its status is "shown". A reply,
+    like or boost from the fediverse is one too (`via` "activitypub"): its source is its id."""
 
     id = AutoField()
     post = ForeignKeyField(Post, backref="mentions", on_delete="CASCADE", index=False)  # see (post, source)
     source = TextField()
     target = TextField()  # the URL the sender named (no fragment)
     domain = CharField(max_length=255, index=True)  # the source's host: what a block names
+    via = CharField(max_length=12, default="webmention")  # or "activitypub": a reply, like or boost from the fediverse
     status = CharField(max_length=10)  # shown, pending (awaiting approval) or hidden
     kind = CharField(max_length=10)  # reply, like, repost, bookmark or mention
     url = TextField()  # the response's own URL (its h-entry's u-url), else the source
@@ -375,6 +377,7 @@ class RemoteKey(BaseModel):
     public_pem = TextField()
     inbox = TextField(null=True)  # the owner's, as its document gave them (a Follow needs them)
     shared_inbox = TextField(null=True)
+    name = TextField(null=True)  # the owner's name (else @user@host), shown with its replies
     fetched = DateTimeField()
 
 
@@ -391,22 +394,6 @@ class BlockedDomain(BaseModel):
 
     domain = CharField(max_length=255, primary_key=True)
     created = DateTimeField(default=utcnow)
-
-
-class FediverseReaction(BaseModel):
-    """A reply, like or boost of one of the site's posts, received from the fediverse."""
-
-    id = AutoField()
-    activity_id = CharField(max_length=2048, unique=True)  # the reply's object id, or the Like's or Announce's
-    kind = CharField(max_length=10)  # reply, like, boost
-    actor = TextField()
-    post_id = IntegerField()  # no foreign key: a purged post's reactions go with a purge of their own
-    url = TextField(null=True)  # the reply's page
-    content_html = TextField(null=True)  # the reply, sanitized
-    received = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("post_id", "kind"), False),)
 
 
 class AuthorizationCode(BaseModel):
@@ -464,4 +451,4 @@ class Media(BaseModel):
 
 MODELS = [User, RevokedToken, Tag, Post, PostTag, Revision, Change, IdempotencyKey, LoginFailure,
           AuthorizationCode, AccessToken, BrowserSession, Media, Delivery, DeliveryHost, Mention, MentionBlock,
-          ActorKey, Follower, RemoteKey, FederatedPost, BlockedDomain, FediverseReaction]
+          ActorKey, Follower, RemoteKey, FederatedPost, BlockedDomain]

@@ -15,6 +15,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..data import migrations
 from ..data.mentions import STATUSES as MENTION_STATUSES
+from ..data.mentions import VIAS as MENTION_VIAS
+from ..data.mentions import WEBMENTION
 from ..data.models import MAX_ID, utcnow
 from . import errors, media
 from .fields import Text, UTCDateTime, check_content_length
@@ -123,12 +125,14 @@ def _http_url(required=True, **options):
 
 
 class MentionRecord(Schema):
-    """A Webmention received; its HTML is sanitized again on import, never taken as it is."""
+    """A Webmention received, or a reply, like or boost from the fediverse (`via`, absent from
+    older files); its HTML is sanitized again on import, never taken as it is."""
 
     type = fields.Constant("mention")
     post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     source = _http_url()
     target = _http_url()
+    via = fields.String(load_default=WEBMENTION, validate=validate.OneOf(MENTION_VIAS))
     status = fields.String(required=True, validate=validate.OneOf(MENTION_STATUSES))
     kind = fields.String(required=True, validate=validate.OneOf(MENTION_KINDS))
     url = _http_url()

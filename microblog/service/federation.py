@@ -1,6 +1,7 @@
 """ActivityPub's rules: the actor and its key, the Note a public post is, what a post's change
 sends to followers (Create, Update, Delete: one delivery per shared inbox), and what an inbox
-does with a verified activity (Follow, Undo, Delete, and the replies, likes and boosts kept).
+does with a verified activity (Follow, Undo, Delete; replies, likes and boosts of public posts
+are kept as mentions, shown and moderated as received Webmentions are: service/mentions.py).
 
 Nothing that is not public is ever a Note or sent: the planner sees what readers see before and
 after a change (outbox.Seen), as WebSub's does. A post's object id carries a generation that a
@@ -17,8 +18,7 @@ from ..data import federation as data
 from ..data.db import write_transaction
 from ..data.models import Post, User, utcnow
 from ..outbound import signatures
-from . import errors, posts, websub
-from .content import sanitize_html
+from . import errors, mention_source, mentions, posts, websub
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
@@ -248,6 +248,7 @@ class RemoteActor:
     public_pem: str
     inbox: str | None
     shared_inbox: str | None
+    name: str | None  # shown with the actor's replies, likes and boosts
 
 
 def receive(site, incoming, fetch_json, now=None):
@@ -276,7 +277,7 @@ def receive(site, incoming, fetch_json, now=None):
     with write_transaction():
         if fetched:
             data.keep_remote_key(signed.key_id, remote.owner, remote.public_pem, remote.inbox, remote.shared_inbox,
-                                 now)
+                                 remote.name, now)
         return _apply(site, activity, actor_id, remote, now)
 
 
@@ -291,10 +292,11 @@ def _activity(body):
 
 
 def _id_of(value):
-    """An object's id, whether it is given by reference (a string) or embedded."""
+    """An object's id, whether it is given by reference (a string) or embedded; "" for none, and
+    for one with a NUL (no URL has one, and PostgreSQL refuses them in text)."""
     if isinstance(value, dict):
         value = value.get("id")
-    return value if isinstance(value, str) else ""
+    return value if isinstance(value, str) and "\x00" not in value else ""
 
 
 def _verified_key(signed, fetch_json):
@@ -303,7 +305,7 @@ def _verified_key(signed, fetch_json):
     was fetched (to be kept once the activity is accepted)."""
     kept = data.remote_key(signed.key_id)
     if kept is not None and signed.verify(kept.public_pem):
-        return RemoteActor(kept.owner, kept.public_pem, kept.inbox, kept.shared_inbox), False
+        return RemoteActor(kept.owner, kept.public_pem, kept.inbox, kept.shared_inbox, kept.name), False
     remote = _fetch_key(signed.key_id, fetch_json)
     if not signed.verify(remote.public_pem):
         raise errors.AuthenticationFailed("The signature does not verify with the key at keyId.")
@@ -333,7 +335,20 @@ def _fetch_key(key_id, fetch_json):
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
     inbox = owner_document.get("inbox")
     return RemoteActor(owner, key["publicKeyPem"], inbox if _is_url(inbox) else None,
-                       shared if _is_url(shared) else None)
+                       shared if _is_url(shared) else None, _actor_name(owner_document))
+
+
+def _actor_name(document):
+    """How the actor is shown with its replies: its name, else @preferredUsername@host."""
+    name, username = _plain(document.get("name")), _plain(document.get("preferredUsername"))
+    if not name and username:
+        name = f"@{username}@{urlsplit(_id_of(document)).netloc}"
+    return name[:mention_source.MAX_NAME] if name else None
+
+
+def _plain(value):
+    """A string without NULs (PostgreSQL refuses them in text), stripped; "" for anything else."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _origin(url):
@@ -342,28 +357,28 @@ def _origin(url):
 
 
 def _is_url(value):
-    return isinstance(value, str) and value.startswith(("https://", "http://"))
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and "\x00" not in value
 
 
 def _apply(site, activity, actor_id, remote, now):
     kind, target = activity["type"], activity.get("object")
-    if kind == "Follow" and _id_of(target) == site.actor:
+    object_id = _id_of(target)
+    if kind == "Follow" and object_id == site.actor:
         return _follow(site, activity, actor_id, remote, now)
     if kind in REACTIONS:
-        return _react(site, activity, actor_id, now)
-    if kind == "Undo" and isinstance(target, dict) and target.get("type") in ("Like", "Announce"):
-        return "undid a reaction" if data.drop_reaction(_id_of(target), actor_id) else "ignored: an Undo of nothing kept"
-    if kind == "Delete" and _id_of(target) != actor_id:
-        return "deleted a reply" if data.drop_reaction(_id_of(target), actor_id) else "ignored: a Delete of nothing kept"
+        return _react(site, activity, actor_id, remote, now)
+    if kind in ("Undo", "Delete") and object_id not in ("", actor_id) and mentions.withdraw(object_id, actor_id, now):
+        return "withdrew a reaction"
+    if kind == "Delete" and object_id != actor_id:
+        return "ignored: a Delete of nothing kept"
     if kind == "Undo" and isinstance(target, (dict, str)):
         follower = data.follower_by_actor(actor_id)
-        undone = _id_of(target)
-        if follower is not None and (undone == follower.follow_id or (
+        if follower is not None and (object_id == follower.follow_id or (
                 isinstance(target, dict) and target.get("type") == "Follow" and _id_of(target.get("object")) == site.actor)):
             _unfollowed(follower)
             return "unfollowed"
         return "ignored: an Undo of nothing kept"
-    if kind == "Delete" and _id_of(target) == actor_id:
+    if kind == "Delete":
         follower = data.follower_by_actor(actor_id)
         if follower is not None:
             _unfollowed(follower)
@@ -372,32 +387,35 @@ def _apply(site, activity, actor_id, remote, now):
     return f"ignored: {kind[:40]}"
 
 
-REACTIONS = {"Like": "like", "Announce": "boost", "Create": "reply"}
+REACTIONS = {"Like": "like", "Announce": "repost", "Create": "reply", "Update": "reply"}  # type → mention kind
 
 
-def _react(site, activity, actor_id, now):
-    """A like or boost of one of the site's public posts, or a reply to one, kept (sanitized)."""
+def _react(site, activity, actor_id, remote, now):
+    """A like or boost of one of the site's public posts, or a reply to one (new or edited):
+    kept as a mention of the post, under the id of the reply or of the activity, which must be
+    on the actor's own server (an id elsewhere could stand for someone else's response)."""
     kind = REACTIONS[activity["type"]]
     target = activity.get("object")
     if kind == "reply":
         if not isinstance(target, dict) or _id_of(target.get("attributedTo")) not in ("", actor_id):
-            return "ignored: a Create that is not the actor's own object"
-        post_id = site.post_of(_id_of(target.get("inReplyTo")))
-        reaction_id, url = _id_of(target), target.get("url") if _is_url(target.get("url")) else None
-        content = sanitize_html(target["content"]) if isinstance(target.get("content"), str) else None
+            return "ignored: a reply that is not the actor's own object"
+        named, source = _id_of(target.get("inReplyTo")), _id_of(target)
+        url = target["url"] if _is_url(target.get("url")) else source
+        content = mention_source.shown_html(_plain(target.get("content")), url)
+        published = mention_source.moment(_plain(target.get("published")))
     else:
-        post_id = site.post_of(_id_of(target))
-        reaction_id, url, content = _id_of(activity), None, None
-    if post_id is None or not reaction_id or not posts.is_public(post_id, now):
+        named, source, url, content, published = _id_of(target), _id_of(activity), _id_of(activity), "", None
+    if not _is_url(source) or _origin(source) != _origin(actor_id):
+        return f"ignored: a {kind} whose id is not on its actor's server"
+    if any(len(value) > mentions.MAX_URL for value in (source, url, named, actor_id)):
+        return f"ignored: a {kind} with a URL too long"
+    post_id = site.post_of(named)
+    if post_id is None or not posts.is_public(post_id, now):
         return f"ignored: a {kind} of nothing public here"
-    data.keep_reaction(reaction_id, kind, actor_id, post_id, url, content, now)
-    return f"kept a {kind}"
-
-
-def reactions(post_id):
-    """A post's replies, likes and boosts from the fediverse, oldest first."""
-    posts.get_admin(post_id)
-    return data.reactions(post_id)
+    fields = {"source": source, "target": named, "domain": (urlsplit(actor_id).hostname or "").lower(),
+              "via": mentions.ACTIVITYPUB, "kind": kind, "url": url, "author_name": remote.name,
+              "author_url": actor_id, "author_photo": None, "content_html": content, "published": published}
+    return f"kept a {kind}" if mentions.react(post_id, fields, now) else f"ignored: a {kind} refused here"
 
 
 def _follow(site, activity, actor_id, remote, now):
@@ -475,9 +493,12 @@ def blocked_domains():
 
 
 def block_domain(domain, now=None):
-    """Refuse the domain's activities and stop delivering to it; its followers are removed."""
+    """Refuse the domain's activities and stop delivering to it; its followers are removed, and
+    the replies, likes and boosts it sent (with any Webmention from it) forgotten."""
+    now = now or utcnow()
     with write_transaction():
-        data.block_domain(domain.lower(), now or utcnow())
+        data.block_domain(domain.lower(), now)
+        mentions.forget_domain(domain.lower().strip("."), now)
         for follower in data.all_followers():
             if data.is_blocked(follower.host) or data.is_blocked(urlsplit(follower.shared_inbox).hostname or ""):
                 _unfollowed(follower)

@@ -147,12 +147,18 @@ def _author(values, items):
 def _content(properties, page_url):
     content = (properties.get("content") or [None])[0]
     if isinstance(content, dict) and isinstance(content.get("html"), str):
-        fragment = absolute_urls(sanitize_html(content["html"]), page_url, page_url)
-        if len(fragment) <= MAX_CONTENT_HTML:
-            return fragment
-        text = plain_text(fragment)
-    else:
-        text = _text([content]) or _text(properties.get("summary")) or ""
+        return shown_html(content["html"], page_url)
+    return _paragraph(_text([content]) or _text(properties.get("summary")) or "")
+
+
+def shown_html(markup, page_url):
+    """Markup from elsewhere as a mention shows it: sanitized as posts are, its links made
+    absolute, and within MAX_CONTENT_HTML (past it, its text alone, cut)."""
+    fragment = absolute_urls(sanitize_html(markup), page_url, page_url)
+    return fragment if len(fragment) <= MAX_CONTENT_HTML else _paragraph(plain_text(fragment))
+
+
+def _paragraph(text):
     return f"<p>{html.escape(_short(text.strip(), MAX_CONTENT_TEXT))}</p>" if text.strip() else ""
 
 
@@ -164,16 +170,18 @@ def _text(values):
 
 
 def _date(values):
-    value = _text(values)
-    if value is None:
+    return moment(_text(values))
+
+
+def moment(value):
+    """An ISO 8601 date and time as naive UTC, or None."""
+    if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.replace(" ", "T", 1))
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo is not None else parsed
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 def _http_url(value, base=None):

@@ -1,6 +1,7 @@
 """Receiving Webmentions: a request is checked and queued for the worker, which fetches the
 source (outbound/webmention.py) and hands its answer here to verify, store, update or remove
-the mention; what readers see of them; the admin's moderation.
+the mention; what readers see of them; the admin's moderation. Replies, likes and boosts from
+the fediverse (service/federation.py) are mentions too, kept and withdrawn by their actor.
 
 Every change of what readers see of a post's mentions is in the change feed (action
 "mention"), in the change's own write transaction: the reader cache sees it as any change.
@@ -19,6 +20,7 @@ from . import errors, mention_source
 CHECK_KIND = "webmention-check"  # outbound/webmention.py fetches its source: url is the source, subject the target
 ACTION = "mention"  # the change feed's action when what readers see of a post's mentions changed
 SHOWN, PENDING, HIDDEN = stored.SHOWN, stored.PENDING, stored.HIDDEN
+WEBMENTION, ACTIVITYPUB = stored.WEBMENTION, stored.ACTIVITYPUB
 STATUSES = stored.STATUSES
 MAX_URL = 2_048
 
@@ -86,6 +88,8 @@ def checked(delivery, answer, now=None):
         if post is None or not post.is_public(now):
             return "the target is not a public post"
         existing = stored.find(post.id, source)
+        if existing is not None and existing.via != WEBMENTION:
+            return "this response came from the fediverse: its actor alone changes it"
         if answer.status == 410:
             _remove(existing, now)
             return "the source is gone (410): its mention is removed"
@@ -95,16 +99,46 @@ def checked(delivery, answer, now=None):
         if response is None:
             _remove(existing, now)
             return "the source does not link to the target"
-        status = existing.status if existing is not None else (PENDING if _settings.need_approval else SHOWN)
-        fields = {"post": post.id, "source": source, "target": target, "domain": (urlsplit(source).hostname or ""),
-                  "status": status, "kind": response.kind, "url": response.url, "author_name": response.author_name,
-                  "author_url": response.author_url, "author_photo": response.author_photo,
-                  "content_html": response.content_html, "published": response.published,
-                  "received": existing.received if existing is not None else now, "verified": now}
-        stored.save(existing, fields)
-        if status == SHOWN and (existing is None or _shown_differently(existing, fields)):
-            _changed(post.id, now)
+        _keep(existing, {"post": post.id, "source": source, "target": target,
+                         "domain": (urlsplit(source).hostname or ""), "via": WEBMENTION, "kind": response.kind,
+                         "url": response.url, "author_name": response.author_name,
+                         "author_url": response.author_url, "author_photo": response.author_photo,
+                         "content_html": response.content_html, "published": response.published}, now)
         return None
+
+
+def react(post_id, fields, now):
+    """A reply, like or repost received from the fediverse, kept as a mention of the post: its
+    signature vouches for its actor (`author_url`), so nothing is fetched. One per source (the
+    reply's or the activity's id); a repeat updates it. Called in the inbox's write transaction.
+    Returns whether it was kept: never from a domain blocked here, nor over a Webmention or
+    another actor's response."""
+    if stored.blocked(fields["domain"]):
+        return False
+    existing = stored.find(post_id, fields["source"])
+    if existing is not None and (existing.via, existing.author_url) != (ACTIVITYPUB, fields["author_url"]):
+        return False
+    _keep(existing, {**fields, "post": post_id}, now)
+    return True
+
+
+def withdraw(source, author_url, now):
+    """A fediverse reaction undone or deleted by its actor: removed from every post; how many."""
+    found = stored.by_source(source, ACTIVITYPUB, author_url)
+    for mention in found:
+        _remove(mention, now)
+    return len(found)
+
+
+def _keep(existing, fields, now):
+    """Store a mention, new or updated (it keeps its status and first receipt); the change feed
+    hears of it when readers see a difference."""
+    status = existing.status if existing is not None else (PENDING if _settings.need_approval else SHOWN)
+    row = {**fields, "status": status, "received": existing.received if existing is not None else now,
+           "verified": now}
+    stored.save(existing, row)
+    if status == SHOWN and (existing is None or _shown_differently(existing, row)):
+        _changed(row["post"], now)
 
 
 def _shown_differently(existing, fields):
@@ -179,10 +213,15 @@ def block(domain, now=None):
     now = now or utcnow()
     domain = domain.lower().strip(".")
     with write_transaction():
-        for post_id in stored.post_ids_of_domain(domain):
-            _changed(post_id, now)
-        stored.remove_domain(domain)
+        forget_domain(domain, now)
         return stored.block(domain, now)
+
+
+def forget_domain(domain, now):
+    """Forget the mentions from the domain and its subdomains, in the caller's write transaction."""
+    for post_id in stored.post_ids_of_domain(domain):
+        _changed(post_id, now)
+    stored.remove_domain(domain)
 
 
 def unblock(domain):
@@ -195,7 +234,7 @@ def blocks():
     return stored.blocks()
 
 
-EXPORTED_FIELDS = ("source", "target", "status", "kind", "url", "author_name", "author_url", "author_photo",
+EXPORTED_FIELDS = ("source", "target", "via", "status", "kind", "url", "author_name", "author_url", "author_photo",
                    "content_html", "published", "received", "verified")
 
 

@@ -341,6 +341,7 @@ class DeliverySummary(Schema):
 
 MENTION_STATUSES = ["shown", "pending", "hidden"]
 MENTION_KINDS = ["reply", "like", "repost", "bookmark", "mention"]
+MENTION_VIAS = ["webmention", "activitypub"]
 
 
 class MentionQuery(Schema):
@@ -350,6 +351,7 @@ class MentionQuery(Schema):
     post_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
     status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
     kind = fields.String(validate=validate.OneOf(MENTION_KINDS))
+    via = fields.String(validate=validate.OneOf(MENTION_VIAS))
 
 
 class Mention(Schema):
@@ -358,6 +360,9 @@ class Mention(Schema):
     source = fields.String(metadata={"description": "The page that links to the post."})
     target = fields.String(metadata={"description": "The post's URL, as the sender named it."})
     domain = fields.String(metadata={"description": "The source's host."})
+    via = fields.String(metadata={"enum": MENTION_VIAS, "description":
+                                  "`webmention`, or `activitypub`: a reply, like or boost from the fediverse, whose "
+                                  "`source` is its id and `author_url` its actor."})
     status = fields.String(metadata={"enum": MENTION_STATUSES, "description":
                                      "`shown` to readers, `pending` approval (MENTIONS_NEED_APPROVAL) or `hidden`."})
     kind = fields.String(metadata={"enum": MENTION_KINDS})
@@ -505,17 +510,3 @@ def checked_domain(domain):
     if len(domain) > 253 or not DOMAIN_RE.fullmatch(domain.lower()):
         abort_with_messages(422, messages={"path": {"domain": ["Not a domain name."]}})
     return domain.lower()
-
-
-class Reaction(Schema):
-    id = fields.Integer()
-    kind = fields.String(metadata={"enum": ["reply", "like", "boost"]})
-    actor = fields.String()
-    activity_id = fields.String(metadata={"description": "The reply's object id, or the Like's or Announce's id."})
-    url = fields.String(allow_none=True)
-    content_html = fields.String(allow_none=True, metadata={"description": "The reply, sanitized."})
-    received = UTCDateTime()
-
-
-class ReactionList(Schema):
-    items = fields.List(fields.Nested(Reaction))

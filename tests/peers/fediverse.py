@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -87,6 +88,8 @@ class Fediverse:
         self.key = new_key()
         self.received, self.fail_next, self.lock = [], [], threading.Lock()
         self.actor_key_override = None  # another key's PEM to publish (a rotated key)
+        self.pages = {}  # path → HTML served there (a status's page, say)
+        self.delay = 0.0  # seconds each POST is held before its answer (kept as received at once)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -132,6 +135,14 @@ class Fediverse:
             request.end_headers()
             request.wfile.write(body)
             return
+        if request.path in self.pages:
+            body = self.pages[request.path].encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html; charset=utf-8")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+            return
         request.send_response(404)
         request.send_header("Content-Length", "0")
         request.end_headers()
@@ -142,6 +153,7 @@ class Fediverse:
             status = self.fail_next.pop(0) if self.fail_next else 202
             if status < 300:
                 self.received.append(Received("POST", request.path, dict(request.headers.items()), body))
+        time.sleep(self.delay)
         request.send_response(status)
         request.send_header("Content-Length", "0")
         request.end_headers()

@@ -89,13 +89,3 @@ def post_deliveries(_args, post_id):
 def resend_post(_args, post_id):
     """Send the post's Create again to every follower's server (once per shared inbox)."""
     return {"deliveries": federation.resend(_site(), post_id)}
-
-
-@blp.route("/posts/<int:post_id>/reactions", methods=["GET"], operation_id="listPostReactions")
-@blp.bearer()
-@blp.arguments(schemas.NoQuery, location="query")
-@blp.response(200, schemas.ReactionList)
-@blp.problem(404)
-def post_reactions(_args, post_id):
-    """Replies (sanitized), likes and boosts of the post received from the fediverse, oldest first."""
-    return {"items": federation.reactions(post_id)}

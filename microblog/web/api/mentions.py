@@ -21,7 +21,8 @@ DOMAIN_PARAMETER = [{"in": "path", "name": "domain", "required": True, "descript
 @blp.arguments(schemas.MentionQuery, location="query")
 @blp.response(200, schemas.MentionPage)
 def list_mentions(args):
-    """Mentions, newest first, by post, status and kind; pending ones await approval."""
+    """Mentions, newest first, by post, status, kind and way in (Webmention or ActivityPub);
+    pending ones await approval."""
     items, next_before = mentions.page(args.pop("limit"), args.pop("before", None), **args)
     return {"items": items, "next_before": next_before}
 
