@@ -1,4 +1,4 @@
-"""Version 16: the outbox (deliveries to the outside world) and the hosts backed off."""
+"""Version 14: the outbox (deliveries to the outside world) and the hosts backed off."""
 from peewee import AutoField, CharField, DateTimeField, IntegerField, Model, TextField
 
 

@@ -1,4 +1,4 @@
-"""Version 17: Webmentions received (one per source and post) and the domains they are refused from."""
+"""Version 15: Webmentions received (one per source and post) and the domains they are refused from."""
 from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, Model, TextField
 
 

@@ -1,4 +1,4 @@
-"""Version 18: ActivityPub: the actor's key, followers, remote actors' keys, each post's object
+"""Version 16: ActivityPub: the actor's key, followers, remote actors' keys, each post's object
 generation, blocked domains; and a delivery's body (an activity sent as it was planned)."""
 from peewee import AutoField, CharField, DateTimeField, IntegerField, Model, TextField
 
