@@ -90,7 +90,7 @@ pytest: install node_modules/.bin/newman
 	$(BIN)/python -m pytest
 
 pytest-postgres: install node_modules/.bin/newman
-	scripts/with-postgres.sh $(BIN)/python -m pytest -m 'not browser'
+	scripts/with-postgres.sh $(BIN)/python -m pytest -m 'not browser and not once'
 
 contract-test: install node_modules/.bin/newman
 	BIN=$(BIN) MICROBLOG_SERVER=granian scripts/contract-test.sh

@@ -3,6 +3,8 @@ OPTIONS, unrouted errors and the double-slash redirect, repeated parameters on t
 which error shape a browser's Accept gets."""
 import pytest
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 ORIGIN = "https://blog.example"
 PATHS = ["/", "/api/v1/posts", "/feed.atom", "/sitemap.xml", "/api/v1/admin/posts", "/nope", "/healthz"]
 

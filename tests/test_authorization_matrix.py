@@ -10,6 +10,8 @@ from microblog import create_app
 from tests.conftest import TEST_SECRET
 from tests.helpers import assert_problem
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 PUBLIC = {"/api/v1/posts", "/api/v1/posts/<int:post_id>", "/api/v1/posts/by-slug/<slug>",
           "/api/v1/tags", "/api/v1/auth/login", "/feed.atom", "/feed.rss", "/feed.json",
           "/healthz", "/openapi.json", "/docs", "/docs/assets/<path:filename>",

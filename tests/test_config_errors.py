@@ -12,6 +12,8 @@ import pytest
 
 from scripts import harness
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 BIN = os.path.dirname(sys.executable)
 MESSAGE = "SECRET_KEY must be set to at least 32 bytes (MICROBLOG_ENV=production"
 

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")

@@ -2,7 +2,11 @@
 import subprocess
 import sys
 
+import pytest
+
 from scripts import harness
+
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
 
 
 def test_the_editable_install_shows_no_warning_box(tmp_path):

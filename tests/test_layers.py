@@ -4,6 +4,8 @@ import pathlib
 
 import pytest
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "microblog"
 # Known exceptions, each with its reason.
 ALLOWED = {

@@ -11,6 +11,8 @@ from microblog import SECURITY_HEADERS
 from microblog.web import head_limits
 from scripts import harness
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 SERVERS = ["granian", "gunicorn"]
 POSTS = "/api/v1/admin/posts"
 IMPORT = "/api/v1/admin/import"

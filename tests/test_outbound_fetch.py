@@ -11,6 +11,8 @@ import pytest
 
 from microblog.outbound.fetch import MAX_BYTES, Fetcher, Refused, TooLarge, TooSlow, Unreachable
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 UA = "microblog/test (+https://blog.example/)"
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "microblog"
 

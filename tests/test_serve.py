@@ -10,6 +10,8 @@ import requests
 
 from scripts import harness
 
+pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+
 RESPAWN_DEADLINE_SECONDS = 10
 
 
