@@ -9,6 +9,8 @@ from urllib.parse import quote
 from flask import request
 from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
+from . import steps
+
 MAX_REQUEST_LINE = 4094  # bytes of "METHOD target HTTP/1.1"
 MAX_HEADER_FIELD = 8190  # bytes of one "Name: value" line with its CRLF
 MAX_HEADER_FIELDS = 100  # granian's fixed limit; enforced by the servers alone (see README)
@@ -65,7 +67,7 @@ class EmptyHostAsAbsent:
 
 def init_app(app):
     app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)
-    app.before_request(check_request_head)
+    steps.before_request(app, check_request_head)
 
 
 def request_line_length(environ):

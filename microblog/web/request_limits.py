@@ -25,6 +25,8 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import steps
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -196,7 +198,7 @@ def init_app(app):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     else:
-        app.before_request(ForwardedForWarning())
+        steps.before_request(app, ForwardedForWarning())
     if app.config["RATELIMIT_ENABLED"]:
         limits = app.extensions["request_limits"] = RequestLimits(app.config, app.logger)
-        app.before_request(limits.check)
+        steps.before_request(app, limits.check)
