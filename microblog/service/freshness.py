@@ -6,7 +6,7 @@ from ..data import freshness
 
 def reader_version():
     """A value that differs after every committed change readers could see."""
-    return freshness.last_change()
+    return freshness.version()
 
 
 def unchanged_until(now):
