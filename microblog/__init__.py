@@ -48,11 +48,11 @@ def create_app(test_config=None):
         cli.init_app(app)  # a command line that asks only for help needs no working configuration
         return app
 
+    reader_cache.init_app(app)
     head_limits.init_app(app)
     outbox.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
-    reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
                            mentions.blp, fediverse.blp, transfer.blp, auth.blp, health.blp])

@@ -191,3 +191,23 @@ def test_a_revalidation_builds_no_body_even_of_an_answer_too_large_to_keep(make_
     assert "Age" not in client.get("/feed.atom").headers  # its body was not kept: built again
     auth.client.patch(f"/api/v1/admin/posts/{posts[0]['id']}", json={"content": "changed"}, headers=auth.headers)
     assert client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_an_answer_from_the_cache_has_every_header_of_a_fresh_build(make_app, client, auth):
+    """Hits answered before Flask carry the headers the app's hooks gave the answer (security,
+    caching, discovery links, Vary), on a GET, a HEAD and a 304, as a server without the cache
+    sends them, and nothing more but Age."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie", title="Pie", tags=["news"])
+    for url, headers in [(f"/api/v1/posts/{post['id']}", {}), ("/", {}), (f"/posts/{post['slug']}", {}),
+                         ("/feed.atom", {}), ("/api/v1/posts?tag=news", {"Accept": "text/html"})]:
+        client.get(url, headers=headers)  # now cached
+        for method in ("GET", "HEAD"):
+            cached, fresh = (c.open(url, method=method, headers=headers) for c in (client, uncached))
+            assert "Age" in cached.headers, url
+            assert sorted(cached.headers.items()) == sorted([*fresh.headers.items(), ("Age", cached.headers["Age"])]), url
+            assert cached.data == fresh.data, url
+        etag = {"If-None-Match": cached.headers["ETag"]}
+        cached, fresh = (c.get(url, headers={**headers, **etag}) for c in (client, uncached))
+        assert cached.status_code == fresh.status_code == 304, url
+        assert sorted(cached.headers.items()) == sorted([*fresh.headers.items(), ("Age", cached.headers["Age"])]), url

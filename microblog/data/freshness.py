@@ -28,13 +28,14 @@ _next_due = PreparedQuery(lambda now: Post.select(Post.publication_time)
 
 def version():
     """A value that differs after every committed change readers could see."""
-    db = database.obj
-    if isinstance(db, SqliteDatabase):
-        counter = CommitCounter.of(db)
-        found = counter and counter.version()
-        if found is not None:
-            return found
-    return last_change()
+    found = commit_count(database.obj)
+    return last_change() if found is None else found
+
+
+def commit_count(db):
+    """version() of a database that gives it without a query (a SQLite file), else None."""
+    counter = CommitCounter.of(db) if isinstance(db, SqliteDatabase) else None
+    return counter and counter.version()
 
 
 def last_change():

@@ -9,6 +9,11 @@ def reader_version():
     return freshness.version()
 
 
+def reader_version_without_query(db):
+    """reader_version() when the database gives it without a query (a SQLite file), else None."""
+    return freshness.commit_count(db)
+
+
 def unchanged_until(now):
     """When what readers see at `now` changes next without a write (None: not by time alone)."""
     return freshness.next_due(now)

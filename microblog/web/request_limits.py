@@ -160,6 +160,11 @@ class RequestLimits:
                 raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
 
 
+    def allows_read(self, client):
+        """Count a read of this client's (as `check` does); False once it is over a limit."""
+        return all(self.counters.hit(limit, f"reads/{client}/{limit.key_for()}")[0] for limit in self.reads)
+
+
 def per_process_warning(config, workers):
     """What to say at start-up when limits are counted in each process of a production server
     of several workers (None when there is nothing to say)."""
