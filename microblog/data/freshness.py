@@ -50,6 +50,22 @@ def next_due(now):
     return found[0] if found else None
 
 
+_due_after = weakref.WeakKeyDictionary()  # database → (version, moment, next_due(moment))
+
+
+def next_due_at(version, now):
+    """next_due(now), remembered per database while `version` holds: no publication time
+    changes then, so the earliest after an earlier moment stays the earliest after `now` until
+    it is reached."""
+    db = database.obj
+    known = _due_after.get(db)
+    if known is not None and known[0] == version and known[1] <= now and (known[2] is None or now < known[2]):
+        return known[2]
+    due = next_due(now)
+    _due_after[db] = version, now, due
+    return due
+
+
 class CommitCounter:
     """`PRAGMA data_version` of one SQLite file, on a connection of this process kept for it.
 

@@ -14,6 +14,7 @@ def reader_version_without_query(db):
     return freshness.commit_count(db)
 
 
-def unchanged_until(now):
-    """When what readers see at `now` changes next without a write (None: not by time alone)."""
-    return freshness.next_due(now)
+def unchanged_until(version, now):
+    """When what readers see at `now`, as of reader version `version` (read before), changes
+    next without a write (None: not by time alone)."""
+    return freshness.next_due_at(version, now)

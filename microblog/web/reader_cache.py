@@ -150,7 +150,7 @@ def _answer_from_cache():
     entry = cache.get(_url_key(request.environ))
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
             or entry.body is None and not _not_modified(entry):
-        g.reader_fresh_until = _fresh_until(g.reader_now)  # here, where a database error is a 503
+        g.reader_fresh_until = _fresh_until(g.reader_version, g.reader_now)  # here, where a database error is a 503
         return None
     g.reader_cache_hit = True
     if _not_modified(entry):  # a revalidation: 304 with the validators, nothing else to do
@@ -216,9 +216,9 @@ def _url_key(environ):
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), negotiation.variant(environ))
 
 
-def _fresh_until(now):
+def _fresh_until(version, now):
     """The next scheduled post's publication, and at the latest CACHE_MAX_AGE from now: what an
     edit of the database behind microblog's back changes is seen as late as a shared cache would."""
     latest = now + timedelta(seconds=current_app.config["CACHE_MAX_AGE"])
-    due = freshness.unchanged_until(now)
+    due = freshness.unchanged_until(version, now)
     return latest if due is None else min(due, latest)
