@@ -114,10 +114,9 @@ def create_post(data, now=None, claim=None):
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        set_tags(post_id, data["tags"], publish_at or now)
-        tally_tags(post_id, +1)
+        _tag_new_post(post_id, data["tags"], publish_at or now, counted=data["visible"])
         post = Post.view(post_id)
-        history.add_revision(post, now)
+        history.add_revision(post, now, first=True)
         history.record_change(post.id, "create", now, None, post)
         if claim is not None:
             idempotency.complete(claim, post.id)
@@ -287,6 +286,23 @@ def tally_tags(post_id, delta):
     counted = (PostTag.select(PostTag.tag).join(Post)
                .where(PostTag.post == post_id, Post.shown()))
     Tag.update(post_count=Tag.post_count + delta).where(Tag.id.in_(counted)).execute()
+
+
+def _tag_new_post(post_id, names, publication_time, counted):
+    """set_tags and tally_tags(+1) for a post just inserted (no tags yet) in three statements:
+    its tags made or, when the post counts, counted up in one, their ids, its post_tag rows."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    made = Tag.insert_many([{"name": name, "post_count": int(counted)} for name in names])
+    if counted:
+        made = made.on_conflict(conflict_target=[Tag.name], update={Tag.post_count: Tag.post_count + 1})
+    else:
+        made = made.on_conflict_ignore()
+    made.execute()
+    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
+    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
+                          for i, name in enumerate(names)])
 
 
 def set_tags(post_id, names, publication_time):
