@@ -44,7 +44,7 @@ def revise(post_ids, now, chunk=500):
 
 def latest_revision(post_id):
     """The post's newest revision, or None."""
-    return Revision.select().where(Revision.post == post_id).order_by(Revision.rev.desc()).first()
+    return Revision.latest(post_id)
 
 
 def add_revision(post, now=None, latest=None, first=False):

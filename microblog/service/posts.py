@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from ..data.bulk import insert_rows
-from ..data.db import locked, write_transaction
+from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
 from ..data.search import index_fields, search_terms
@@ -212,7 +212,7 @@ def purge_post(post_id, precondition=None, now=None):
 
 def _get_for_change(post_id, precondition):
     """The post, locked for this transaction, if the caller's precondition holds."""
-    post = Post.find(post_id, locked(Post.select_with_tags()))
+    post = Post.find_locked(post_id)
     if post is None:
         raise errors.NotFound("No post has this id.")
     if precondition is not None and not precondition(post):
