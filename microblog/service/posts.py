@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from ..data.bulk import insert_rows
+from ..data.bulk import insert_rows, update_rows
 from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
@@ -225,7 +225,7 @@ def _save(post, fields, now, tags=None):
     conditional UPDATE, and return the post as it now is."""
     after = post.but(**fields, tags=post.tags if tags is None else tags)
     fields = {**fields, "version": post.version + 1, **_reader_time(post, after, now)}
-    saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
+    saved = update_rows(Post, fields, id=post.id, version=post.version)
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
     if "publication_time" in fields:
