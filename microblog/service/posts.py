@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from ..data.bulk import insert_rows, update_rows
+from ..data.bulk import insert_row, insert_rows, update_rows
 from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
@@ -103,14 +103,14 @@ def create_post(data, now=None, claim=None):
         else:
             data["slug"] = _derived_slug(data.get("slug_hint") or data["title"] or plain_text(content_html))
         publish_at = data["publish_at"]
-        post_id = Post.insert(
+        post_id = insert_row(Post, {
             **{name: value for name, value in data.items() if name in WRITTEN_COLUMNS},
-            content_html=content_html,
-            publication_time=publish_at or now,
-            created=now,
-            updated=now,
+            "content_html": content_html,
+            "publication_time": publish_at or now,
+            "created": now,
+            "updated": now,
             **index_fields(data["title"], searched_text(data["content"], data["content_format"])),
-        ).execute()
+        })
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
