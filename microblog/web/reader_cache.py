@@ -154,8 +154,9 @@ def _answer_from_cache():
         return None
     g.reader_cache_hit = True
     if _not_modified(entry):  # a revalidation: 304 with the validators, nothing else to do
-        response = current_app.response_class(status=304, headers=[
-            (name, value) for name, value in entry.headers if name != "Content-Type"])
+        # its Content-Type stays for the hooks (the security headers follow it); werkzeug
+        # sends no entity header with a 304, as for one make_conditional answers
+        response = current_app.response_class(status=304, headers=entry.headers)
     else:
         response = current_app.response_class(entry.body, headers=entry.headers)
     response.headers["Age"] = str(int((g.reader_now - entry.built).total_seconds()))  # for caches downstream
