@@ -211,3 +211,15 @@ def test_an_answer_from_the_cache_has_every_header_of_a_fresh_build(make_app, cl
         cached, fresh = (c.get(url, headers={**headers, **etag}) for c in (client, uncached))
         assert cached.status_code == fresh.status_code == 304, url
         assert sorted(cached.headers.items()) == sorted([*fresh.headers.items(), ("Age", cached.headers["Age"])]), url
+
+
+def test_a_revalidation_asked_first_fills_the_cache(make_app, client, auth):
+    """An answer first built for a request that gets a 304 is kept (its body is the view's 200)."""
+    post = auth.create_post(content="apple pie")
+    url = f"/api/v1/posts/{post['id']}"
+    etag = make_app(READER_CACHE_BYTES=0).test_client().get(url).headers["ETag"]
+    first = client.get(url, headers={"If-None-Match": etag})
+    assert first.status_code == 304 and "Age" not in first.headers
+    again = client.get(url)
+    assert again.status_code == 200 and "Age" in again.headers and again.headers["ETag"] == etag
+    assert client.get(url, headers={"If-None-Match": etag}).headers["Cache-Control"] == "public, max-age=60"

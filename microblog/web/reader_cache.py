@@ -193,11 +193,13 @@ def _keep_with_final_headers(response):
     """The app's last after_request step: the answer _keep took, with the headers every hook
     gave it (none when flask-cors, whose hook runs after this one, may add its own)."""
     kept = g.pop("reader_kept", None)
-    if kept is None or response.status_code != 200:
+    if kept is None:
         return response
     body, headers = kept
     final = None
-    if not current_app.config["CORS_ORIGINS"] and "Set-Cookie" not in response.headers:
+    # a 304 made of the view's 200 (make_conditional) differs from it by its status alone
+    if response.status_code in (200, 304) and not current_app.config["CORS_ORIGINS"] \
+            and "Set-Cookie" not in response.headers:
         final = tuple((name, value) for name, value in response.headers.items() if name not in UNKEPT_FINAL)
     key = _url_key(request.environ)
     cost = len(body) + sum(map(len, key)) + ENTRY_OVERHEAD + \
