@@ -9,6 +9,7 @@ import requests
 
 from microblog.data.models import Post
 from scripts import harness
+from tests.helpers import mint_token
 from tests.transfer_helpers import NDJSON, export
 
 ADMIN = "/api/v1/admin/posts"
@@ -83,6 +84,31 @@ def test_show_restore_purge_and_import_are_seen_at_once(make_app, app, client, a
         before = answers(client, urls)
         assert step().status_code in (200, 201, 204)
         assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+
+
+def test_micropub_creates_updates_and_deletes_are_seen_at_once(make_app, app, client, auth):
+    """Changes made through Micropub (another path to the same posts) reach cached readers too."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    bearer = {"Authorization": f"Bearer {mint_token(client, auth, 'create update delete')}"}
+    post = auth.create_post(content="apple pie", tags=["news"])
+    urls = READER_URLS + post_urls(post)
+    made = {}
+
+    def create():
+        response = client.post("/micropub", json={"type": ["h-entry"], "properties": {
+            "content": ["apple from an app"], "category": ["news"]}}, headers=bearer)
+        made["url"] = response.headers.get("Location")
+        return response
+
+    steps = [create,
+             lambda: client.post("/micropub", json={"action": "update", "url": made["url"],
+                                                    "replace": {"content": ["apple edited by an app"]}}, headers=bearer),
+             lambda: client.post("/micropub", json={"action": "delete", "url": made["url"]}, headers=bearer)]
+    for step in steps:
+        before = answers(client, urls)
+        assert step().status_code in (200, 201, 204)
+        assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+    assert "an app" not in client.get("/feed.json").get_data(as_text=True)
 
 
 def test_a_scheduled_post_appears_when_due_though_nothing_was_written(make_app, app, client, auth):
