@@ -4,7 +4,7 @@ import re
 import secrets
 import subprocess
 
-from rows import request
+from rows import request, write_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 THREADS = 2
@@ -27,7 +27,7 @@ class Run:
         tail = []
         if self.file:
             options += ["-s", os.path.join(HERE, "wrk", "rotate.lua")]
-            tail = ["--", self.file, str(self.sent), str(THREADS), self.row.method]
+            tail = ["--", self.file, str(self.sent), str(THREADS), self.row.method, self.row.body]
         output = subprocess.run(
             ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", *options,
              url + (self.row.path if not self.file else "/"), *tail],
@@ -44,7 +44,7 @@ class Run:
 
 def check(url, row):
     """The first request wrk will send gets the status expected (a 304 is a 304, a create a 201)."""
-    body = None if row.method == "GET" else {"content": f"A check before the run {secrets.token_hex(4)}."}
+    body = None if row.method == "GET" else write_body(row, f"A check before the run {secrets.token_hex(4)}.")
     path = row.paths[-1] if row.paths else row.path  # the rotation's last: wrk starts at its first
     status, _, response = request(url + path, row.method, row.headers, body)
     if status != row.expected:

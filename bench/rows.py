@@ -31,6 +31,7 @@ class Row(NamedTuple):
     paths: tuple = ()  # rotate over these (rotate.lua); empty: `path` every time
     kind: str = "read"  # "read" (one URL), "miss" (a new URL each request) or "write"
     peer: bool = False  # the FastAPI peer serves it too
+    body: str = "admin"  # a write's body: the admin API's JSON ("admin") or a Micropub JSON create ("micropub")
 
     @property
     def key(self):
@@ -65,6 +66,7 @@ def rows(database, url):
     word = connection.execute("SELECT name FROM tag ORDER BY id LIMIT 1 OFFSET 100").fetchone()[0]
     _, headers, _ = request(f"{url}/api/v1/posts/{post_id}")
     admin = {"Authorization": f"Bearer {login(url)}"}
+    micropub = {"Authorization": f"Bearer {app_token(url, admin)}"}
     posts = "/api/v1/posts"
     return [
         Row("single", "granian", f"{posts}/{post_id}", peer=True),
@@ -81,6 +83,7 @@ def rows(database, url):
         Row("home page", "granian", "/"),
         Row("post page", "granian", f"/posts/{slug}"),
         miss("single (miss)", [f"{posts}/{i}" for (i,) in sample(connection, "SELECT id FROM post", now)]),
+        miss("post page (miss)", [f"/posts/{slug}" for (slug,) in sample(connection, "SELECT slug FROM post", now)]),
         miss("list (miss)", [f"{posts}?cursor={cursor(t, i)}" for t, i in sample(
             connection, "SELECT publication_time, id FROM post", now)]),
         miss("tag (miss)", [f"{posts}?tag={name}&cursor={cursor(t, i)}" for name, t, i in sample(
@@ -92,6 +95,8 @@ def rows(database, url):
         Row("list", "gunicorn", posts),
         Row("admin create", "granian", "/api/v1/admin/posts", 201, "POST", admin, ("/api/v1/admin/posts",),
             "write"),
+        Row("micropub create", "granian", "/micropub", 201, "POST", micropub, ("/micropub",), "write",
+            body="micropub"),
         Row("admin patch", "granian", "", 200, "PATCH", admin, tuple(
             f"/api/v1/admin/posts/{i}" for (i,) in connection.execute(
                 "SELECT id FROM post WHERE deleted IS NULL ORDER BY random() LIMIT :n", {"n": ROTATION})), "write"),
@@ -120,6 +125,21 @@ def search_paths(connection, rng):
         {"q": f'"{word}"'}).fetchone()[0] == 20]
     rng.shuffle(full)
     return [f"/api/v1/posts?q={word}&limit={limit}" for limit in SEARCH_LIMITS for word in full][:ROTATION]
+
+
+def app_token(url, admin):
+    """A token with the create scope, as an app that takes a pasted one gets (docs/micropub.md)."""
+    status, _, body = request(f"{url}/api/v1/admin/tokens", "POST", admin,
+                              body={"client_id": "https://bench.example/", "scope": "create"})
+    assert status == 201, body
+    return json.loads(body)["access_token"]
+
+
+def write_body(row, text):
+    """A write's JSON body in the row's shape."""
+    if row.body == "micropub":
+        return {"type": ["h-entry"], "properties": {"content": [text], "category": ["bench"]}}
+    return {"content": text, "tags": ["bench"]}
 
 
 def login(url):

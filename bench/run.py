@@ -6,7 +6,7 @@ workers: a raw WSGI callable and a bare Flask app on granian with `microblog ser
 (`microblog serve`, and gunicorn.conf.py), and the FastAPI peer under uvicorn. Then drive each
 row (rows.py) with wrk from this machine, the ceiling on the row's own server (bare Flask)
 measured just before each of the row's runs, so that each ratio compares neighbours in time.
-Prints a table with issue 18's targets met or missed (targets.py) and writes
+Prints a table with issue 28's targets met or missed (targets.py) and writes
 bench/results.json and bench/results.png.
 """
 import argparse

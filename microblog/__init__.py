@@ -1,5 +1,5 @@
 """microblog: a small, correct, fast blog API."""
-from flask import Flask, request
+from flask import Flask
 from flask.sessions import SessionInterface
 
 from . import cli, config
@@ -21,6 +21,8 @@ from .web import (
     reader_cache,
     request_limits,
     routes,
+    security_headers,
+    steps,
     webmention,
 )
 from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, mentions, public, transfer
@@ -46,11 +48,11 @@ def create_app(test_config=None):
         cli.init_app(app)  # a command line that asks only for help needs no working configuration
         return app
 
+    reader_cache.init_app(app)
     head_limits.init_app(app)
     outbox.init_app(app)
     request_limits.init_app(app)
     cors.init_app(app)
-    reader_cache.init_app(app)
     jwt.init_app(app)
     openapi.init_app(app, [public.blp, feeds.blp, admin.blp, app_tokens.blp, admin_media.blp, deliveries.blp,
                            mentions.blp, fediverse.blp, transfer.blp, auth.blp, health.blp])
@@ -69,8 +71,9 @@ def create_app(test_config=None):
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
     routes.check_declared(app)
-    app.after_request(routes.private_no_store)
-    app.after_request(_security_headers)
+    steps.after_request(app, routes.private_no_store)
+    steps.after_request(app, security_headers.add)
+    steps.install(app)
     return app
 
 
@@ -96,29 +99,3 @@ class NoCookieSessions(SessionInterface):
 
     def save_session(self, app, session, response):
         pass
-
-
-# The API's responses are data (JSON, feeds), never pages: they may load nothing and never be
-# framed. Swagger UI's page has its own policy (openapi.DOCS_POLICY).
-API_POLICY = "default-src 'none'; frame-ancestors 'none'"
-# The reading site's pages (web/site): no script at all (their JSON-LD is data, never run), the
-# site's own stylesheet and icon, images in posts from this origin or any https: one (authors
-# link them; they are content, not the site's assets), the search form sent here only;
-# connect-src 'self' only lets tools that audit a page from inside it (Lighthouse reads
-# robots.txt so) reach this origin: with no script allowed, the page itself fetches nothing.
-SITE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' https:; connect-src 'self'; "
-               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                    "Content-Security-Policy": API_POLICY, "Referrer-Policy": "no-referrer"}
-
-
-def _security_headers(response):
-    if response.status_code == 204 or request.method == "OPTIONS" and response.calculate_content_length() == 0:
-        del response.headers["Content-Type"]  # no body, no type (Flask's OPTIONS answers claim text/html)
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", SITE_POLICY)  # pages: the site's
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)  # a view's own policy (Swagger UI's) stays
-    return response

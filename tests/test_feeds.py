@@ -116,6 +116,28 @@ def test_feeds_revalidate_and_change_when_a_post_changes(client, auth, site, pat
     assert changed.status_code == 200 and "The second" not in changed.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/feed.atom", "/feed.rss"])
+def test_an_entry_built_once_is_built_again_for_every_change_it_shows(make_app, app, client, auth, path):
+    """Entries are kept as built (service/feeds.py): every change of what one shows, on any
+    host, is in the next feed, and an app without any cache builds the same feed."""
+    post = auth.create_post(content="apple pie", title="Pie", tags=["fruit"])
+    edits = [{"content": "pear tart"}, {"title": "Tart"}, {"tags": ["baking"]}, {"slug": "tart"},
+             {"photos": [{"url": "https://img.example/tart.jpg", "alt": "a tart"}]},
+             {"publish_at": "2020-01-02T03:04:05Z"}]
+    feedparser.parse(client.get(path).data)  # its entry is built and kept
+    for changes in edits:
+        response = client.patch(f"/api/v1/admin/posts/{post['id']}", json=changes, headers=auth.headers)
+        assert response.status_code == 200, response.get_json()
+        entry = feedparser.parse(client.get(path).data).entries[0]
+        shown = {"content": entry.summary, "title": entry.title, "tags": [tag.term for tag in entry.tags],
+                 "slug": entry.link, "photos": str(entry.get("enclosures")), "publish_at": entry.published}
+        for name, value in changes.items():
+            wanted = {"photos": lambda v: v[0]["url"], "publish_at": lambda v: "2020"}.get(name, lambda v: v)(value)
+            assert str(wanted) in str(shown[name]), (name, shown)
+    for host in ("one.example", "two.example"):
+        assert f"http://{host}/posts/tart" in client.get(path, headers={"Host": host}).get_data(as_text=True)
+
+
 def test_an_empty_site_has_valid_empty_feeds(client):
     assert feedparser.parse(client.get("/feed.atom").data).bozo == 0
     assert client.get("/feed.json").get_json(force=True)["items"] == []

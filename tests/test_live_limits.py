@@ -7,8 +7,8 @@ import socket
 import pytest
 import requests
 
-from microblog import SECURITY_HEADERS
 from microblog.web import head_limits
+from microblog.web.security_headers import SECURITY_HEADERS
 from scripts import harness
 
 pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)

@@ -9,6 +9,7 @@ import requests
 
 from microblog.data.models import Post
 from scripts import harness
+from tests.helpers import mint_token
 from tests.transfer_helpers import NDJSON, export
 
 ADMIN = "/api/v1/admin/posts"
@@ -83,6 +84,31 @@ def test_show_restore_purge_and_import_are_seen_at_once(make_app, app, client, a
         before = answers(client, urls)
         assert step().status_code in (200, 201, 204)
         assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+
+
+def test_micropub_creates_updates_and_deletes_are_seen_at_once(make_app, app, client, auth):
+    """Changes made through Micropub (another path to the same posts) reach cached readers too."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    bearer = {"Authorization": f"Bearer {mint_token(client, auth, 'create update delete')}"}
+    post = auth.create_post(content="apple pie", tags=["news"])
+    urls = READER_URLS + post_urls(post)
+    made = {}
+
+    def create():
+        response = client.post("/micropub", json={"type": ["h-entry"], "properties": {
+            "content": ["apple from an app"], "category": ["news"]}}, headers=bearer)
+        made["url"] = response.headers.get("Location")
+        return response
+
+    steps = [create,
+             lambda: client.post("/micropub", json={"action": "update", "url": made["url"],
+                                                    "replace": {"content": ["apple edited by an app"]}}, headers=bearer),
+             lambda: client.post("/micropub", json={"action": "delete", "url": made["url"]}, headers=bearer)]
+    for step in steps:
+        before = answers(client, urls)
+        assert step().status_code in (200, 201, 204)
+        assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+    assert "an app" not in client.get("/feed.json").get_data(as_text=True)
 
 
 def test_a_scheduled_post_appears_when_due_though_nothing_was_written(make_app, app, client, auth):
@@ -191,3 +217,35 @@ def test_a_revalidation_builds_no_body_even_of_an_answer_too_large_to_keep(make_
     assert "Age" not in client.get("/feed.atom").headers  # its body was not kept: built again
     auth.client.patch(f"/api/v1/admin/posts/{posts[0]['id']}", json={"content": "changed"}, headers=auth.headers)
     assert client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_an_answer_from_the_cache_has_every_header_of_a_fresh_build(make_app, client, auth):
+    """Hits answered before Flask carry the headers the app's hooks gave the answer (security,
+    caching, discovery links, Vary), on a GET, a HEAD and a 304, as a server without the cache
+    sends them, and nothing more but Age."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie", title="Pie", tags=["news"])
+    for url, headers in [(f"/api/v1/posts/{post['id']}", {}), ("/", {}), (f"/posts/{post['slug']}", {}),
+                         ("/feed.atom", {}), ("/api/v1/posts?tag=news", {"Accept": "text/html"})]:
+        client.get(url, headers=headers)  # now cached
+        for method in ("GET", "HEAD"):
+            cached, fresh = (c.open(url, method=method, headers=headers) for c in (client, uncached))
+            assert "Age" in cached.headers, url
+            assert sorted(cached.headers.items()) == sorted([*fresh.headers.items(), ("Age", cached.headers["Age"])]), url
+            assert cached.data == fresh.data, url
+        etag = {"If-None-Match": cached.headers["ETag"]}
+        cached, fresh = (c.get(url, headers={**headers, **etag}) for c in (client, uncached))
+        assert cached.status_code == fresh.status_code == 304, url
+        assert sorted(cached.headers.items()) == sorted([*fresh.headers.items(), ("Age", cached.headers["Age"])]), url
+
+
+def test_a_revalidation_asked_first_fills_the_cache(make_app, client, auth):
+    """An answer first built for a request that gets a 304 is kept (its body is the view's 200)."""
+    post = auth.create_post(content="apple pie")
+    url = f"/api/v1/posts/{post['id']}"
+    etag = make_app(READER_CACHE_BYTES=0).test_client().get(url).headers["ETag"]
+    first = client.get(url, headers={"If-None-Match": etag})
+    assert first.status_code == 304 and "Age" not in first.headers
+    again = client.get(url)
+    assert again.status_code == 200 and "Age" in again.headers and again.headers["ETag"] == etag
+    assert client.get(url, headers={"If-None-Match": etag}).headers["Cache-Control"] == "public, max-age=60"

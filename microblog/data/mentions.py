@@ -2,6 +2,7 @@
 from peewee import fn
 
 from .models import Delivery, Mention, MentionBlock
+from .prepared import PreparedQuery
 
 SHOWN, PENDING, HIDDEN = "shown", "pending", "hidden"
 STATUSES = (SHOWN, PENDING, HIDDEN)
@@ -40,9 +41,14 @@ def set_status(mention_id, status):
     return Mention.update(status=status).where(Mention.id == mention_id).execute() == 1
 
 
+# every post page asks it: its SQL built once (data/prepared.py)
+_shown_for = PreparedQuery(lambda post_id: Mention.select().where(Mention.post == post_id, Mention.status == SHOWN)
+                           .order_by(*DISPLAY_ORDER), post_id=None)
+
+
 def shown_for(post_id):
     """A post's mentions readers see, oldest first."""
-    return list(Mention.select().where(Mention.post == post_id, Mention.status == SHOWN).order_by(*DISPLAY_ORDER))
+    return list(_shown_for(post_id=post_id))
 
 
 def page(limit, before=None, post_id=None, status=None, kind=None, via=None):

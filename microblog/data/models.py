@@ -21,7 +21,7 @@ from peewee import (
 )
 from playhouse.sqlite_ext import RowIDField
 
-from .db import database, is_sqlite
+from .db import database, is_sqlite, locked
 from .prepared import PreparedQuery
 
 MAX_ID = 2**31 - 1  # AutoField is a 32-bit integer on PostgreSQL
@@ -136,6 +136,11 @@ class Post(BaseModel):
         return query.where(cls.id == post_id).first()
 
     @classmethod
+    def find_locked(cls, post_id):
+        """Post.find(post_id, locked(Post.select_with_tags())), its SQL built once: every edit reads so."""
+        return next(iter(_locked_by_id(post_id=post_id)), None) if 1 <= post_id <= MAX_ID else None
+
+    @classmethod
     def view(cls, post_id):
         """The post with this id, or None."""
         return next(iter(_view_by_id(post_id=post_id)), None) if 1 <= post_id <= MAX_ID else None
@@ -217,6 +222,8 @@ def _tag_names():
 Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
                          if field.name not in ("search_title", "search_body"))
 _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
+_locked_by_id = PreparedQuery(lambda post_id: locked(Post.select_with_tags()).where(Post.id == post_id),
+                              post_id=Post.id)
 _view_by_slug = PreparedQuery(lambda slug: Post.select_with_tags().where(Post.slug == slug), slug=Post.slug)
 
 
@@ -248,6 +255,15 @@ class Revision(BaseModel):
 
     class Meta:
         indexes = ((("post", "rev"), True),)
+
+    @classmethod
+    def latest(cls, post_id):
+        """The post's newest revision, or None (its SQL built once: every edit asks)."""
+        return next(iter(_latest_revision(post_id=post_id)), None)
+
+
+_latest_revision = PreparedQuery(lambda post_id: Revision.select().where(Revision.post == post_id)
+                                 .order_by(Revision.rev.desc()).limit(1), post_id=None)
 
 
 class Change(BaseModel):

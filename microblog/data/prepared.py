@@ -47,6 +47,10 @@ class PreparedQuery:
             made.append(rows.constructor(**columns))
         return made
 
+    def run(self, **values):
+        """Run a prepared write (an UPDATE or DELETE) with these values; the driver's cursor."""
+        return self._execute(type(database.obj), values)[1]
+
     def first_raw_row(self, **values):
         """Run with these values; the first row as the driver gives it (no conversion), or None."""
         return self._execute(type(database.obj), values)[1].fetchone()

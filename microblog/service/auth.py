@@ -6,6 +6,7 @@ import secrets
 
 from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS, check_password_hash, generate_password_hash
 
+from ..data import sessions
 from ..data.db import write_transaction
 from ..data.models import MAX_USERNAME_LENGTH, RevokedToken, User, utcnow
 from . import errors, login_throttle
@@ -175,10 +176,10 @@ def admin_mark(user):
 def is_revoked(user_id, session_id, generation, mark):
     """True when the token's login was revoked, its user's tokens were all invalidated, or
     its user is not the admin it was issued to (`mark`)."""
-    user = User.select(User.token_generation, User.created).where(User.id == user_id).first()
+    user = sessions.token_state(user_id)
     if user is None or user.token_generation != generation or admin_mark(user) != mark:
         return True
-    return RevokedToken.select().where(RevokedToken.session_id == session_id).exists()
+    return sessions.is_session_revoked(session_id)
 
 
 def _check_length(password, field):

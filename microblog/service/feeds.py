@@ -6,10 +6,13 @@ read away from the site, where a relative URL would resolve against the reader's
 """
 import mimetypes
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
@@ -21,6 +24,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TITLE_FROM_CONTENT_LENGTH = 80
+ENTRIES_KEPT = 256  # built feed entries kept: a few feeds' 50 posts each
 _SPACE = re.compile(r"\s+")
 
 
@@ -216,18 +220,57 @@ def _generator(site, posts, self_url):
     feed.updated(last_change)
     feed.lastBuildDate(last_change)
     for post in posts:
-        entry = feed.add_entry(order="append")
-        entry.id(site.entry_id(post))
-        entry.guid(site.entry_id(post), permalink=False)
-        entry.title(entry_title(post))
-        entry.link(href=site.link(post))
-        html = site.content_html(post)
-        entry.description(html)
-        entry.content(html, type="html")  # after description, which resets it
-        entry.published(published(post))
-        entry.updated(modified(post))
-        entry.edits.updated(modified(post))
-        for tag in post.tags:
-            entry.category(term=tag)
-        entry.photos.photos(post.photos)
+        feed.add_entry(_entry(site, post), order="append")
     return feed
+
+
+class _BuiltEntries:
+    """Feed entries (feedgen's, for Atom and RSS alike) as built last, by everything each is
+    built from: the site and the post's fields that it shows. An edit, a retag, a new photo or
+    another host's links make another key, so no old entry is ever found for a new version;
+    unchanged posts are built once however many feeds and pages show them."""
+
+    def __init__(self, most):
+        self.most, self._entries, self._lock = most, OrderedDict(), threading.Lock()
+
+    def get(self, key, build):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry
+        entry = build()
+        with self._lock:
+            self._entries[key] = entry
+            if len(self._entries) > self.most:
+                self._entries.popitem(last=False)
+        return entry
+
+
+_built = _BuiltEntries(ENTRIES_KEPT)
+
+
+def _entry(site, post):
+    key = (site, post.id, post.slug, post.title, post.content_html, post.publication_time, post.updated,
+           tuple(post.tags), tuple(tuple(sorted(photo.items())) for photo in post.photos))
+    return _built.get(key, lambda: _new_entry(site, post))
+
+
+def _new_entry(site, post):
+    entry = FeedEntry()
+    entry.register_extension("edits", _EditsInRss, atom=False, rss=True)
+    entry.register_extension("photos", _PhotosOfEntry, atom=True, rss=True)
+    entry.id(site.entry_id(post))
+    entry.guid(site.entry_id(post), permalink=False)
+    entry.title(entry_title(post))
+    entry.link(href=site.link(post))
+    html = site.content_html(post)
+    entry.description(html)
+    entry.content(html, type="html")  # after description, which resets it
+    entry.published(published(post))
+    entry.updated(modified(post))
+    entry.edits.updated(modified(post))
+    for tag in post.tags:
+        entry.category(term=tag)
+    entry.photos.photos(post.photos)
+    return entry

@@ -6,9 +6,15 @@ from ..data import freshness
 
 def reader_version():
     """A value that differs after every committed change readers could see."""
-    return freshness.last_change()
+    return freshness.version()
 
 
-def unchanged_until(now):
-    """When what readers see at `now` changes next without a write (None: not by time alone)."""
-    return freshness.next_due(now)
+def reader_version_without_query(db):
+    """reader_version() when the database gives it without a query (a SQLite file), else None."""
+    return freshness.commit_count(db)
+
+
+def unchanged_until(version, now):
+    """When what readers see at `now`, as of reader version `version` (read before), changes
+    next without a write (None: not by time alone)."""
+    return freshness.next_due_at(version, now)

@@ -13,7 +13,7 @@ def record_change(post_id, action, now, before, after):
     """Append to the change feed, in the caller's write transaction (whose lock makes seqs
     follow commit order), with what the change owes the outside world (the outbox): `before`
     and `after` are the post as it was and is (None: none)."""
-    Change.create(post_id=post_id, action=action, at=now)
+    insert_rows(Change, [{"post_id": post_id, "action": action, "at": now}])
     outbox.posts_changed([(post_id, before, after)], now)
 
 
@@ -44,14 +44,15 @@ def revise(post_ids, now, chunk=500):
 
 def latest_revision(post_id):
     """The post's newest revision, or None."""
-    return Revision.select().where(Revision.post == post_id).order_by(Revision.rev.desc()).first()
+    return Revision.latest(post_id)
 
 
-def add_revision(post, now=None, latest=None):
+def add_revision(post, now=None, latest=None, first=False):
     """Keep the post's revisioned fields as its next revision (after `latest`, when the caller
-    already read it)."""
-    latest = latest or latest_revision(post.id)
-    Revision.create(post=post.id, rev=latest.rev + 1 if latest else 1, **revisioned(post), created=now or utcnow())
+    already read it; the first, for a post just created)."""
+    latest = None if first else latest or latest_revision(post.id)
+    insert_rows(Revision, [{"post": post.id, "rev": latest.rev + 1 if latest else 1, **revisioned(post),
+                            "created": now or utcnow()}])
 
 
 def revisions(post_id):

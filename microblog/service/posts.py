@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from ..data.bulk import insert_rows
-from ..data.db import locked, write_transaction
+from ..data.bulk import insert_row, insert_rows, update_rows
+from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
 from ..data.search import index_fields, search_terms
@@ -103,21 +103,20 @@ def create_post(data, now=None, claim=None):
         else:
             data["slug"] = _derived_slug(data.get("slug_hint") or data["title"] or plain_text(content_html))
         publish_at = data["publish_at"]
-        post_id = Post.insert(
+        post_id = insert_row(Post, {
             **{name: value for name, value in data.items() if name in WRITTEN_COLUMNS},
-            content_html=content_html,
-            publication_time=publish_at or now,
-            created=now,
-            updated=now,
+            "content_html": content_html,
+            "publication_time": publish_at or now,
+            "created": now,
+            "updated": now,
             **index_fields(data["title"], searched_text(data["content"], data["content_format"])),
-        ).execute()
+        })
         if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        set_tags(post_id, data["tags"], publish_at or now)
-        tally_tags(post_id, +1)
+        _tag_new_post(post_id, data["tags"], publish_at or now, counted=data["visible"])
         post = Post.view(post_id)
-        history.add_revision(post, now)
+        history.add_revision(post, now, first=True)
         history.record_change(post.id, "create", now, None, post)
         if claim is not None:
             idempotency.complete(claim, post.id)
@@ -213,7 +212,7 @@ def purge_post(post_id, precondition=None, now=None):
 
 def _get_for_change(post_id, precondition):
     """The post, locked for this transaction, if the caller's precondition holds."""
-    post = Post.find(post_id, locked(Post.select_with_tags()))
+    post = Post.find_locked(post_id)
     if post is None:
         raise errors.NotFound("No post has this id.")
     if precondition is not None and not precondition(post):
@@ -226,7 +225,7 @@ def _save(post, fields, now, tags=None):
     conditional UPDATE, and return the post as it now is."""
     after = post.but(**fields, tags=post.tags if tags is None else tags)
     fields = {**fields, "version": post.version + 1, **_reader_time(post, after, now)}
-    saved = Post.update(**fields).where(Post.id == post.id, Post.version == post.version).execute()
+    saved = update_rows(Post, fields, id=post.id, version=post.version)
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
     if "publication_time" in fields:
@@ -287,6 +286,23 @@ def tally_tags(post_id, delta):
     counted = (PostTag.select(PostTag.tag).join(Post)
                .where(PostTag.post == post_id, Post.shown()))
     Tag.update(post_count=Tag.post_count + delta).where(Tag.id.in_(counted)).execute()
+
+
+def _tag_new_post(post_id, names, publication_time, counted):
+    """set_tags and tally_tags(+1) for a post just inserted (no tags yet) in three statements:
+    its tags made or, when the post counts, counted up in one, their ids, its post_tag rows."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    made = Tag.insert_many([{"name": name, "post_count": int(counted)} for name in names])
+    if counted:
+        made = made.on_conflict(conflict_target=[Tag.name], update={Tag.post_count: Tag.post_count + 1})
+    else:
+        made = made.on_conflict_ignore()
+    made.execute()
+    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
+    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
+                          for i, name in enumerate(names)])
 
 
 def set_tags(post_id, names, publication_time):

@@ -1,6 +1,8 @@
 """Cross-origin access for the browsers of the origins in CORS_ORIGINS (none by default)."""
 from flask_cors import CORS
 
+from . import steps
+
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match",
                    "If-Modified-Since", "Idempotency-Key"]
 EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Location", "Retry-After",
@@ -19,7 +21,7 @@ def init_app(app):
     if allowed:
         CORS(app, origins=allowed, allow_headers=ALLOWED_HEADERS, expose_headers=EXPOSED_HEADERS,
              supports_credentials=False, max_age=600, always_send=False)
-        app.after_request(_vary_by_origin)
+        steps.after_request(app, _vary_by_origin)
 
 
 def _vary_by_origin(response):

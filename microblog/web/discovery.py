@@ -5,7 +5,7 @@ import functools
 
 from flask import request
 
-from . import endpoint_urls, urls
+from . import endpoint_urls, steps, urls
 
 PAGES = {"site.home", "site.post"}
 RELS = (("micropub", endpoint_urls.micropub_endpoint), ("indieauth-metadata", endpoint_urls.metadata),
@@ -43,4 +43,4 @@ def _link_headers(response):
 
 def init_app(app):
     app.context_processor(_template_links)
-    app.after_request(_link_headers)
+    steps.after_request(app, _link_headers)

@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
+from . import steps
 from .json_text import json_text
 from .site import error_pages
 
@@ -172,7 +173,7 @@ def routing_redirect(response):
 
 
 def init_app(app):
-    app.after_request(routing_redirect)
+    steps.after_request(app, routing_redirect)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(service_errors.ServiceError, handle_service_error)
     app.register_error_handler(PeeweeException, handle_database_error)

@@ -3,10 +3,10 @@
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-from .. import SECURITY_HEADERS
 from .errors import PROBLEM_MIMETYPE, problem_document
 from .head_limits import HEADER_FIELDS_DETAIL, REQUEST_LINE_DETAIL
 from .json_text import json_text
+from .security_headers import SECURITY_HEADERS
 
 DETAILS = {414: REQUEST_LINE_DETAIL, 431: HEADER_FIELDS_DETAIL}
 

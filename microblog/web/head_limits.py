@@ -9,6 +9,8 @@ from urllib.parse import quote
 from flask import request
 from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
+from . import steps
+
 MAX_REQUEST_LINE = 4094  # bytes of "METHOD target HTTP/1.1"
 MAX_HEADER_FIELD = 8190  # bytes of one "Name: value" line with its CRLF
 MAX_HEADER_FIELDS = 100  # granian's fixed limit; enforced by the servers alone (see README)
@@ -38,6 +40,25 @@ def check_request_head():
     check_host(request.environ)
 
 
+def within_limits(environ):
+    """Whether a request passes check_request_head's limits on its line and header fields and
+    names a Host, read from its WSGI environ alone (the reader cache's answers before Flask)."""
+    if request_line_length(environ) > MAX_REQUEST_LINE:
+        return False
+    total = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            size = len(key) - len("HTTP_") + len(": \r\n") + len(value)
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            size = len(key) + len(": \r\n") + len(value)
+        else:
+            continue
+        if size > MAX_HEADER_FIELD:
+            return False
+        total += size
+    return total <= MAX_HEADER_BYTES and ("HTTP_HOST" in environ or environ.get("SERVER_PROTOCOL") in HOSTLESS_PROTOCOLS)
+
+
 def check_host(environ):
     """HTTP/1.1 requires a Host (RFC 9112, 3.2: a 400 without one); one that werkzeug finds
     malformed (request.host "") would put `http:///` in every absolute link. An HTTP/1.0
@@ -65,7 +86,7 @@ class EmptyHostAsAbsent:
 
 def init_app(app):
     app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)
-    app.before_request(check_request_head)
+    steps.before_request(app, check_request_head)
 
 
 def request_line_length(environ):

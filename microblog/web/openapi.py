@@ -5,7 +5,7 @@ import flask_smorest
 import flask_swagger_ui
 from flask import Blueprint, current_app, request, send_from_directory
 
-from . import routes, schemas
+from . import routes, schemas, steps
 from .api import StrictIntegerConverter, http_doc, integer_parameter_schema
 from .errors import PROBLEM_MIMETYPE
 
@@ -54,7 +54,7 @@ def init_app(app, blueprints):
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(assets)
-    app.after_request(_docs_policy)
+    steps.after_request(app, _docs_policy)
 
 
 def _docs_policy(response):

@@ -1,26 +1,32 @@
 """Public reads answered from a per-process cache of their responses, checked against the
 database on every request: an answer is reused only while the change feed has no newer entry
 than when it was built and no scheduled post has come due since, so that every worker and every
-host answers as if it had built it anew. A hit costs one indexed query; a 304 builds no body,
-even for an answer whose body is not kept (too large, or pushed out by others): its
-validators outlive it."""
+host answers as if it had built it anew. A 304 builds no body, even for an answer whose body is
+not kept (too large, or pushed out by others): its validators outlive it.
+
+A hit costs no query on a SQLite file (its commit counter, data/freshness.py) and is answered
+before Flask (AnswersBeforeFlask) with the headers the answer left every hook with, unless the
+request asks something of those hooks (a validator other than If-None-Match, a proxy's
+X-Forwarded-For, a head over the limits, a client over its request limit, CORS): those, and
+every hit on PostgreSQL (one indexed query of the change feed), go through Flask."""
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, request
-from werkzeug.http import parse_etags, unquote_etag
+from werkzeug.http import parse_etags, remove_entity_headers, unquote_etag
 
 from ..data.models import utcnow
 from ..service import freshness
-from . import negotiation
+from . import head_limits, negotiation, steps
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (4,096 for 8 MiB, ~2 MiB)
 MIN_VALIDATORS = 64
+UNKEPT_FINAL = {"Content-Length", "Age"}  # set anew on every answer
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,15 @@ class Entry:
     built: datetime
     fresh_until: datetime
     body: bytes | None  # None: only its validators are kept, to answer a revalidation
-    headers: tuple
+    headers: tuple  # the view's own (KEPT_HEADERS), for answers through Flask, whose hooks add the rest
+    final: tuple | None  # every header the answer left the hooks with (but its length and Age); None: not answered before Flask
     cost: int
 
     def holds_at(self, version, now):
         return self.version == version and now < self.fresh_until
 
     def validators(self):
-        return Entry(self.version, self.built, self.fresh_until, None, self.headers, 0)
+        return Entry(self.version, self.built, self.fresh_until, None, self.headers, self.final, 0)
 
 
 class ResponseCache:
@@ -74,9 +81,58 @@ class ResponseCache:
 
 
 def init_app(app):
+    """Call first of the app's WSGI middleware and app-wide hooks: hits are then answered inside
+    the others (a proxy's addresses, an empty Host) and are kept with every other hook's headers."""
     budget = app.config["READER_CACHE_BYTES"]
     if budget:
         app.extensions["reader_cache"] = ResponseCache(budget)
+        app.wsgi_app = AnswersBeforeFlask(app, app.wsgi_app)
+        steps.after_request(app, _keep_with_final_headers)
+
+
+class AnswersBeforeFlask:
+    """WSGI middleware: a GET or HEAD that the cache holds a fresh answer to, on a database whose
+    freshness costs no query, is answered here with the final headers of the answer kept, after
+    the checks the app would make first (its head's limits, then the client's request limit);
+    anything else goes to the app."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.cache, self.database = app.extensions["reader_cache"], app.extensions["database"]
+        # headers whose handling is the hooks' (a proxy's address warned about once, by request_limits)
+        self.deferred = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_MODIFIED_SINCE") + \
+            (() if app.config["PROXY_COUNT"] else ("HTTP_X_FORWARDED_FOR",))
+
+    def __call__(self, environ, start_response):
+        answer = self._answer(environ) if environ["REQUEST_METHOD"] in ("GET", "HEAD") else None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def _answer(self, environ):
+        if any(name in environ for name in self.deferred) or not head_limits.within_limits(environ):
+            return None
+        entry = self.cache.get(_url_key(environ))
+        if entry is None or entry.final is None:
+            return None
+        version, now = freshness.reader_version_without_query(self.database), utcnow()
+        if version is None or not entry.holds_at(version, now):
+            return None
+        not_modified = _names_etag(environ.get("HTTP_IF_NONE_MATCH"), entry)
+        if entry.body is None and not not_modified:
+            return None
+        limits = self.app.extensions.get("request_limits")
+        if limits is not None and not limits.allows_read(environ.get("REMOTE_ADDR") or "unknown"):
+            return None  # the app counts it again and answers 429
+        age = ("Age", str(int((now - entry.built).total_seconds())))
+        if not_modified:
+            headers = [*entry.final, age]
+            remove_entity_headers(headers)  # as werkzeug sends a 304
+            return "304 NOT MODIFIED", headers, b""
+        body = b"" if environ["REQUEST_METHOD"] == "HEAD" else entry.body
+        return "200 OK", [*entry.final, ("Content-Length", str(len(entry.body))), age], body
 
 
 def install(blueprint):
@@ -91,15 +147,16 @@ def _answer_from_cache():
     if cache is None or request.method not in ("GET", "HEAD"):
         return None
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
-    entry = cache.get(_url_key())
+    entry = cache.get(_url_key(request.environ))
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
             or entry.body is None and not _not_modified(entry):
-        g.reader_fresh_until = _fresh_until(g.reader_now)  # here, where a database error is a 503
+        g.reader_fresh_until = _fresh_until(g.reader_version, g.reader_now)  # here, where a database error is a 503
         return None
     g.reader_cache_hit = True
     if _not_modified(entry):  # a revalidation: 304 with the validators, nothing else to do
-        response = current_app.response_class(status=304, headers=[
-            (name, value) for name, value in entry.headers if name != "Content-Type"])
+        # its Content-Type stays for the hooks (the security headers follow it); werkzeug
+        # sends no entity header with a 304, as for one make_conditional answers
+        response = current_app.response_class(status=304, headers=entry.headers)
     else:
         response = current_app.response_class(entry.body, headers=entry.headers)
     response.headers["Age"] = str(int((g.reader_now - entry.built).total_seconds()))  # for caches downstream
@@ -107,10 +164,16 @@ def _answer_from_cache():
 
 
 def _not_modified(entry):
-    """The request's only validator is an If-None-Match that names the entry's ETag (compared
-    weakly, as RFC 9110 says for If-None-Match); anything else takes the general path."""
-    matches = request.headers.get("If-None-Match")
-    if not matches or "If-Match" in request.headers or "If-Unmodified-Since" in request.headers:
+    """The request's only validator is an If-None-Match that names the entry's ETag; anything
+    else takes the general path."""
+    if "If-Match" in request.headers or "If-Unmodified-Since" in request.headers:
+        return False
+    return _names_etag(request.headers.get("If-None-Match"), entry)
+
+
+def _names_etag(matches, entry):
+    """Whether an If-None-Match names the entry's ETag (compared weakly, as RFC 9110 says for it)."""
+    if not matches:
         return False
     etag = dict(entry.headers).get("ETag")
     return etag is not None and parse_etags(matches).contains_weak(unquote_etag(etag)[0])
@@ -121,29 +184,44 @@ def _keep(response):
             or response.is_streamed:
         return response
     response.add_etag()
-    body = response.get_data()
-    headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
-    key = _url_key()
-    cost = len(body) + sum(map(len, key)) + sum(len(name) + len(value) for name, value in headers) + ENTRY_OVERHEAD
-    current_app.extensions["reader_cache"].put(key, Entry(
-        g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, cost))
+    g.reader_kept = response.get_data(), tuple(
+        (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     return response
 
 
-def _url_key():
+def _keep_with_final_headers(response):
+    """The app's last after_request step: the answer _keep took, with the headers every hook
+    gave it (none when flask-cors, whose hook runs after this one, may add its own)."""
+    kept = g.pop("reader_kept", None)
+    if kept is None:
+        return response
+    body, headers = kept
+    final = None
+    # a 304 made of the view's 200 (make_conditional) differs from it by its status alone
+    if response.status_code in (200, 304) and not current_app.config["CORS_ORIGINS"] \
+            and "Set-Cookie" not in response.headers:
+        final = tuple((name, value) for name, value in response.headers.items() if name not in UNKEPT_FINAL)
+    key = _url_key(request.environ)
+    cost = len(body) + sum(map(len, key)) + ENTRY_OVERHEAD + \
+        sum(len(name) + len(value) for name, value in headers + (final or ()))
+    current_app.extensions["reader_cache"].put(key, Entry(
+        g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final, cost))
+    return response
+
+
+def _url_key(environ):
     """The request's URL as the answer depends on it, scheme and host included (feeds' links
     follow them; one host's answer is never another's), read from the WSGI environ as the
     trusted proxies left it: cheaper than request.url, which quotes and joins it; and whether
     a page or its ActivityPub document was asked for (answers that negotiate vary on Accept)."""
-    environ = request.environ
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
     return (environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), negotiation.variant())
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), negotiation.variant(environ))
 
 
-def _fresh_until(now):
+def _fresh_until(version, now):
     """The next scheduled post's publication, and at the latest CACHE_MAX_AGE from now: what an
     edit of the database behind microblog's back changes is seen as late as a shared cache would."""
     latest = now + timedelta(seconds=current_app.config["CACHE_MAX_AGE"])
-    due = freshness.unchanged_until(now)
+    due = freshness.unchanged_until(version, now)
     return latest if due is None else min(due, latest)

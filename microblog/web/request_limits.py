@@ -25,6 +25,8 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import steps
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -158,6 +160,11 @@ class RequestLimits:
                 raise TooManyRequests(str(limit), retry_after=max(1, math.ceil(seconds_left)))
 
 
+    def allows_read(self, client):
+        """Count a read of this client's (as `check` does); False once it is over a limit."""
+        return all(self.counters.hit(limit, f"reads/{client}/{limit.key_for()}")[0] for limit in self.reads)
+
+
 def per_process_warning(config, workers):
     """What to say at start-up when limits are counted in each process of a production server
     of several workers (None when there is nothing to say)."""
@@ -196,7 +203,7 @@ def init_app(app):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     else:
-        app.before_request(ForwardedForWarning())
+        steps.before_request(app, ForwardedForWarning())
     if app.config["RATELIMIT_ENABLED"]:
         limits = app.extensions["request_limits"] = RequestLimits(app.config, app.logger)
-        app.before_request(limits.check)
+        steps.before_request(app, limits.check)

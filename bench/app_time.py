@@ -1,0 +1,101 @@
+"""CPU time of one kind of request inside microblog (the WSGI app called with a built environ:
+no server, no network, no test client), on a seeded blog: what a change to the code saves,
+measured apart from a shared machine's noise that wrk's rates carry.
+
+    .venv/bin/python bench/seed.py /tmp/blog.sqlite3 10000
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts/5000'            # a cache hit
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts/{id}'            # a miss: a new post each time
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/feed.atom?bench={n}'          # a miss of the feed
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts' --method POST   # admin creates (on a copy)
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts/{id}' --method PATCH
+
+`{id}` and `{slug}` take a different public post's each request, `{n}` a counter; --header
+'If-None-Match: "…"' asks for a 304. Writes run
+on a copy of the blog, as the admin, with a new body each request. Prints the median and the
+least of `--rounds` rounds' CPU time a request. Compare two versions of the code by running
+each (PYTHONPATH=<other worktree> picks another's)."""
+import argparse
+import io
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from seed import ADMIN_PASSWORD, ADMIN_USERNAME  # noqa: E402
+from servers import service_env  # noqa: E402
+
+PUBLIC = "visible AND deleted IS NULL AND publication_time <= datetime('now')"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database")
+    parser.add_argument("path")
+    parser.add_argument("--method", default="GET", choices=["GET", "POST", "PATCH"])
+    parser.add_argument("--header", action="append", default=[], help="NAME: VALUE, sent with every request")
+    parser.add_argument("--requests", type=int, default=200, help="a round's requests")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    database = os.path.abspath(args.database)
+    if args.method != "GET":
+        database = os.path.join(tempfile.mkdtemp(), "blog.sqlite3")
+        with sqlite3.connect(os.path.abspath(args.database)) as source, sqlite3.connect(database) as copy:
+            source.backup(copy)
+    os.environ.update(service_env(database))
+    from werkzeug.test import EnvironBuilder
+
+    from microblog import create_app
+
+    app = create_app()
+    posts = sqlite3.connect(database).execute(
+        f"SELECT id, slug FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
+        ((args.rounds + 1) * args.requests + 1,)).fetchall()
+    headers = {"Host": "localhost", **dict(header.split(": ", 1) for header in args.header)}
+    if args.method != "GET":
+        token = app.test_client().post("/api/v1/auth/login", json={
+            "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).get_json()["access_token"]
+        headers["Authorization"] = f"Bearer {token}"
+    statuses = set()
+
+    def start_response(status, _headers, _exc_info=None):
+        statuses.add(status.split()[0])
+
+    def environ(n):
+        """The request's WSGI environ and body, built before the timing starts."""
+        post_id, slug = posts[n % len(posts)]
+        body = b"" if args.method == "GET" else json.dumps(
+            {"content": f"Measured write {n}, with a few words of text.", "tags": ["bench"]}).encode()
+        return EnvironBuilder(path=args.path.format(id=post_id, slug=slug, n=n), method=args.method,
+                              headers=headers, data=body or None,
+                              content_type="application/json" if body else None).get_environ(), body
+
+    def request(built):
+        environ, body = built
+        environ["wsgi.input"] = io.BytesIO(body)
+        answer = app(environ, start_response)
+        for _ in answer:
+            pass
+        getattr(answer, "close", lambda: None)()
+
+    request(environ(0))  # the first request builds what every later one reuses (a hit's entry, prepared SQL)
+    rounds = []
+    for first in range(1, args.rounds * args.requests, args.requests):
+        built = [environ(n) for n in range(first, first + args.requests)]
+        started = time.process_time()
+        for one in built:
+            request(one)
+        rounds.append((time.process_time() - started) / args.requests * 1000)
+    print(f"{args.method} {args.path}: statuses {sorted(statuses)}; CPU a request: median "
+          f"{statistics.median(rounds):.3f} ms, least {min(rounds):.3f} ms ({args.rounds} rounds of {args.requests})")
+    if args.method != "GET":
+        shutil.rmtree(os.path.dirname(database))
+
+
+if __name__ == "__main__":
+    main()
