@@ -89,10 +89,18 @@ def _create_survives_the_kill(cluster, one, two, servers, actor, report):
     ids = all(len(set(server.delivery_ids("Create"))) == 1 for server in servers)
     signed = all(server.verified(actor["key"], "Create") for server in servers)
     post_id = created.json()["id"] if created.status == 201 else None
-    with psycopg2.connect(cluster.postgres.url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT state, attempts FROM delivery WHERE kind = 'ap-create' AND post_id = %s", (post_id,))
-        rows = cursor.fetchall()
-    connection.close()
+
+    def outbox_states():
+        with psycopg2.connect(cluster.postgres.url) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT state, attempts FROM delivery WHERE kind = 'ap-create' AND post_id = %s",
+                           (post_id,))
+            found = cursor.fetchall()
+        connection.close()
+        return found
+
+    # an inbox has its copy a moment before the worker records the delivery done
+    wait_for(lambda: sorted(state for state, _ in outbox_states()) == ["done"] * 3, 10)
+    rows = outbox_states()
     ok = (created.status == 201 and held is not None and delivered is not None and same and ids and signed
           and sorted(state for state, _ in rows) == ["done"] * 3)
     report.check("a Create survives kill -9 of the host delivering it (3 servers)", ok,
