@@ -2,11 +2,14 @@
 verified by the other host's worker (the work is in the shared database), and the post's page
 shows it on both hosts at once (each host's reader cache sees the change). The hosts run as
 run.py's Cluster.restart_for_the_outbox leaves them."""
-import threading
+import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from client import call, login
+from parts import ROOT
+
+sys.path.append(ROOT)
+from tests.peers.webmention_site import Site  # noqa: E402 - the peer lives with the tests
 
 SOURCE_HOST = "127.0.1.6"
 REPLY = "a reply verified across hosts"
@@ -15,19 +18,19 @@ REPLY = "a reply verified across hosts"
 def received_through_one_verified_by_the_other(cluster, report):
     one = cluster.hosts[0]
     balancer = "http://%s:%d/" % cluster.balancer.base
-    source = _SourcePage().start()
+    source = Site(SOURCE_HOST).start()
     try:
         token = login(one.base, *cluster.admin, source="127.0.4.30")["access_token"]
         slug = f"mentioned-{int(time.time())}"
         created = call(one.base, "POST", "/api/v1/admin/posts", token=token, source="127.0.4.30",
                        body={"content": "a post to reply to", "slug": slug})
         target = f"{balancer}posts/{slug}"
-        source.body = (f'<article class="h-entry"><a class="u-in-reply-to" href="{target}">re</a>'
-                       f'<span class="p-author h-card">Carol</span><p class="e-content">{REPLY}</p></article>')
+        reply = source.page("/reply", f'<article class="h-entry"><a class="u-in-reply-to" href="{target}">re</a>'
+                                      f'<span class="p-author h-card">Carol</span><p class="e-content">{REPLY}</p></article>')
         for host in cluster.hosts:  # each host's reader cache holds the page without the reply
             call(host.base, "GET", f"/posts/{slug}", source="127.0.4.31")
         received = call(one.base, "POST", "/webmention", source="127.0.4.32",
-                        form={"source": source.url, "target": target})
+                        form={"source": reply, "target": target})
         started = time.monotonic()
         status = {}
         while time.monotonic() - started < 20 and received.status == 202:
@@ -39,41 +42,14 @@ def received_through_one_verified_by_the_other(cluster, report):
         shown = [REPLY in call(host.base, "GET", f"/posts/{slug}", source="127.0.4.31").body.decode()
                  for host in cluster.hosts]
         ok = (created.status == 201 and received.status == 202 and status.get("status") == "accepted"
-              and shown == [True, True] and source.fetches == 1)
+              and shown == [True, True] and fetches(source) == 1)
         report.check("a Webmention received through host 1 (no worker) is verified by host 2's worker", ok,
                      f"202 from host 1; {status.get('status')} after {verified_in:.1f} s, the source fetched "
-                     f"{source.fetches} time(s); the reply on the post's page of host 1, host 2: {shown}")
+                     f"{fetches(source)} time(s); the reply on the post's page of host 1, host 2: {shown}")
     finally:
         source.stop()
 
 
-class _SourcePage:
-    """Another site's page replying to the post (set `body` before it is fetched)."""
-
-    def __init__(self):
-        self.body, self.fetches = "", 0
-        page = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                page.fetches += 1
-                data = page.body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer((SOURCE_HOST, 0), Handler)
-        self.url = f"http://{SOURCE_HOST}:{self.server.server_address[1]}/reply"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+def fetches(source):
+    """How many times the reply page was fetched."""
+    return source.requests.count(("GET", "/reply"))

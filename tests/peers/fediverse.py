@@ -11,12 +11,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.peers.loopback import LoopbackServer
 
 ACTIVITY_JSON = "application/activity+json"
 
@@ -81,7 +82,7 @@ class Received:
         return json.loads(self.body)
 
 
-class Fediverse:
+class Fediverse(LoopbackServer):
     """A server on `host` (loopback) with `count` actors (users/u0 …) sharing one inbox."""
 
     def __init__(self, host="127.0.0.3", name="u0"):
@@ -90,34 +91,12 @@ class Fediverse:
         self.actor_key_override = None  # another key's PEM to publish (a rotated key)
         self.pages = {}  # path → HTML served there (a status's page, say)
         self.delay = 0.0  # seconds each POST is held before its answer (kept as received at once)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.serve_get(self)
-
-            def do_POST(self):
-                server.take_post(self)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.origin = f"http://{host}:{self.server.server_address[1]}"
+        super().__init__(host, {"GET": "serve_get", "POST": "take_post"})
         self.name = name
         self.actor = f"{self.origin}/users/{name}"
         self.key_id = self.actor + "#main-key"
         self.inbox = self.actor + "/inbox"
         self.shared_inbox = f"{self.origin}/inbox"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
     def actor_document(self):
         return {"@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],

@@ -9,8 +9,9 @@ It keeps every request it answered (method, path with query), and every Webmenti
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.peers.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -28,39 +29,15 @@ class Page:
     headers: list
 
 
-class Site:
+class Site(LoopbackServer):
     """A site on `host` (a loopback address) and a free port; start() it, stop() it."""
 
     def __init__(self, host="127.0.0.3"):
         self.pages, self.endpoints = {}, set()
         self.received, self.requests, self.refused = [], [], []
         self.lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                site.serve(self)
-
-            def do_HEAD(self):
-                site.serve(self)
-
-            def do_POST(self):
-                site.receive(self)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://{host}:{self.server.server_address[1]}"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, {"GET": "serve", "HEAD": "serve", "POST": "receive"})
+        self.url = self.origin
 
     def page(self, path, body="", status=200, headers=(), content_type="text/html; charset=utf-8"):
         """Serve `body` at `path` (with its query string, if any) with this status and headers."""

@@ -9,8 +9,9 @@ can be told to fail the next pings (a status of ours), or to take its time answe
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.peers.loopback import LoopbackServer
 
 DELIVERY_ID_HEADER = "Microblog-Delivery-Id"
 
@@ -23,7 +24,7 @@ class Ping:
     at: float
 
 
-class Hub:
+class Hub(LoopbackServer):
     """A hub on `host` (a loopback address) and a free port; start() it, stop() it."""
 
     def __init__(self, host="127.0.0.2"):
@@ -31,26 +32,8 @@ class Hub:
         self.fail_next, self.fail_status, self.delay = 0, 503, 0.0
         self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
-        hub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                hub.answer(self)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://{host}:{self.server.server_address[1]}/hub"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, {"POST": "answer"})
+        self.url = f"{self.origin}/hub"
 
     def answer(self, request):
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0)).decode()
