@@ -1,5 +1,4 @@
 """microblog: a small, correct, fast blog API."""
-from flask import Flask
 from flask.sessions import SessionInterface
 
 from . import cli, config
@@ -27,6 +26,7 @@ from .web import (
 )
 from .web.api import admin, app_tokens, auth, deliveries, fediverse, feeds, health, mentions, public, transfer
 from .web.api import media as admin_media
+from .web.app_class import MicroblogFlask
 from .web.micropub import bp as micropub_endpoint
 from .web.site import register as site
 from .web.tokens import jwt
@@ -35,8 +35,8 @@ from .web.write import bp as write
 
 def create_app(test_config=None):
     """Build the app: config, database, JWT, API blueprints, errors and CLI. Touches no table."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="web/templates", static_folder="web/static")
+    app = MicroblogFlask(__name__, instance_relative_config=True,
+                         template_folder="web/templates", static_folder="web/static")
     app.request_class = bodies.Request
     app.session_interface = NoCookieSessions()
     app.config.from_object(config.Defaults)

@@ -58,6 +58,8 @@ class JSONList(TextField):
         return json.dumps(value)
 
     def python_value(self, value):
+        if value == "[]":  # most posts have no photos: a new empty list, without the parser
+            return []
         return json.loads(value) if value is not None else None
 
 
@@ -91,6 +93,8 @@ class JSONObject(TextField):
         return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def python_value(self, value):
+        if value == "{}":  # what most posts hold: a new empty dict, without the parser
+            return {}
         return json.loads(value) if value is not None else None
 
 

@@ -96,6 +96,13 @@ def _row_layout(rows):
     converters of plain integer and text fields, whose values both drivers return as int and
     str already."""
     rows.initialize()
-    converted = [(rows.unique_columns[i], rows.converters[i]) for i in rows.convert
-                 if type(rows.fields[i]) not in PLAIN_FIELDS]
+    converted = [(rows.unique_columns[i], _moment if type(rows.fields[i]) is DateTimeField else rows.converters[i])
+                 for i in rows.convert if type(rows.fields[i]) not in PLAIN_FIELDS]
     return rows.unique_columns, converted
+
+
+def _moment(value):
+    """A DateTimeField's value: SQLite's text as Peewee writes it ("2026-12-06 15:38:01.123456"),
+    read by the datetime parser alone (Peewee's tries its formats in Python first); PostgreSQL's
+    datetimes and NULLs as they come."""
+    return datetime.fromisoformat(value) if type(value) is str else value

@@ -1,7 +1,9 @@
 """Cache headers: a strong ETag, 304 (or 412) on the request's validators, and Cache-Control."""
 from flask import current_app, request
 
-CONDITIONAL_HEADERS = {"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
+# the conditional request headers, as the WSGI environ names them (werkzeug's header lookups
+# raise and catch an exception for each one absent)
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
 
 def public_caching(response):
@@ -16,7 +18,7 @@ def cached_as(response, cache_control):
     reading = request.method in ("GET", "HEAD")
     if reading and response.status_code == 200:
         response.add_etag()
-        if any(name in request.headers for name in CONDITIONAL_HEADERS):
+        if any(name in request.environ for name in CONDITIONAL_HEADERS):
             response.make_conditional(request)
             # make_conditional adds a Date; every server (werkzeug's, gunicorn, granian) sends
             # its own, so the app's would be a second one.

@@ -22,11 +22,13 @@ from ..service import freshness
 from . import head_limits, negotiation, steps
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
+KEPT_NAMES = tuple((name, name.lower()) for name in KEPT_HEADERS)
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (4,096 for 8 MiB, ~2 MiB)
 MIN_VALIDATORS = 64
 UNKEPT_FINAL = {"Content-Length", "Age"}  # set anew on every answer
+MISSED = "microblog.reader_cache.missed"  # environ: (version, now) of a lookup that found nothing fresh
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,13 @@ class AnswersBeforeFlask:
         if any(name in environ for name in self.deferred) or not head_limits.within_limits(environ):
             return None
         entry = self.cache.get(_url_key(environ))
-        if entry is None or entry.final is None:
+        if entry is not None and entry.final is None:
             return None
         version, now = freshness.reader_version_without_query(self.database), utcnow()
-        if version is None or not entry.holds_at(version, now):
+        if version is None:
+            return None
+        if entry is None or not entry.holds_at(version, now):
+            environ[MISSED] = version, now  # the app's own lookup would miss too: it takes these
             return None
         not_modified = _names_etag(environ.get("HTTP_IF_NONE_MATCH"), entry)
         if entry.body is None and not not_modified:
@@ -146,6 +151,11 @@ def _answer_from_cache():
     cache = current_app.extensions.get("reader_cache")
     if cache is None or request.method not in ("GET", "HEAD"):
         return None
+    missed = request.environ.get(MISSED)
+    if missed is not None:
+        g.reader_version, g.reader_now = missed
+        g.reader_fresh_until = _fresh_until(*missed)
+        return None
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
     entry = cache.get(_url_key(request.environ))
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
@@ -166,9 +176,10 @@ def _answer_from_cache():
 def _not_modified(entry):
     """The request's only validator is an If-None-Match that names the entry's ETag; anything
     else takes the general path."""
-    if "If-Match" in request.headers or "If-Unmodified-Since" in request.headers:
+    environ = request.environ
+    if "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
         return False
-    return _names_etag(request.headers.get("If-None-Match"), entry)
+    return _names_etag(environ.get("HTTP_IF_NONE_MATCH"), entry)
 
 
 def _names_etag(matches, entry):
@@ -184,8 +195,11 @@ def _keep(response):
             or response.is_streamed:
         return response
     response.add_etag()
+    first = {}  # each header's first value, as response.headers[name] gives it, in one pass
+    for name, value in response.headers.items():
+        first.setdefault(name.lower(), value)
     g.reader_kept = response.get_data(), tuple(
-        (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+        (name, first[lower]) for name, lower in KEPT_NAMES if lower in first)
     return response
 
 

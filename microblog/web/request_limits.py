@@ -189,7 +189,7 @@ class ForwardedForWarning:
         self.warned = False
 
     def __call__(self):
-        if not self.warned and "X-Forwarded-For" in request.headers:
+        if not self.warned and "HTTP_X_FORWARDED_FOR" in request.environ:
             self.warned = True
             current_app.logger.warning(
                 "Requests carry X-Forwarded-For but PROXY_COUNT is 0, so every client behind the "

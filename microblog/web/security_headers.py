@@ -17,7 +17,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
                     "Content-Security-Policy": API_POLICY, "Referrer-Policy": "no-referrer"}
 FOR_DATA = tuple(SECURITY_HEADERS.items())
 FOR_PAGES = tuple((name, SITE_POLICY if name == "Content-Security-Policy" else value) for name, value in FOR_DATA)
-NAMES = tuple(SECURITY_HEADERS)
+LOWER_NAMES = frozenset(name.lower() for name in SECURITY_HEADERS)
 
 
 def for_type(mimetype):
@@ -31,9 +31,10 @@ def add(response):
         del response.headers["Content-Type"]  # no body, no type (Flask's OPTIONS answers claim text/html)
     headers = response.headers
     chosen = for_type(response.mimetype)
-    if any(name in headers for name in NAMES):
+    present = {name.lower() for name, _value in headers.items()}  # one pass, not one per name
+    if present.isdisjoint(LOWER_NAMES):
+        headers.extend(chosen)
+    else:
         for name, value in chosen:
             headers.setdefault(name, value)
-    else:
-        headers.extend(chosen)
     return response
