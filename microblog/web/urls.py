@@ -7,9 +7,10 @@ A new kind of public URL (a protocol's endpoint, a media file, an actor) is one 
 """
 from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 FEED_ENDPOINTS = {"atom": "feeds.atom", "rss": "feeds.rss", "json": "feeds.json_feed"}
+MOUNTS_KEPT = 16  # mounts whose paths are kept (one in practice; a proxy's prefix header can name more)
 
 
 def _origin():
@@ -20,7 +21,22 @@ def _origin():
 
 def absolute(endpoint, **values):
     """The absolute URL of a route, on the public root."""
-    return _origin() + url_for(endpoint, **values)
+    return _origin() + _path(endpoint, values)
+
+
+def _path(endpoint, values):
+    """url_for(endpoint, **values); a route without values has one path under each mount
+    (SCRIPT_NAME), built once: a page names the site's root and feeds several times."""
+    if values or not has_request_context():
+        return url_for(endpoint, **values)
+    paths = current_app.extensions.setdefault("route_paths", {})
+    key = request.environ.get("SCRIPT_NAME", ""), endpoint
+    path = paths.get(key)
+    if path is None:
+        if len(paths) >= MOUNTS_KEPT * len(current_app.view_functions):
+            paths.clear()
+        path = paths[key] = url_for(endpoint)
+    return path
 
 
 def root():
@@ -60,7 +76,7 @@ def feed(kind, tag=None):
 
 def feed_path(kind, tag=None):
     """A feed's URL relative to the host, for the pages' alternate links."""
-    return url_for(FEED_ENDPOINTS[kind], **({"tag": tag} if tag else {}))
+    return _path(FEED_ENDPOINTS[kind], {"tag": tag} if tag else {})
 
 
 def sitemap():
