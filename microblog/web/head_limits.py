@@ -25,6 +25,7 @@ HEADER_FIELDS_DETAIL = (
 TARGET_SAFE = "/:@!$&'()*+,;=-._~"
 
 
+WITHIN_LIMITS = "microblog.head_limits.within"  # environ: within_limits found it so
 HOSTLESS_PROTOCOLS = ("HTTP/1.0", "HTTP/1")  # HTTP/1.0 as gunicorn and granian name it: Host optional
 HOST_DETAIL = "The request needs a Host header naming this server (a host name or address, and a port)."
 
@@ -32,17 +33,20 @@ HOST_DETAIL = "The request needs a Host header naming this server (a host name o
 def check_request_head():
     """A before_request hook: 414 for a request line, 431 for header fields over the limits,
     400 for a request without a usable Host."""
-    if request_line_length(request.environ) > MAX_REQUEST_LINE:
-        raise RequestURITooLarge(REQUEST_LINE_DETAIL)
-    sizes = [len(name) + len(": ") + len(value) + len("\r\n") for name, value in request.headers]
-    if max(sizes, default=0) > MAX_HEADER_FIELD or sum(sizes) > MAX_HEADER_BYTES:
-        raise RequestHeaderFieldsTooLarge(HEADER_FIELDS_DETAIL)
-    check_host(request.environ)
+    environ = request.environ
+    if not environ.get(WITHIN_LIMITS):
+        if request_line_length(environ) > MAX_REQUEST_LINE:
+            raise RequestURITooLarge(REQUEST_LINE_DETAIL)
+        sizes = [len(name) + len(": ") + len(value) + len("\r\n") for name, value in request.headers]
+        if max(sizes, default=0) > MAX_HEADER_FIELD or sum(sizes) > MAX_HEADER_BYTES:
+            raise RequestHeaderFieldsTooLarge(HEADER_FIELDS_DETAIL)
+    check_host(environ)
 
 
 def within_limits(environ):
     """Whether a request passes check_request_head's limits on its line and header fields and
-    names a Host, read from its WSGI environ alone (the reader cache's answers before Flask)."""
+    names a Host, read from its WSGI environ alone (the reader cache's answers before Flask);
+    one that does is marked so, and check_request_head counts its fields no second time."""
     if request_line_length(environ) > MAX_REQUEST_LINE:
         return False
     total = 0
@@ -56,7 +60,10 @@ def within_limits(environ):
         if size > MAX_HEADER_FIELD:
             return False
         total += size
-    return total <= MAX_HEADER_BYTES and ("HTTP_HOST" in environ or environ.get("SERVER_PROTOCOL") in HOSTLESS_PROTOCOLS)
+    within = total <= MAX_HEADER_BYTES and ("HTTP_HOST" in environ or environ.get("SERVER_PROTOCOL") in HOSTLESS_PROTOCOLS)
+    if within:
+        environ[WITHIN_LIMITS] = True
+    return within
 
 
 def check_host(environ):
