@@ -23,6 +23,12 @@ def growth_limit(key):
     return SEARCH_GROWTH if key == "search (miss)" else GROWTH
 
 
+def judges_growth(key):
+    """p50 growth is issue 28's target for cached rows, and issue 18's for a search that misses;
+    the other miss rows' paths repeat on the 1,000-post blog, where their p50 is a cache hit's."""
+    return not key.endswith("(miss)") or key == "search (miss)"
+
+
 def evaluate(sizes):
     """{row key: [(what, value, met)]} for the largest size (growth from the smallest), and
     the worker memory's under "worker RSS"."""
@@ -39,7 +45,7 @@ def evaluate(sizes):
                 found.append((f"÷ {other} ≥ {least}", ratio, ratio >= least))
         if key in RATE:
             found.append((f"≥ {RATE[key]}/s", row["rate"], row["rate"] >= RATE[key]))
-        if row["server"] == "granian" and len(sizes) > 1 and key in small["rows"]:
+        if row["server"] == "granian" and len(sizes) > 1 and key in small["rows"] and judges_growth(key):
             growth = round(row["p50_ms"] / small["rows"][key]["p50_ms"], 2)
             found.append((f"p50 growth ≤ {growth_limit(key)}", growth, growth <= growth_limit(key)))
         verdicts[key] = found
