@@ -9,8 +9,8 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timezone
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from feedgen.entry import FeedEntry
