@@ -3,7 +3,6 @@ from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...service import feeds, posts
-from ...service.posts import PostFilter
 from .. import routes, schemas, urls
 from ..json_text import json_text
 from . import Blueprint, http_doc
@@ -77,7 +76,7 @@ def _site():
 
 
 def _latest(args):
-    return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
+    return posts.latest_public(FEED_SIZE, args.get("tag"))
 
 
 def _links(self_url):
