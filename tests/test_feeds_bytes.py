@@ -19,7 +19,7 @@ def feedgen_whole(app, kind, tag, host):
         self_url = feed_views.urls.feed(kind, tag)
         generator = feeds._shell(site, shown, self_url)
         for post in shown:
-            generator.add_entry(feeds._new_entry(site, post), order="append")
+            generator.add_entry(feeds._new_entry(site, post, site.content_html(post)), order="append")
         return WRITERS[kind](generator) + b"\n"
 
 

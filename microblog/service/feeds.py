@@ -86,19 +86,20 @@ def json_feed(site, posts, self_url):
         "authors": [{"name": site.author}],
         "language": site.language,
         **({"hubs": [{"type": "WebSub", "url": site.hub}]} if site.hub else {}),
-        "items": [
-            {
-                "id": site.entry_id(post),
-                "url": site.link(post),
-                "title": entry_title(post),
-                "content_html": site.content_html(post),
-                "date_published": _rfc3339(published(post)),
-                "date_modified": _rfc3339(modified(post)),
-                "tags": post.tags,
-                **_json_feed_photos(post.photos),
-            }
-            for post in posts
-        ],
+        "items": [_entry(site, post).json_item for post in posts],
+    }
+
+
+def _json_item(site, post, html):
+    return {
+        "id": site.entry_id(post),
+        "url": site.link(post),
+        "title": entry_title(post),
+        "content_html": html,
+        "date_published": _rfc3339(published(post)),
+        "date_modified": _rfc3339(modified(post)),
+        "tags": post.tags,
+        **_json_feed_photos(post.photos),
     }
 
 
@@ -298,11 +299,24 @@ _RSS_FRAME = _Frame(_rss_channel)
 
 
 class _Written:
-    """One post's feed entry (feedgen's) and its Atom and RSS bytes, each written when first
-    asked for."""
+    """One post as feeds show it, each form made when first asked for: its HTML with absolute
+    links, its entry (feedgen's) and that entry's Atom and RSS bytes, and its JSON Feed item
+    (which callers must not change)."""
 
     def __init__(self, site, post):
-        self.entry = _new_entry(site, post)
+        self.site, self.post = site, post
+
+    @cached_property
+    def html(self):
+        return self.site.content_html(self.post)
+
+    @cached_property
+    def entry(self):
+        return _new_entry(self.site, self.post, self.html)
+
+    @cached_property
+    def json_item(self):
+        return _json_item(self.site, self.post, self.html)
 
     @cached_property
     def atom(self):
@@ -313,7 +327,7 @@ class _Written:
         return _RSS_FRAME.written(self.entry.rss_entry())
 
 
-def _new_entry(site, post):
+def _new_entry(site, post, html):
     entry = FeedEntry()
     entry.register_extension("edits", _EditsInRss, atom=False, rss=True)
     entry.register_extension("photos", _PhotosOfEntry, atom=True, rss=True)
@@ -321,7 +335,6 @@ def _new_entry(site, post):
     entry.guid(site.entry_id(post), permalink=False)
     entry.title(entry_title(post))
     entry.link(href=site.link(post))
-    html = site.content_html(post)
     entry.description(html)
     entry.content(html, type="html")  # after description, which resets it
     entry.published(published(post))
