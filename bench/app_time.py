@@ -8,6 +8,7 @@ measured apart from a shared machine's noise that wrk's rates carry.
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/feed.atom?bench={n}'          # a miss of the feed
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts' --method POST   # admin creates (on a copy)
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts/{id}' --method PATCH
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 /feed.atom --after-change   # the first read after a change
 
 `{id}` and `{slug}` take a different public post's each request, `{n}` a counter; --header
 'If-None-Match: "…"' asks for a 304. Writes run
@@ -41,9 +42,12 @@ def main():
     parser.add_argument("--header", action="append", default=[], help="NAME: VALUE, sent with every request")
     parser.add_argument("--requests", type=int, default=200, help="a round's requests")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--after-change", action="store_true",
+                        help="before each request, untimed, the admin creates a post (on a copy of the blog)")
     args = parser.parse_args()
     database = os.path.abspath(args.database)
-    if args.method != "GET":
+    writes = args.method != "GET" or args.after_change
+    if writes:
         database = os.path.join(tempfile.mkdtemp(), "blog.sqlite3")
         with sqlite3.connect(os.path.abspath(args.database)) as source, sqlite3.connect(database) as copy:
             source.backup(copy)
@@ -57,7 +61,7 @@ def main():
         f"SELECT id, slug FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
         ((args.rounds + 1) * args.requests + 1,)).fetchall()
     headers = {"Host": "localhost", **dict(header.split(": ", 1) for header in args.header)}
-    if args.method != "GET":
+    if writes:
         token = app.test_client().post("/api/v1/auth/login", json={
             "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}).get_json()["access_token"]
         headers["Authorization"] = f"Bearer {token}"
@@ -83,17 +87,30 @@ def main():
             pass
         getattr(answer, "close", lambda: None)()
 
+    def timed(built):
+        """CPU seconds the requests took (each after a change of its own, untimed, if asked)."""
+        if not args.after_change:
+            started = time.process_time()
+            for one in built:
+                request(one)
+            return time.process_time() - started
+        spent = 0
+        for one in built:
+            made = app.test_client().post("/api/v1/admin/posts", headers=headers, json={"content": "A change."})
+            assert made.status_code == 201, made.get_json()
+            started = time.process_time()
+            request(one)
+            spent += time.process_time() - started
+        return spent
+
     request(environ(0))  # the first request builds what every later one reuses (a hit's entry, prepared SQL)
     rounds = []
     for first in range(1, args.rounds * args.requests, args.requests):
         built = [environ(n) for n in range(first, first + args.requests)]
-        started = time.process_time()
-        for one in built:
-            request(one)
-        rounds.append((time.process_time() - started) / args.requests * 1000)
+        rounds.append(timed(built) / args.requests * 1000)
     print(f"{args.method} {args.path}: statuses {sorted(statuses)}; CPU a request: median "
           f"{statistics.median(rounds):.3f} ms, least {min(rounds):.3f} ms ({args.rounds} rounds of {args.requests})")
-    if args.method != "GET":
+    if writes:
         shutil.rmtree(os.path.dirname(database))
 
 

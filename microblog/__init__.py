@@ -71,6 +71,7 @@ def create_app(test_config=None):
     cli.init_app(app)
     auth_service.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # a first failed login costs one hash
     routes.check_declared(app)
+    reader_cache.index_routes(app)
     steps.after_request(app, routes.private_no_store)
     steps.after_request(app, security_headers.add)
     steps.install(app)

@@ -138,6 +138,20 @@ def test_an_entry_built_once_is_built_again_for_every_change_it_shows(make_app, 
         assert f"http://{host}/posts/tart" in client.get(path, headers={"Host": host}).get_data(as_text=True)
 
 
+def test_a_json_feed_item_kept_is_made_again_for_every_change_it_shows(client, auth):
+    post = auth.create_post(content="apple pie", title="Pie", tags=["fruit"])
+    edits = [({"content": "pear tart"}, "content_html", "<p>pear tart</p>\n"), ({"title": "Tart"}, "title", "Tart"),
+             ({"tags": ["baking"]}, "tags", ["baking"]), ({"slug": "tart"}, "url", "http://localhost/posts/tart"),
+             ({"photos": [{"url": "https://img.example/tart.jpg", "alt": ""}]}, "image", "https://img.example/tart.jpg"),
+             ({"publish_at": "2020-01-02T03:04:05Z"}, "date_published", "2020-01-02T03:04:05.000000Z")]
+    client.get("/feed.json")  # its item is made and kept
+    for changes, name, shown in edits:
+        response = client.patch(f"/api/v1/admin/posts/{post['id']}", json=changes, headers=auth.headers)
+        assert response.status_code == 200, response.get_json()
+        item = client.get("/feed.json").get_json(force=True)["items"][0]
+        assert item[name] == shown, (name, item)
+
+
 def test_an_empty_site_has_valid_empty_feeds(client):
     assert feedparser.parse(client.get("/feed.atom").data).bozo == 0
     assert client.get("/feed.json").get_json(force=True)["items"] == []

@@ -141,6 +141,11 @@ def test_public_surfaces_show_exactly_the_public_posts(client, auth, specs):
     atom = client.get("/feed.atom")
     assert {e.id.rsplit("/", 1)[1] for e in feedparser.parse(atom.data).entries} == {str(i) for i in public_ids}
     texts += [str(json_feed), atom.get_data(as_text=True), client.get("/feed.rss").get_data(as_text=True)]
+    for tag in TAGS:  # each tag's feeds, asked with parameters they ignore (the reader cache keys them by the tag)
+        tag_feed = client.get(f"/feed.json?tag={tag}&utm_source=x").get_json(force=True)
+        assert {item["id"].rsplit("/", 1)[1] for item in tag_feed["items"]} == {
+            str(p["id"]) for p in public if tag in p["tags"]}
+        texts += [str(tag_feed), client.get(f"/feed.rss?ref=1&tag={tag}").get_data(as_text=True)]
 
     texts += site_pages(client, posts, public, counts)
     texts += micropub_sources(client, auth, posts)

@@ -14,7 +14,10 @@ from tests.transfer_helpers import NDJSON, export
 
 ADMIN = "/api/v1/admin/posts"
 READER_URLS = ["/api/v1/posts", "/api/v1/posts?tag=news", "/api/v1/posts?q=apple", "/api/v1/tags",
-               "/feed.atom", "/feed.rss", "/feed.json", "/feed.json?tag=news"]
+               "/feed.atom", "/feed.rss", "/feed.json", "/feed.json?tag=news",
+               # feeds ignore other parameters, and the cache keeps their answers by the tag alone
+               "/feed.atom?utm_source=x", "/feed.rss?ref=1&tag=news", "/feed.json?tag=news&tag=other",
+               "/feed.atom?t%61g=news", "/feed.rss?tag=NEWS", "/feed.json?tag=&x=1", "/feed.atom?tag=%ff"]
 
 
 def post_urls(post):
@@ -226,7 +229,8 @@ def test_an_answer_from_the_cache_has_every_header_of_a_fresh_build(make_app, cl
     uncached = make_app(READER_CACHE_BYTES=0).test_client()
     post = auth.create_post(content="apple pie", title="Pie", tags=["news"])
     for url, headers in [(f"/api/v1/posts/{post['id']}", {}), ("/", {}), (f"/posts/{post['slug']}", {}),
-                         ("/feed.atom", {}), ("/api/v1/posts?tag=news", {"Accept": "text/html"})]:
+                         ("/feed.atom", {}), ("/feed.atom?utm_source=x", {}), ("/feed.rss?tag=news", {}),
+                         ("/feed.rss?ref=1&tag=news", {}), ("/api/v1/posts?tag=news", {"Accept": "text/html"})]:
         client.get(url, headers=headers)  # now cached
         for method in ("GET", "HEAD"):
             cached, fresh = (c.open(url, method=method, headers=headers) for c in (client, uncached))
@@ -249,3 +253,21 @@ def test_a_revalidation_asked_first_fills_the_cache(make_app, client, auth):
     again = client.get(url)
     assert again.status_code == 200 and "Age" in again.headers and again.headers["ETag"] == etag
     assert client.get(url, headers={"If-None-Match": etag}).headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_feed_asked_with_other_parameters_is_answered_by_the_feeds_entry(make_app, client, auth):
+    """The feeds read the tag alone (query_arguments): the cache keeps their answers by it, so a URL
+    with other parameters is the feed's own answer, kept, on its first request; another tag, or
+    the tag's name spelled with %-escapes as Flask decodes it, is its own."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    auth.create_post(content="apple pie", tags=["news"])
+    auth.create_post(content="pear tart", tags=["other"])
+    for path in ("/feed.atom", "/feed.rss", "/feed.json"):
+        kept = client.get(path + "?tag=news")
+        for url in (f"{path}?tag=news&bench=1", f"{path}?utm_source=x&tag=news", f"{path}?t%61g=news&x="):
+            again = client.get(url)
+            assert "Age" in again.headers, url
+            assert (again.data, again.headers["ETag"]) == (kept.data, kept.headers["ETag"]), url
+        for url in (f"{path}?tag=other&bench=1", f"{path}?bench=1"):
+            first = client.get(url)
+            assert "Age" not in first.headers and first.data == uncached.get(url).data, url

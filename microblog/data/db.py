@@ -15,6 +15,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITERS_LOCK = 7_236_002  # PostgreSQL advisory lock every write transaction takes first
 WRITERS_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS  # the longest wait for it, then an error
 CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is closed, not reused
+# Each SQLite connection's own page cache (SQLite's default is 2,000 KiB). A worker keeps a
+# connection per thread it serves from, and the file's pages are in the OS's cache anyway, shared
+# by every process: a smaller cache made no read or write slower (bench/app_time.py) and keeps a
+# worker's memory down. Negative: KiB, as PRAGMA cache_size takes it.
+SQLITE_CACHE_KIB = 256
 # PostgreSQL's driver waits for good on a server that never answers; a URL may set its own.
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -22,7 +27,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout=None):
     """Build (without connecting) the database named by a URL, with a pool of connections.
 
-    Opening a connection costs more than most reads (SQLite: four pragmas; PostgreSQL: a TCP
+    Opening a connection costs more than most reads (SQLite: five pragmas; PostgreSQL: a TCP
     handshake and authentication), so each process keeps its connections: one per thread
     that uses the database, handed back at the end of each app context and reused by the next.
     A connection handed back inside a transaction is rolled back; a broken one is dropped.
@@ -44,6 +49,7 @@ def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout
                 "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
                 "foreign_keys": 1,
                 "synchronous": sqlite_synchronous,
+                "cache_size": -SQLITE_CACHE_KIB,
             },
             lock_type="IMMEDIATE",
             check_same_thread=False,  # the pool hands a connection to one thread at a time

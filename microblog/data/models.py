@@ -124,10 +124,10 @@ class Post(BaseModel):
         indexes = ((("publication_time", "id"), False),)
 
     @classmethod
-    def select_with_tags(cls):
-        """Every column but the search words (index material, never read back), and `tags`:
-        the post's tag names in order, read in the same row; as PostRow objects."""
-        return cls.select(*cls.READ_FIELDS, _tag_names().alias("tags")).objects(PostRow)
+    def select_with_tags(cls, fields=None):
+        """`fields` (by default every column but the search words: index material, never read
+        back), and `tags`: the post's tag names in order, read in the same row; as PostRow objects."""
+        return cls.select(*(fields or cls.READ_FIELDS), _tag_names().alias("tags")).objects(PostRow)
 
     @classmethod
     def find(cls, post_id, query=None):
@@ -162,9 +162,9 @@ class Post(BaseModel):
         return (cls.visible == True) & cls.deleted.is_null()  # noqa: E712 (peewee expression)
 
     @classmethod
-    def public(cls, now):
-        """Posts an anonymous reader may see at `now`, with their tags."""
-        return cls.select_with_tags().where(cls.shown(), cls.publication_time <= now)
+    def public(cls, now, fields=None):
+        """Posts an anonymous reader may see at `now`, with their tags (and `fields`, by default all)."""
+        return cls.select_with_tags(fields).where(cls.shown(), cls.publication_time <= now)
 
     @classmethod
     def admin_view(cls, deleted="exclude"):
@@ -225,6 +225,9 @@ def _tag_names():
 
 Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
                          if field.name not in ("search_title", "search_body"))
+# what a feed shows of a post (and its tags); not the Markdown source, the longest column
+Post.FEED_FIELDS = (Post.id, Post.slug, Post.title, Post.content_html, Post.publication_time, Post.updated,
+                    Post.photos)
 _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _locked_by_id = PreparedQuery(lambda post_id: locked(Post.select_with_tags()).where(Post.id == post_id),
                               post_id=Post.id)

@@ -52,9 +52,19 @@ def read_page(post_filter, rows, now=None):
 
     def build(rows, now=None, after_time=None, after_id=None, since=None, until=None, tag=None):
         after = (after_time, after_id) if after_time is not None else None
-        return _page_query(now, after, tag, since, until, visible, deleted).limit(rows)
+        return _page_query(seen_by(now, visible, deleted), after, tag, since, until).limit(rows)
 
     return _run(("list", visible, deleted), build, values)
+
+
+def read_feed(tag, rows, now):
+    """Up to `rows` posts public at `now` (of `tag`, if not None), newest first, with only what
+    a feed shows of them (Post.FEED_FIELDS and tags)."""
+
+    def build(rows, now, tag=None):
+        return _page_query(Post.public(now, Post.FEED_FIELDS), None, tag, None, None).limit(rows)
+
+    return _run(("feed",), build, {"rows": rows, "now": now, "tag": tag})
 
 
 def read_search_page(terms, post_filter, rows, now=None):
@@ -106,8 +116,7 @@ def _filtered(query, tag, since, until):
     return query
 
 
-def _page_query(now, after, tag, since, until, visible, deleted):
-    query = seen_by(now, visible, deleted)
+def _page_query(query, after, tag, since, until):
     order = [Post.publication_time, Post.id]
     if tag is not None:
         # the tag's index in reading order: its rows carry a copy of publication_time

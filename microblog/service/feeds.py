@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from feedgen.entry import FeedEntry
@@ -22,6 +23,7 @@ from .content import absolute_urls, plain_text
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"  # feedgen's content:encoded
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TITLE_FROM_CONTENT_LENGTH = 80
 ENTRIES_KEPT = 256  # built feed entries kept: a few feeds' 50 posts each
@@ -55,11 +57,22 @@ class Site:
 
 
 def atom(site, posts, self_url):
-    return _generator(site, posts, self_url).atom_str(pretty=False)
+    shell = _shell(site, posts, self_url).atom_str(pretty=False)
+    return _spliced(shell, b"</feed>", [_entry(site, post).atom for post in posts])
 
 
 def rss(site, posts, self_url):
-    return _generator(site, posts, self_url).rss_str(pretty=False)
+    shell = _shell(site, posts, self_url).rss_str(pretty=False)
+    return _spliced(shell, b"</channel></rss>", [_entry(site, post).rss for post in posts])
+
+
+def _spliced(shell, closing, entries):
+    """feedgen's document of no entries with the entries' own bytes where feedgen writes them,
+    last inside the feed (Atom) or the channel (RSS): what feedgen writes for the whole feed,
+    with each entry serialized once per version instead of on every build."""
+    if not shell.endswith(closing):
+        raise ValueError(f"feedgen's document no longer ends with {closing!r}")
+    return b"".join([shell[:-len(closing)], *entries, closing])
 
 
 def json_feed(site, posts, self_url):
@@ -73,19 +86,20 @@ def json_feed(site, posts, self_url):
         "authors": [{"name": site.author}],
         "language": site.language,
         **({"hubs": [{"type": "WebSub", "url": site.hub}]} if site.hub else {}),
-        "items": [
-            {
-                "id": site.entry_id(post),
-                "url": site.link(post),
-                "title": entry_title(post),
-                "content_html": site.content_html(post),
-                "date_published": _rfc3339(published(post)),
-                "date_modified": _rfc3339(modified(post)),
-                "tags": post.tags,
-                **_json_feed_photos(post.photos),
-            }
-            for post in posts
-        ],
+        "items": [_entry(site, post).json_item for post in posts],
+    }
+
+
+def _json_item(site, post, html):
+    return {
+        "id": site.entry_id(post),
+        "url": site.link(post),
+        "title": entry_title(post),
+        "content_html": html,
+        "date_published": _rfc3339(published(post)),
+        "date_modified": _rfc3339(modified(post)),
+        "tags": post.tags,
+        **_json_feed_photos(post.photos),
     }
 
 
@@ -201,7 +215,8 @@ class _PhotosOfEntry(BaseEntryExtension):
         return item
 
 
-def _generator(site, posts, self_url):
+def _shell(site, posts, self_url):
+    """The feed without its entries, dated by the posts' last change."""
     feed = FeedGenerator()
     feed.register_extension("edits", _Edits, _EditsInRss, atom=False, rss=True)
     feed.register_extension("photos", _Photos, _PhotosOfEntry, atom=True, rss=True)
@@ -219,16 +234,14 @@ def _generator(site, posts, self_url):
     last_change = max((modified(post) for post in posts), default=EPOCH)
     feed.updated(last_change)
     feed.lastBuildDate(last_change)
-    for post in posts:
-        feed.add_entry(_entry(site, post), order="append")
     return feed
 
 
 class _BuiltEntries:
-    """Feed entries (feedgen's, for Atom and RSS alike) as built last, by everything each is
-    built from: the site and the post's fields that it shows. An edit, a retag, a new photo or
-    another host's links make another key, so no old entry is ever found for a new version;
-    unchanged posts are built once however many feeds and pages show them."""
+    """Feed entries (_Written) as built last, by everything each is built from: the site and the
+    post's fields that it shows. An edit, a retag, a new photo or another host's links make
+    another key, so no old entry is ever found for a new version; unchanged posts are built
+    and written once however many feeds show them."""
 
     def __init__(self, most):
         self.most, self._entries, self._lock = most, OrderedDict(), threading.Lock()
@@ -253,10 +266,68 @@ _built = _BuiltEntries(ENTRIES_KEPT)
 def _entry(site, post):
     key = (site, post.id, post.slug, post.title, post.content_html, post.publication_time, post.updated,
            tuple(post.tags), tuple(tuple(sorted(photo.items())) for photo in post.photos))
-    return _built.get(key, lambda: _new_entry(site, post))
+    return _built.get(key, lambda: _Written(site, post))
 
 
-def _new_entry(site, post):
+class _Frame:
+    """The elements feedgen writes a feed's entries inside, made anew for each entry: Atom's
+    feed, RSS's rss (which declares the atom: and content: prefixes its items use) and channel.
+    An entry appended to them is written as feedgen writes it in a whole feed (the test of
+    feeds' bytes holds the two equal)."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.start, _, self.end = self._written_in(etree.Element("x")).partition(b"<x/>")
+
+    def written(self, element):
+        """The element's bytes as written inside the frame."""
+        return self._written_in(element)[len(self.start):-len(self.end)]
+
+    def _written_in(self, element):
+        parent = self.parent()
+        parent.append(element)
+        return etree.tostring(parent.getroottree(), encoding="UTF-8", xml_declaration=False)
+
+
+def _rss_channel():
+    root = etree.Element("rss", version="2.0", nsmap={"atom": ATOM_NAMESPACE, "content": CONTENT_NAMESPACE})
+    return etree.SubElement(root, "channel")
+
+
+_ATOM_FRAME = _Frame(lambda: etree.Element("feed", xmlns=ATOM_NAMESPACE))
+_RSS_FRAME = _Frame(_rss_channel)
+
+
+class _Written:
+    """One post as feeds show it, each form made when first asked for: its HTML with absolute
+    links, its entry (feedgen's) and that entry's Atom and RSS bytes, and its JSON Feed item
+    (which callers must not change)."""
+
+    def __init__(self, site, post):
+        self.site, self.post = site, post
+
+    @cached_property
+    def html(self):
+        return self.site.content_html(self.post)
+
+    @cached_property
+    def entry(self):
+        return _new_entry(self.site, self.post, self.html)
+
+    @cached_property
+    def json_item(self):
+        return _json_item(self.site, self.post, self.html)
+
+    @cached_property
+    def atom(self):
+        return _ATOM_FRAME.written(self.entry.atom_entry())
+
+    @cached_property
+    def rss(self):
+        return _RSS_FRAME.written(self.entry.rss_entry())
+
+
+def _new_entry(site, post, html):
     entry = FeedEntry()
     entry.register_extension("edits", _EditsInRss, atom=False, rss=True)
     entry.register_extension("photos", _PhotosOfEntry, atom=True, rss=True)
@@ -264,7 +335,6 @@ def _new_entry(site, post):
     entry.guid(site.entry_id(post), permalink=False)
     entry.title(entry_title(post))
     entry.link(href=site.link(post))
-    html = site.content_html(post)
     entry.description(html)
     entry.content(html, type="html")  # after description, which resets it
     entry.published(published(post))

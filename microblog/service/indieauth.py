@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import mf2py
-
 from . import errors, tokens
 
 MAX_URL_LENGTH = 2000
@@ -161,6 +159,8 @@ def _json_metadata(client_id, body):
 
 
 def _html_metadata(fetched):
+    import mf2py  # here, as in mention_source.read: about 16 MB that most workers never need
+
     parsed = mf2py.parse(doc=fetched.body.decode("utf-8", "replace"), url=fetched.url)
     uris = set(parsed.get("rels", {}).get("redirect_uri", []))
     uris.update(_link_header_redirects(fetched))

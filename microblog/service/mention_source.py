@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import mf2py
-from bs4 import BeautifulSoup
-
 from .content import absolute_urls, plain_text, sanitize_html
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -41,6 +38,11 @@ def read(source, page_url, media_type, body, target):
     """The Response at `source` (whose answer came from `page_url`) if it links to `target`, else None."""
     text = body.decode("utf-8", "replace")
     if media_type in HTML_TYPES:
+        # imported here: mf2py and BeautifulSoup (with html5lib) are about 16 MB of a worker's
+        # memory, which a worker that never reads a source page need not carry (docs/benchmarks.md)
+        import mf2py
+        from bs4 import BeautifulSoup
+
         soup = BeautifulSoup(text, "lxml")
         if not _links_in_html(soup, page_url, target):
             return None

@@ -8,7 +8,7 @@ from peewee import fn
 from ..data.bulk import insert_row, insert_rows, update_rows
 from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
-from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
+from ..data.pages import PostFilter, read_feed, read_page, read_search_page  # noqa: F401 (the filter callers pass)
 from ..data.search import index_fields, search_terms
 from ..data.search import sort_key as search_order
 from . import errors, history, idempotency
@@ -43,6 +43,11 @@ def _list_key(post):
 
 def list_public(post_filter, now=None):
     return _page(post_filter, now or utcnow())
+
+
+def latest_public(limit, tag=None, now=None):
+    """The latest `limit` public posts (of `tag`), with only what a feed shows of them."""
+    return read_feed(tag, limit, now or utcnow())
 
 
 def list_admin(post_filter):

@@ -13,8 +13,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
+from marshmallow import EXCLUDE
 from werkzeug.http import parse_etags, remove_entity_headers, unquote_etag
 
 from ..data.models import utcnow
@@ -50,10 +52,11 @@ class Entry:
 
 class ResponseCache:
     """Entries by URL, at most `budget` bytes of them, the least recently used dropped first;
-    and apart, the validators of the budget // VALIDATOR_SHARE answers built last, bodies or not."""
+    and apart, the validators of the budget // VALIDATOR_SHARE answers built last, bodies or not.
+    `keyed_by_query`: the paths whose views take their query_arguments, with the parameters each reads."""
 
     def __init__(self, budget):
-        self.budget, self.size = budget, 0
+        self.budget, self.size, self.keyed_by_query = budget, 0, {}
         self._entries, self._lock = OrderedDict(), threading.Lock()
         self._validators, self.most_validators = OrderedDict(), max(MIN_VALIDATORS, budget // VALIDATOR_SHARE)
 
@@ -80,6 +83,34 @@ class ResponseCache:
             self._entries[key] = entry
             while self.size > self.budget:
                 self.size -= self._entries.popitem(last=False)[1].cost
+
+
+def query_arguments(blueprint, schema):
+    """The view's query, parsed with `schema`, every other parameter ignored (unknown=EXCLUDE),
+    and its answers kept by the schema's parameters alone (put it under the route's decorator):
+    a URL with other parameters too (a tracker's, a cache-buster's) is the same answer, so the
+    same entry answers it, exactly as fresh."""
+    names = frozenset(field.data_key or name for name, field in schema().fields.items())
+    parsed = blueprint.arguments(schema, location="query", unknown=EXCLUDE)
+
+    def declare(view):
+        view = parsed(view)
+        view.reader_cache_query = names
+        return view
+
+    return declare
+
+
+def index_routes(app):
+    """Learn the paths of the views whose query_arguments key their answers; call once every
+    route is registered."""
+    cache = app.extensions.get("reader_cache")
+    for rule in app.url_map.iter_rules() if cache is not None else ():
+        names = getattr(app.view_functions[rule.endpoint], "reader_cache_query", None)
+        if names is not None:
+            if rule.arguments:
+                raise RuntimeError(f"{rule.rule}: query_arguments keys only routes of one path")
+            cache.keyed_by_query[rule.rule] = names
 
 
 def init_app(app):
@@ -116,7 +147,7 @@ class AnswersBeforeFlask:
     def _answer(self, environ):
         if any(name in environ for name in self.deferred) or not head_limits.within_limits(environ):
             return None
-        entry = self.cache.get(_url_key(environ))
+        entry = self.cache.get(_url_key(environ, self.cache.keyed_by_query))
         if entry is not None and entry.final is None:
             return None
         version, now = freshness.reader_version_without_query(self.database), utcnow()
@@ -157,7 +188,7 @@ def _answer_from_cache():
         g.reader_fresh_until = _fresh_until(*missed)
         return None
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
-    entry = cache.get(_url_key(request.environ))
+    entry = cache.get(_url_key(request.environ, cache.keyed_by_query))
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
             or entry.body is None and not _not_modified(entry):
         g.reader_fresh_until = _fresh_until(g.reader_version, g.reader_now)  # here, where a database error is a 503
@@ -215,22 +246,39 @@ def _keep_with_final_headers(response):
     if response.status_code in (200, 304) and not current_app.config["CORS_ORIGINS"] \
             and "Set-Cookie" not in response.headers:
         final = tuple((name, value) for name, value in response.headers.items() if name not in UNKEPT_FINAL)
-    key = _url_key(request.environ)
-    cost = len(body) + sum(map(len, key)) + ENTRY_OVERHEAD + \
+    cache = current_app.extensions["reader_cache"]
+    key = _url_key(request.environ, cache.keyed_by_query)
+    cost = len(body) + len(repr(key)) + ENTRY_OVERHEAD + \
         sum(len(name) + len(value) for name, value in headers + (final or ()))
-    current_app.extensions["reader_cache"].put(key, Entry(
+    cache.put(key, Entry(
         g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final, cost))
     return response
 
 
-def _url_key(environ):
+def _url_key(environ, keyed_by_query):
     """The request's URL as the answer depends on it, scheme and host included (feeds' links
     follow them; one host's answer is never another's), read from the WSGI environ as the
-    trusted proxies left it: cheaper than request.url, which quotes and joins it; and whether
-    a page or its ActivityPub document was asked for (answers that negotiate vary on Accept)."""
+    trusted proxies left it: cheaper than request.url, which quotes and joins it; of the query,
+    only the parameters that a view's query_arguments read; and whether a page or its ActivityPub
+    document was asked for (answers that negotiate vary on Accept)."""
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-    return (environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), negotiation.variant(environ))
+    path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+    names = keyed_by_query.get(path)
+    if names is not None:
+        query = _parameters(query, names)
+    return (environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""), path, query,
+            negotiation.variant(environ))
+
+
+def _parameters(query, names):
+    """The query's parameters of these names, in order, decoded as Flask's request.args decodes
+    them (a name spelled with %-escapes is the same name); the query as it came, unlike any
+    tuple, when Flask would refuse it."""
+    try:
+        pairs = parse_qsl(query.encode("latin-1").decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+    except UnicodeError:
+        return query
+    return tuple(pair for pair in pairs if pair[0] in names)
 
 
 def _fresh_until(version, now):

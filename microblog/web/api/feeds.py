@@ -1,10 +1,9 @@
 """Feeds of the latest public posts: Atom, RSS and JSON Feed, each with ?tag=."""
 from flask import current_app
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import Schema, fields
 
 from ...service import feeds, posts
-from ...service.posts import PostFilter
-from .. import routes, schemas, urls
+from .. import reader_cache, routes, schemas, urls
 from ..json_text import json_text
 from . import Blueprint, http_doc
 
@@ -77,7 +76,7 @@ def _site():
 
 
 def _latest(args):
-    return posts.list_public(PostFilter(limit=FEED_SIZE, tag=args.get("tag"))).items
+    return posts.latest_public(FEED_SIZE, args.get("tag"))
 
 
 def _links(self_url):
@@ -92,7 +91,7 @@ def _xml(document, media_type, self_url):
 
 
 @blp.route("/feed.atom", methods=["GET"], operation_id="getAtomFeed")
-@blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
+@reader_cache.query_arguments(blp, schemas.FeedQuery)
 @blp.response(200, XML_DOCUMENT, content_type=ATOM, description="Atom 1.0",
               headers={"Link": http_doc.FEED_LINKS})
 def atom(args):
@@ -102,7 +101,7 @@ def atom(args):
 
 
 @blp.route("/feed.rss", methods=["GET"], operation_id="getRssFeed")
-@blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
+@reader_cache.query_arguments(blp, schemas.FeedQuery)
 @blp.response(200, XML_DOCUMENT, content_type=RSS, description="RSS 2.0",
               headers={"Link": http_doc.FEED_LINKS})
 def rss(args):
@@ -112,7 +111,7 @@ def rss(args):
 
 
 @blp.route("/feed.json", methods=["GET"], operation_id="getJsonFeed")
-@blp.arguments(schemas.FeedQuery, location="query", unknown=EXCLUDE)
+@reader_cache.query_arguments(blp, schemas.FeedQuery)
 @blp.response(200, JsonFeed, content_type=JSON_FEED, description="JSON Feed 1.1",
               headers={"Link": http_doc.FEED_LINKS})
 def json_feed(args):
