@@ -3,14 +3,14 @@ and their counts, its next revision. Their SQL is written out once per backend a
 values: Peewee would build it anew on every write, inside the writers' lock."""
 from functools import cache
 
-from .bulk import insert_rows
+from .bulk import insert_row, insert_rows
 from .db import database
-from .models import PostTag, Revision
+from .models import Post, PostRow, PostTag, Revision
 
 # A tag made by an upsert starts at its delta; one that exists moves by it. Both backends return
 # the row either way (a plain ON CONFLICT DO NOTHING would return nothing for an existing tag).
 _UPSERT = ("INSERT INTO tag (name, post_count) VALUES {rows} ON CONFLICT (name) "
-           "DO UPDATE SET post_count = tag.post_count + excluded.post_count RETURNING id, name")
+           "DO UPDATE SET post_count = tag.post_count + excluded.post_count RETURNING id, name, post_count")
 _COUNT = "UPDATE tag SET post_count = post_count + ? WHERE name IN ({names})"
 _DROP_UNUSED = ("DELETE FROM tag WHERE name IN ({names}) "
                 "AND NOT EXISTS (SELECT 1 FROM post_tag WHERE post_tag.tag_id = tag.id)")
@@ -34,6 +34,15 @@ def _run(template, parameters, count=0, columns=()):
     return database.execute_sql(_sql(template, count, database.param, columns), parameters)
 
 
+def insert_post(values, tags):
+    """Insert a post (field name to Python value; the model's defaults for those left out) and
+    return it as a read of it would (a PostRow, with these tag names), without the read."""
+    row = {**{field.name: default() if callable(default) else default
+              for field, default in Post._meta.defaults.items()}, **values}
+    post_id = insert_row(Post, row)
+    return PostRow(**{**{field.name: row.get(field.name) for field in Post.READ_FIELDS}, "id": post_id, "tags": list(tags)})
+
+
 def taken_slugs(candidates):
     """Those of these slugs that posts have."""
     return {slug for (slug,) in _run(_TAKEN, candidates, len(candidates)).fetchall()}
@@ -41,9 +50,9 @@ def taken_slugs(candidates):
 
 def upsert_tags(deltas):
     """Make the tags of {name: delta} that are missing, with `delta` posts counted; add `delta`
-    to the count of those that exist; their ids by name."""
+    to the count of those that exist; {name: (id, post_count)} as they now stand."""
     parameters = [value for name, delta in deltas.items() for value in (name, delta)]
-    return {name: tag_id for tag_id, name in _run(_UPSERT, parameters, len(deltas)).fetchall()} if deltas else {}
+    return {name: (tag_id, count) for tag_id, name, count in _run(_UPSERT, parameters, len(deltas)).fetchall()}
 
 
 def count_tags(names, delta):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from ..data import post_writes
-from ..data.bulk import insert_row, insert_rows, update_rows
+from ..data.bulk import insert_rows, update_rows
 from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_page, read_search_page  # noqa: F401 (the filter callers pass)
@@ -116,12 +116,11 @@ def create_post(data, now=None, claim=None):
             _ensure_slug_free(data["slug"])
         else:
             row["slug"] = _derived_slug(slug_base)
-        post_id = insert_row(Post, row)
-        if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
+        post = post_writes.insert_post(row, list(dict.fromkeys(data["tags"])))
+        if post.id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        _change_tags(post_id, [], data["tags"], False, data["visible"], publish_at or now)
-        post = Post.view(post_id)
+        _change_tags(post.id, [], post.tags, False, post.visible, post.publication_time)
         history.add_revision(post, now)
         history.record_change(post.id, "create", now, None, post)
         if claim is not None:
@@ -284,19 +283,20 @@ def _search_page(post_filter, now):
 def _change_tags(post_id, old, new, counted_before, counted_after, publication_time):
     """A post's tags from `old` to `new` (names, in order), and their post_count from whether the
     post counted (visible, not deleted) before to whether it counts after: a tag kept moves by the
-    difference, one added is made or counted up, one removed is counted down, or dropped once no
-    post carries it."""
-    removed = [name for name in old if name not in new]
-    if new != old:
+    difference, one added is made or counted up, one removed is counted down, and dropped if no
+    post carries it any more."""
+    if new == old:
+        if counted_after != counted_before:
+            post_writes.count_tags(new, counted_after - counted_before)
+        return
+    if old:
         post_writes.detach_tags(post_id)
-        ids = post_writes.upsert_tags({name: counted_after - (counted_before and name in old) for name in new})
-        post_writes.attach_tags(post_id, [ids[name] for name in new], publication_time)
-    elif counted_after != counted_before:
-        post_writes.count_tags(new, counted_after - counted_before)
-    if removed:
-        if counted_before:
-            post_writes.count_tags(removed, -1)
-        post_writes.drop_unused_tags(removed)
+    removed = [name for name in old if name not in new]
+    tags = post_writes.upsert_tags({name: counted_after * (name in new) - counted_before * (name in old)
+                                    for name in new + removed})
+    post_writes.attach_tags(post_id, [tags[name][0] for name in new], publication_time)
+    # a tag still counting posts is in use; one counting none may be carried by hidden or deleted ones
+    post_writes.drop_unused_tags([name for name in removed if tags[name][1] == 0])
 
 
 def set_tags_of_posts(posts):
