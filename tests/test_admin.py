@@ -31,6 +31,22 @@ def test_create_returns_201_location_and_every_field(client, auth):
     assert post["edited"] is None and post["deleted"] is None
 
 
+@pytest.mark.parametrize("fields", [
+    {"content": "Plain"},
+    {"content": "Dated", "title": "A title", "tags": ["b", "a", "b"], "publish_at": "2026-01-01T10:00:00Z"},
+    {"content": "Later", "publish_at": "2999-05-06T07:08:09.000001Z", "visible": False, "tags": ["hidden"]},
+    {"content": "<p>Sent <b>as</b> HTML</p><script>x()</script>", "content_format": "html", "slug": "sent-as-html"},
+    {"content": "With a photo", "photos": [{"url": "https://photos.example/a.jpg", "alt": "Ä field"}]},
+])
+def test_a_create_answers_the_post_as_a_read_of_it_does(client, auth, fields):
+    """The created post is answered from what was written (no read after the write): body and
+    ETag as a read gets them."""
+    created = client.post(POSTS, json=fields, headers=auth.headers)
+    assert created.status_code == 201, created.get_json()
+    read = client.get(created.headers["Location"], headers=auth.headers)
+    assert (created.get_json(), created.headers["ETag"]) == (read.get_json(), read.headers["ETag"])
+
+
 def test_create_defaults(auth):
     post = auth.create_post(content="Just content")
     assert post["title"] is None and post["tags"] == [] and post["visible"] is True

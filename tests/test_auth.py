@@ -1,5 +1,6 @@
 """Auth API: login, refresh, logout, me, password change, and every way a token is refused."""
 import re
+import time
 from datetime import timedelta
 
 import jwt as pyjwt
@@ -186,6 +187,29 @@ def test_expired_tampered_unsigned_and_foreign_tokens_are_401(app, client, auth)
         response = client.get(ME, headers=bearer(token))
         body = assert_problem(response, 401)
         assert 'error="invalid_token"' in response.headers["WWW-Authenticate"], body
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(app, client, auth):
+    """The app keeps the claims of tokens it verified (web/tokens.py): a token it accepted is
+    still refused from the second its exp passes, as one never seen before is."""
+    claims = _claims(auth)
+    with app.app_context():
+        brief = create_access_token(identity=claims["sub"], expires_delta=timedelta(seconds=2),
+                                    additional_claims=session_claims(claims))
+    assert client.get(ME, headers=bearer(brief)).status_code == 200
+    time.sleep(max(0.0, pyjwt.decode(brief, TEST_SECRET, algorithms=["HS256"])["exp"] - time.time()) + 0.05)
+    body = assert_problem(client.get(ME, headers=bearer(brief)), 401)
+    assert body["detail"] == "The token has expired."
+
+
+def test_a_token_one_app_accepted_is_refused_by_an_app_with_another_secret(make_app, client, auth):
+    """What an app keeps of the tokens it verified is its own: another secret, another app."""
+    token = auth.tokens["access_token"]
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    other = make_app(SECRET_KEY="another-secret-of-at-least-32-bytes!!").test_client()
+    body = assert_problem(other.get(ME, headers=bearer(token)), 401)
+    assert body["detail"].startswith("The token is not valid: Signature verification failed")
+    assert client.get(ME, headers=bearer(token)).status_code == 200
 
 
 @pytest.mark.parametrize("header", ["Token abc", "Bearer", "Basic YWRtaW46eA=="])

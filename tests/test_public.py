@@ -1,10 +1,11 @@
 """Public reading API: order, paging, filters, single posts, tags, caching, and no leaks."""
+import random
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
 
-from microblog.data.models import Post, utcnow
+from microblog.data.models import Post, PostTag, Tag, utcnow
 from tests.helpers import assert_problem
 
 
@@ -345,3 +346,35 @@ def test_tag_counts_follow_every_kind_of_change(app, client, auth):
         **auth.headers, "Content-Type": "application/x-ndjson"})
     assert response.status_code == 200, response.get_json()
     check()
+
+
+def test_tag_counts_hold_through_random_changes_of_tags_visibility_and_deletion(app, client, auth):
+    """A seeded run of creates and changes that move a post's tags (added, removed, reordered,
+    shared with others) together with its visibility, deletion and restoring: after each, every
+    tag's post_count equals its visible, undeleted posts, and no tag is left that no post carries."""
+    rng = random.Random(28)
+    names = ["a", "b", "c", "d", "e"]
+    posts = [auth.create_post(content=f"post {n}", tags=rng.sample(names, rng.randint(0, 3)),
+                              visible=rng.random() < 0.7) for n in range(6)]
+    for step in range(60):
+        post = rng.choice(posts)
+        url = f"/api/v1/admin/posts/{post['id']}"
+        action = rng.choice(["tags", "tags", "visible", "both", "reorder", "delete", "restore"])
+        current = client.get(url, headers=auth.headers).get_json()
+        if action == "delete":
+            assert client.delete(url, headers=auth.headers).status_code == 204
+        elif action == "restore":
+            assert client.post(f"{url}/restore", headers=auth.headers).status_code == 200
+        elif current["deleted"] is None:
+            change = {"reorder": {"tags": current["tags"][::-1]},
+                      "visible": {"visible": not current["visible"]},
+                      "tags": {"tags": rng.sample(names, rng.randint(0, 3))},
+                      "both": {"tags": rng.sample(names, rng.randint(0, 3)), "visible": rng.random() < 0.5}}[action]
+            response = client.patch(url, json=change, headers=auth.headers)
+            assert response.status_code == 200, response.get_json()
+            assert response.get_json()["tags"] == change.get("tags", current["tags"])
+        with app.app_context():
+            for tag in Tag.select():
+                carriers = PostTag.select().join(Post).where(PostTag.tag == tag.id)
+                shown = carriers.where(Post.visible == True, Post.deleted.is_null())  # noqa: E712
+                assert (tag.post_count, carriers.count() > 0) == (shown.count(), True), (step, action, tag.name)

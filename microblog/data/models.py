@@ -83,7 +83,7 @@ class RevokedToken(BaseModel):
 class Tag(BaseModel):
     id = AutoField()
     name = CharField(max_length=MAX_TAG_LENGTH, unique=True)
-    post_count = IntegerField(default=0)  # its visible, undeleted posts (service.posts.tally_tags)
+    post_count = IntegerField(default=0)  # its visible, undeleted posts (service.posts._change_tags)
 
 
 class JSONObject(TextField):
@@ -262,15 +262,6 @@ class Revision(BaseModel):
 
     class Meta:
         indexes = ((("post", "rev"), True),)
-
-    @classmethod
-    def latest(cls, post_id):
-        """The post's newest revision, or None (its SQL built once: every edit asks)."""
-        return next(iter(_latest_revision(post_id=post_id)), None)
-
-
-_latest_revision = PreparedQuery(lambda post_id: Revision.select().where(Revision.post == post_id)
-                                 .order_by(Revision.rev.desc()).limit(1), post_id=None)
 
 
 class Change(BaseModel):

@@ -1,6 +1,7 @@
 """A post's history: its revisions, and the change feed that mirrors follow."""
 from peewee import fn
 
+from ..data import post_writes
 from ..data.bulk import insert_rows
 from ..data.models import MAX_ID, Change, Post, Revision, utcnow
 from . import errors, outbox
@@ -42,17 +43,9 @@ def revise(post_ids, now, chunk=500):
         insert_rows(Revision, added)
 
 
-def latest_revision(post_id):
-    """The post's newest revision, or None."""
-    return Revision.latest(post_id)
-
-
-def add_revision(post, now=None, latest=None, first=False):
-    """Keep the post's revisioned fields as its next revision (after `latest`, when the caller
-    already read it; the first, for a post just created)."""
-    latest = None if first else latest or latest_revision(post.id)
-    insert_rows(Revision, [{"post": post.id, "rev": latest.rev + 1 if latest else 1, **revisioned(post),
-                            "created": now or utcnow()}])
+def add_revision(post, now=None):
+    """Keep the post's revisioned fields as its next revision."""
+    post_writes.add_revision(post.id, {**revisioned(post), "created": now or utcnow()})
 
 
 def revisions(post_id):

@@ -80,8 +80,11 @@ PLANNERS = (websub.plan, webmention.plan, federation.plan)  # a new kind of deli
 def posts_changed(changes, now, imported=False):
     """Record what the changes of posts, (post_id, before, after) each, owe the outside world,
     in the caller's transaction: their deliveries planned for later are planned anew, from the
-    posts as they now stand."""
-    deliveries.drop_future([post_id for post_id, _, _ in changes], now)
+    posts as they now stand (a post new to the blog has none: its id, if a purged post's before,
+    was left nothing for later by the purge)."""
+    planned_before = [post_id for post_id, before, _ in changes if before is not None]
+    if planned_before:
+        deliveries.drop_future(planned_before, now)
     purged = [post_id for post_id, _, after in changes if after is None]
     if purged:  # the mentions of a post gone for good went with it: nothing is left to check
         deliveries.forget_of_posts(purged, mentions.CHECK_KIND)

@@ -1,11 +1,13 @@
 """Posts: reading (public and admin views), writing, soft delete, restore and purge."""
+import contextlib
 import hashlib
 import itertools
 from dataclasses import dataclass
 
 from peewee import fn
 
-from ..data.bulk import insert_row, insert_rows, update_rows
+from ..data import post_writes
+from ..data.bulk import insert_rows, update_rows
 from ..data.db import write_transaction
 from ..data.models import MAX_ID, Post, PostTag, Tag, utcnow
 from ..data.pages import PostFilter, read_feed, read_page, read_search_page  # noqa: F401 (the filter callers pass)
@@ -102,26 +104,29 @@ def create_post(data, now=None, claim=None):
     data = {**DEFAULTS_ON_REPLACE, **data}
     data["content"] = _kept_content(data["content"], data["content_format"])
     content_html = render(data["content"], data["content_format"])
+    # everything but what depends on the stored posts is worked out before the writers' lock
+    slug_base = None if data.get("slug") else slugify(
+        data.get("slug_hint") or data["title"] or plain_text(content_html))
+    publish_at = data["publish_at"]
+    row = {
+        **{name: value for name, value in data.items() if name in WRITTEN_COLUMNS},
+        "content_html": content_html,
+        "publication_time": publish_at or now,
+        "created": now,
+        "updated": now,
+        **index_fields(data["title"], searched_text(data["content"], data["content_format"])),
+    }
     with write_transaction():
-        if data.get("slug"):
+        if slug_base is None:
             _ensure_slug_free(data["slug"])
         else:
-            data["slug"] = _derived_slug(data.get("slug_hint") or data["title"] or plain_text(content_html))
-        publish_at = data["publish_at"]
-        post_id = insert_row(Post, {
-            **{name: value for name, value in data.items() if name in WRITTEN_COLUMNS},
-            "content_html": content_html,
-            "publication_time": publish_at or now,
-            "created": now,
-            "updated": now,
-            **index_fields(data["title"], searched_text(data["content"], data["content_format"])),
-        })
-        if post_id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
+            row["slug"] = _derived_slug(slug_base)
+        post = post_writes.insert_post(row, list(dict.fromkeys(data["tags"])))
+        if post.id > MAX_ID:  # SQLite goes on past an imported MAX_ID; ids, keys and cursors stop there
             raise errors.Conflict(f"New posts take ids after the highest stored, and post {MAX_ID} exists: "
                                   "purge it, or import it under a lower id.")
-        _tag_new_post(post_id, data["tags"], publish_at or now, counted=data["visible"])
-        post = Post.view(post_id)
-        history.add_revision(post, now, first=True)
+        _change_tags(post.id, [], post.tags, False, post.visible, post.publication_time)
+        history.add_revision(post, now)
         history.record_change(post.id, "create", now, None, post)
         if claim is not None:
             idempotency.complete(claim, post.id)
@@ -134,37 +139,32 @@ def update_post(post_id, changes, replace=False, precondition=None, now=None):
     now = now or utcnow()
     if replace:
         changes = {**DEFAULTS_ON_REPLACE, **changes}
+    text = _Text(changes)
     with write_transaction():
         post = before = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             raise errors.Conflict("The post is deleted; restore it before editing.")
-        if changes.get("content_format", post.content_format) == "html" and changes.keys() & {"content", "content_format"}:
-            changes = {**changes, "content": _kept_content(changes.get("content", post.content), "html")}
+        content_format = changes.get("content_format", post.content_format)
+        if content_format == "html" and changes.keys() & {"content", "content_format"}:
+            changes = {**changes, "content": text.kept(changes.get("content", post.content), content_format)}
         changed = {name for name, value in changes.items() if getattr(post, name) != value}
         if not changed:
             return post
         if "slug" in changed:
             _ensure_slug_free(changes["slug"])
         fields = {name: changes[name] for name in changed & WRITTEN_COLUMNS}
+        content = changes.get("content", post.content)
         if changed & {"content", "content_format"}:
-            content, content_format = changes.get("content", post.content), changes.get("content_format", post.content_format)
-            fields["content_html"] = render(content, content_format)
+            fields["content_html"] = text.html(content, content_format)
         if changed & {"title", "content", "content_format"}:
-            fields.update(index_fields(changes.get("title", post.title), searched_text(
-                changes.get("content", post.content), changes.get("content_format", post.content_format))))
+            fields.update(index_fields(changes.get("title", post.title), searched_text(content, content_format)))
         if "publish_at" in changed:
             fields["publication_time"] = changes["publish_at"] or post.created
         if changed & EDIT_FIELDS:
             fields["edited"] = now
-        recount = bool(changed & {"tags", "visible"})
-        if recount:
-            tally_tags(post.id, -1)
         post = _save(post, fields, now, tags=changes["tags"] if "tags" in changed else None)
-        if "tags" in changed:
-            set_tags(post.id, changes["tags"], post.publication_time)
-            post = post.but(tags=changes["tags"])
-        if recount:
-            tally_tags(post.id, +1)
+        if changed & {"tags", "visible"}:
+            _change_tags(post.id, before.tags, post.tags, before.visible, post.visible, post.publication_time)
         if changed & EDIT_FIELDS:
             history.add_revision(post, now)
         if changed - {"visible"}:
@@ -185,7 +185,8 @@ def delete_post(post_id, precondition=None, now=None):
     with write_transaction():
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
-            tally_tags(post.id, -1)
+            if post.visible:
+                post_writes.count_tags(post.tags, -1)
             deleted = _save(post, {"public_when_deleted": post.is_public(now), "deleted": now}, now)
             history.record_change(post.id, "delete", now, post, deleted)
 
@@ -197,7 +198,8 @@ def restore_post(post_id, precondition=None, now=None):
         post = before = _get_for_change(post_id, precondition)
         if post.deleted is not None:
             post = _save(post, {"deleted": None, "public_when_deleted": False}, now)
-            tally_tags(post.id, +1)
+            if post.visible:
+                post_writes.count_tags(post.tags, +1)
             history.record_change(post.id, "restore", now, before, post)
     return post
 
@@ -209,9 +211,8 @@ def purge_post(post_id, precondition=None, now=None):
         post = _get_for_change(post_id, precondition)
         if post.deleted is None:
             raise errors.Conflict("Only a deleted post can be purged; delete it first.")
-        tag_ids = _tag_ids_of([post.id])
         Post.delete().where(Post.id == post.id).execute()
-        drop_unused_tags(tag_ids)
+        post_writes.drop_unused_tags(post.tags)
         history.record_change(post.id, "purge", now, post, None)
 
 
@@ -226,16 +227,16 @@ def _get_for_change(post_id, precondition):
 
 
 def _save(post, fields, now, tags=None):
-    """Write changed fields (and `tags`, the caller's to store) and the next version in one
-    conditional UPDATE, and return the post as it now is."""
+    """Write changed fields and the next version in one conditional UPDATE, and return the post
+    as it now is, with `tags` when they change (the caller stores them: _change_tags)."""
     after = post.but(**fields, tags=post.tags if tags is None else tags)
     fields = {**fields, "version": post.version + 1, **_reader_time(post, after, now)}
     saved = update_rows(Post, fields, id=post.id, version=post.version)
     if saved != 1:
         raise errors.PreconditionFailed("The post changed while this change was made; try again.")
-    if "publication_time" in fields:
-        PostTag.update(publication_time=fields["publication_time"]).where(PostTag.post == post.id).execute()
-    return post.but(**fields)
+    if "publication_time" in fields and tags is None:  # new tags' rows are written with the new time
+        post_writes.move_tags(post.id, fields["publication_time"])
+    return after.but(**fields)
 
 
 def _reader_time(before, after, now):
@@ -284,39 +285,28 @@ def _search_page(post_filter, now):
     return _page_of(rows, post_filter.limit, search_order)
 
 
-def tally_tags(post_id, delta):
-    """Add `delta` to the post_count of the post's tags if the post counts (visible, not
-    deleted). Every change of a post's tags, visibility or deletion is wrapped in a -1 before
-    and a +1 after, so the counts follow whatever the change did."""
-    counted = (PostTag.select(PostTag.tag).join(Post)
-               .where(PostTag.post == post_id, Post.shown()))
-    Tag.update(post_count=Tag.post_count + delta).where(Tag.id.in_(counted)).execute()
-
-
-def _tag_new_post(post_id, names, publication_time, counted):
-    """set_tags and tally_tags(+1) for a post just inserted (no tags yet) in three statements:
-    its tags made or, when the post counts, counted up in one, their ids, its post_tag rows."""
-    names = list(dict.fromkeys(names))
-    if not names:
+def _change_tags(post_id, old, new, counted_before, counted_after, publication_time):
+    """A post's tags from `old` to `new` (names, in order), and their post_count from whether the
+    post counted (visible, not deleted) before to whether it counts after: a tag kept moves by the
+    difference, one added is made or counted up, one removed is counted down, and dropped if no
+    post carries it any more."""
+    if new == old:
+        if counted_after != counted_before:
+            post_writes.count_tags(new, counted_after - counted_before)
         return
-    made = Tag.insert_many([{"name": name, "post_count": int(counted)} for name in names])
-    if counted:
-        made = made.on_conflict(conflict_target=[Tag.name], update={Tag.post_count: Tag.post_count + 1})
-    else:
-        made = made.on_conflict_ignore()
-    made.execute()
-    tag_ids = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(names)).tuples())
-    insert_rows(PostTag, [{"post": post_id, "tag": tag_ids[name], "position": i, "publication_time": publication_time}
-                          for i, name in enumerate(names)])
-
-
-def set_tags(post_id, names, publication_time):
-    """The post's tags, in order, with its publication time (the tag index's reading order)."""
-    set_tags_of_posts([(post_id, names, publication_time)])
+    if old:
+        post_writes.detach_tags(post_id)
+    removed = [name for name in old if name not in new]
+    tags = post_writes.upsert_tags({name: counted_after * (name in new) - counted_before * (name in old)
+                                    for name in new + removed})
+    post_writes.attach_tags(post_id, [tags[name][0] for name in new], publication_time)
+    # a tag still counting posts is in use; one counting none may be carried by hidden or deleted ones
+    post_writes.drop_unused_tags([name for name in removed if tags[name][1] == 0])
 
 
 def set_tags_of_posts(posts):
-    """set_tags for many (post_id, names, publication_time) at once, in three statements."""
+    """Many posts' tags, (post_id, names, publication_time) each: in order, with the post's
+    publication time (the tag index's reading order)."""
     if not posts:
         return
     post_ids = [post_id for post_id, _, _ in posts]
@@ -364,18 +354,40 @@ def _kept_content(content, content_format):
     return kept
 
 
+class _Text:
+    """A change's content as kept and its HTML, worked out before the writers' lock for the
+    format the change names, else Markdown; worked out under the lock only when the post's own
+    format or content (read there) turns out to be another."""
+
+    def __init__(self, changes):
+        self.done = {}
+        if "content" in changes:
+            content_format = changes.get("content_format", "markdown")
+            with contextlib.suppress(errors.Invalid):  # raised again under the lock, after its checks
+                self.html(self.kept(changes["content"], content_format), content_format)
+
+    def kept(self, content, content_format):
+        return self._once(_kept_content, content, content_format)
+
+    def html(self, content, content_format):
+        return self._once(render, content, content_format)
+
+    def _once(self, make, *key):
+        if (make, *key) not in self.done:
+            self.done[(make, *key)] = make(*key)
+        return self.done[(make, *key)]
+
+
 def _ensure_slug_free(slug):
-    if Post.select().where(Post.slug == slug).exists():
+    if post_writes.taken_slugs([slug]):
         raise errors.Conflict("Another post already has this slug.", field="slug")
 
 
-def _derived_slug(text):
+def _derived_slug(base):
     """The first free one of base, base-2, base-3 …, looked up SLUG_PROBE at a time by exact
     match on the slug index (a prefix range or LIKE would depend on the collation or scan)."""
-    base = slugify(text)
     taken = set()
     for start in itertools.count(1, SLUG_PROBE):
-        candidates = [base if n == 1 else f"{base}-{n}" for n in range(start, start + SLUG_PROBE)]
-        taken.update(slug for (slug,) in Post.select(Post.slug).where(Post.slug.in_(candidates)).tuples())
+        taken |= post_writes.taken_slugs([base if n == 1 else f"{base}-{n}" for n in range(start, start + SLUG_PROBE)])
         if len(taken) < start + SLUG_PROBE - 1:
             return first_free(base, taken)

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from ..data.db import write_transaction
 from ..data.models import AccessToken, AuthorizationCode, User, utcnow
+from ..data.sessions import live_access_token
 from . import errors
 
 SCOPES = ("create", "update", "delete", "media")
@@ -143,7 +144,7 @@ def find_live(token):
     """The live token row of a raw token, or None (nothing is written)."""
     if not token:
         return None
-    return _live().where(AccessToken.token_hash == digest(token)).first()
+    return live_access_token(digest(token), utcnow())
 
 
 def check(token):
