@@ -30,6 +30,7 @@ ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (m
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (2,048 for 4 MiB, ~1 MiB)
 MIN_VALIDATORS = 64
 UNKEPT_FINAL = {"Content-Length", "Age"}  # set anew on every answer
+KEY = "microblog.reader_cache.key"  # environ: the request's _url_key
 MISSED = "microblog.reader_cache.missed"  # environ: (version, now) of a lookup that found nothing fresh
 
 
@@ -147,7 +148,7 @@ class AnswersBeforeFlask:
     def _answer(self, environ):
         if any(name in environ for name in self.deferred) or not head_limits.within_limits(environ):
             return None
-        entry = self.cache.get(_url_key(environ, self.cache.keyed_by_query))
+        entry = self.cache.get(_request_key(environ, self.cache.keyed_by_query))
         if entry is not None and entry.final is None:
             return None
         version, now = freshness.reader_version_without_query(self.database), utcnow()
@@ -188,7 +189,7 @@ def _answer_from_cache():
         g.reader_fresh_until = _fresh_until(*missed)
         return None
     g.reader_version, g.reader_now = freshness.reader_version(), utcnow()  # before the view reads
-    entry = cache.get(_url_key(request.environ, cache.keyed_by_query))
+    entry = cache.get(_request_key(request.environ, cache.keyed_by_query))
     if entry is None or not entry.holds_at(g.reader_version, g.reader_now) \
             or entry.body is None and not _not_modified(entry):
         g.reader_fresh_until = _fresh_until(g.reader_version, g.reader_now)  # here, where a database error is a 503
@@ -247,12 +248,21 @@ def _keep_with_final_headers(response):
             and "Set-Cookie" not in response.headers:
         final = tuple((name, value) for name, value in response.headers.items() if name not in UNKEPT_FINAL)
     cache = current_app.extensions["reader_cache"]
-    key = _url_key(request.environ, cache.keyed_by_query)
+    key = _request_key(request.environ, cache.keyed_by_query)
     cost = len(body) + len(repr(key)) + ENTRY_OVERHEAD + \
         sum(len(name) + len(value) for name, value in headers + (final or ()))
     cache.put(key, Entry(
         g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final, cost))
     return response
+
+
+def _request_key(environ, keyed_by_query):
+    """_url_key of this request, worked out once: the lookup before Flask, the app's own and the
+    answer's keeping all ask for it, and nothing between them changes what it reads."""
+    key = environ.get(KEY)
+    if key is None:
+        key = environ[KEY] = _url_key(environ, keyed_by_query)
+    return key
 
 
 def _url_key(environ, keyed_by_query):
