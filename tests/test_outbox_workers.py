@@ -60,6 +60,12 @@ def states(app):
         return Counter(state for (state,) in Delivery.select(Delivery.state).tuples())
 
 
+def leased(app):
+    """The uids of the deliveries a worker had taken and not finished."""
+    with app.app_context():
+        return {d.uid for d in Delivery.select().where(Delivery.state == "pending", Delivery.lease.is_null(False))}
+
+
 def wait_until(check, timeout):
     deadline = time.monotonic() + timeout
     while not check():
@@ -67,21 +73,23 @@ def wait_until(check, timeout):
         time.sleep(0.05)
 
 
+# A short lease and timeouts: a killed worker's deliveries come back to the next one soon
+KILLED_WORKER_SETTINGS = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 4, "DELIVERY_LEASE": 2,
+                          "DELIVERY_TIMEOUT": 1.5, "DELIVERY_CONNECT_TIMEOUT": 1}
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(blog, hub, workers):
     uids = write_posts(blog, 8)
     assert len(uids) == 3 + 8 * 3
     hub.delay = 0.3
-    settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 4, "DELIVERY_LEASE": 2,
-                "DELIVERY_TIMEOUT": 1.5, "DELIVERY_CONNECT_TIMEOUT": 1}
-    first = workers(**settings)
+    first = workers(**KILLED_WORKER_SETTINGS)
     hub.wait_for(6)
     wait_until(lambda: hub.in_flight > 0, timeout=10)  # not in the instant between two batches
     os.killpg(first.pid, signal.SIGKILL)  # pings are in flight
     first.wait()
-    with blog.app_context():
-        held = {d.uid for d in Delivery.select().where(Delivery.state == "pending", Delivery.lease.is_null(False))}
+    held = leased(blog)
     assert held, "the kill came between two batches"
-    workers(**settings)
+    workers(**KILLED_WORKER_SETTINGS)
     wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)
     received = Counter(ping.delivery_id for ping in hub.pings)
     assert set(received) == uids  # every delivery arrived
@@ -91,7 +99,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(b
 def test_two_workers_on_one_database_never_send_a_delivery_twice(blog, hub, workers):
     hub.delay = 0.2  # a single worker would need seconds for them all: the other, however slow to start, takes a share
     settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 8}
-    workers(**settings)
+    workers(**KILLED_WORKER_SETTINGS)
     workers(**{**settings, "PUBLIC_BASE_URL": BASE.rstrip("/")})  # its User-Agent tells its pings apart
     uids = write_posts(blog, 20)
     wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)
@@ -149,16 +157,13 @@ def test_a_worker_killed_mid_delivery_loses_no_activitypub_activity(make_ready_a
         planned = {(d.uid, d.subject) for d in Delivery.select()}
     assert len(planned) == 18 and {kind for (kind,) in Delivery.select(Delivery.kind).tuples()} == {"ap-create"}
     remote.delay = 0.3
-    settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 4, "DELIVERY_LEASE": 2,
-                "DELIVERY_TIMEOUT": 1.5, "DELIVERY_CONNECT_TIMEOUT": 1}
-    first = workers(**settings)
+    first = workers(**KILLED_WORKER_SETTINGS)
     wait_until(lambda: len(remote.activities("Create")) >= 6, timeout=30)
     os.killpg(first.pid, signal.SIGKILL)  # four Creates are in flight
     first.wait()
-    with blog.app_context():
-        held = {d.uid for d in Delivery.select().where(Delivery.state == "pending", Delivery.lease.is_null(False))}
+    held = leased(blog)
     assert held, "the kill came between two batches"
-    workers(**settings)
+    workers(**KILLED_WORKER_SETTINGS)
     wait_until(lambda: states(blog) == {"done": len(planned)}, timeout=30)
     with remote.lock:
         received = Counter((item.headers["Microblog-Delivery-Id"], item.path, item.activity["id"])
