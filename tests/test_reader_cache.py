@@ -4,10 +4,12 @@ equals a fresh build's, in this process, in every worker of a server, and on ano
 import time
 from datetime import datetime, timedelta, timezone
 
+import flask
 import pytest
 import requests
 
 from microblog.data.models import Post
+from microblog.web import reader_cache
 from scripts import harness
 from tests.helpers import mint_token
 from tests.transfer_helpers import NDJSON, export
@@ -271,3 +273,70 @@ def test_a_feed_asked_with_other_parameters_is_answered_by_the_feeds_entry(make_
         for url in (f"{path}?tag=other&bench=1", f"{path}?bench=1"):
             first = client.get(url)
             assert "Age" not in first.headers and first.data == uncached.get(url).data, url
+
+
+def built_by_flask(app):
+    """The requests Flask's request handling started for `app` (a miss built before Flask starts none)."""
+    started = []
+    flask.request_started.connect(lambda sender, **_extra: started.append(flask.request.path), app, weak=False)
+    return started
+
+
+def test_a_single_post_missed_is_built_before_flask_exactly_as_flask_builds_it(make_app, client, auth):
+    """After Flask has built one 200 of a single post, a miss of any other is built before Flask:
+    its status, every header and its body equal a server's without the cache; one that is not
+    public (hidden, scheduled, deleted, purged, never made) is left to Flask, as are a HEAD, a
+    query string and a validator."""
+    app, uncached = client.application, make_app(READER_CACHE_BYTES=0).test_client()
+    shown = [auth.create_post(content=text, title=title, tags=tags) for text, title, tags in [
+        ("apple *pie*", "Pie", ["news", "other"]), ("üñíçødé — “quoted” <b>x</b> & \\u2028", None, []),
+        ("long " * 500, "A title", ["news"])]]
+    hidden = auth.create_post(content="hidden", visible=False)
+    scheduled = auth.create_post(content="later", publish_at=soon(3600))
+    deleted, purged = auth.create_post(content="deleted"), auth.create_post(content="purged")
+    first = auth.create_post(content="the first asked")
+    for url in (f"{ADMIN}/{deleted['id']}", f"{ADMIN}/{purged['id']}", f"{ADMIN}/{purged['id']}?purge=true"):
+        assert client.delete(url, headers=auth.headers).status_code == 204
+    for url in post_urls(first):
+        assert client.get(url).status_code == 200  # built by Flask: the answer the others follow
+    started = built_by_flask(app)
+    for post in shown:
+        for url in post_urls(post):
+            built, fresh = client.get(url), uncached.get(url)
+            assert built.status_code == 200 and "Age" not in built.headers, url
+            assert sorted(built.headers.items()) == sorted(fresh.headers.items()), url
+            assert built.data == fresh.data, url
+            assert "Age" in client.get(url).headers  # kept, as Flask's answer would be
+    assert started == []
+    left_to_flask = [url for post in (hidden, scheduled, deleted, purged) for url in post_urls(post)]
+    left_to_flask += ["/api/v1/posts/999999", "/api/v1/posts/by-slug/no-such-post", "/api/v1/posts/0"]
+    for url in left_to_flask:
+        built, fresh = client.get(url), uncached.get(url)
+        assert (built.status_code, built.data) == (fresh.status_code, fresh.data) and built.status_code in (404, 410), url
+    asked_otherwise = [("HEAD", f"/api/v1/posts/{shown[0]['id']}", {}), ("GET", f"/api/v1/posts/{shown[1]['id']}?x=1", {}),
+                       ("GET", f"/api/v1/posts/{shown[2]['id']}", {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})]
+    edit = client.patch(f"{ADMIN}/{shown[2]['id']}", json={"content": "edited"}, headers=auth.headers)
+    assert edit.status_code == 200
+    for method, url, headers in asked_otherwise:
+        built, fresh = client.open(url, method=method, headers=headers), uncached.open(url, method=method, headers=headers)
+        assert (built.status_code, built.data) == (fresh.status_code, fresh.data), url
+    reads = [path for path in started if not path.startswith(ADMIN)]
+    assert reads == left_to_flask + [url.split("?")[0] for _, url, _ in asked_otherwise]
+
+
+def test_a_miss_built_before_flask_counts_against_the_read_limit(make_app, auth):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_READS="4 per minute", RATELIMIT_WRITES="100 per minute").test_client()
+    posts = [auth.create_post(content=f"apple {n}") for n in range(4)]
+    statuses = [client.get(f"/api/v1/posts/{post['id']}").status_code for post in posts]
+    statuses.append(client.get(f"/api/v1/posts/by-slug/{posts[0]['slug']}").status_code)
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_the_headers_learnt_for_misses_built_before_flask_are_bounded(make_app, auth):
+    """A client names the Host: answers for a thousand hosts keep at most MOST_FINAL_HEADERS sets."""
+    app = make_app()
+    client = app.test_client()
+    post = auth.create_post(content="apple")
+    for n in range(3 * reader_cache.MOST_FINAL_HEADERS):
+        assert client.get(f"/api/v1/posts/{post['id']}", headers={"Host": f"h{n}.example"}).status_code == 200
+    assert len(app.extensions["reader_cache"].final_headers) == reader_cache.MOST_FINAL_HEADERS

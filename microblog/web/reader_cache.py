@@ -8,7 +8,8 @@ A hit costs no query on a SQLite file (its commit counter, data/freshness.py) an
 before Flask (AnswersBeforeFlask) with the headers the answer left every hook with, unless the
 request asks something of those hooks (a validator other than If-None-Match, a proxy's
 X-Forwarded-For, a head over the limits, a client over its request limit, CORS): those, and
-every hit on PostgreSQL (one indexed query of the change feed), go through Flask."""
+every hit on PostgreSQL (one indexed query of the change feed), go through Flask. A miss of a
+view declared `built_before_flask` (a single post) is built there too, when it can be."""
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,11 +18,16 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
 from marshmallow import EXCLUDE
-from werkzeug.http import parse_etags, remove_entity_headers, unquote_etag
+from peewee import PeeweeException
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags, quote_etag, remove_entity_headers, unquote_etag
+from werkzeug.utils import cached_property
+from werkzeug.wrappers.response import generate_etag
 
 from ..data.models import utcnow
 from ..service import freshness
-from . import head_limits, negotiation, steps
+from ..service.errors import ServiceError
+from . import caching, head_limits, negotiation, steps
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
 KEPT_NAMES = tuple((name, name.lower()) for name in KEPT_HEADERS)
@@ -29,9 +35,11 @@ LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (2,048 for 4 MiB, ~1 MiB)
 MIN_VALIDATORS = 64
+MOST_FINAL_HEADERS = 64  # final headers learnt for built_before_flask (one per view, host, …): Host is the client's to say
 UNKEPT_FINAL = {"Content-Length", "Age"}  # set anew on every answer
 KEY = "microblog.reader_cache.key"  # environ: the request's _url_key
 MISSED = "microblog.reader_cache.missed"  # environ: (version, now) of a lookup that found nothing fresh
+BUILT_BEFORE_FLASK = "reader_cache_builds"  # a view's attribute (kept by its wrappers): (the view, its schema)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class ResponseCache:
 
     def __init__(self, budget):
         self.budget, self.size, self.keyed_by_query = budget, 0, {}
+        self.built_before_flask = {}  # endpoint → (view, schema) of the views declared built_before_flask
+        self.built_prefixes = ()  # their paths' starts (every other path is left to Flask unmatched)
+        self.final_headers = {}  # _final_headers_key → the final headers Flask last gave such a view's 200
         self._entries, self._lock = OrderedDict(), threading.Lock()
         self._validators, self.most_validators = OrderedDict(), max(MIN_VALIDATORS, budget // VALIDATOR_SHARE)
 
@@ -85,6 +96,13 @@ class ResponseCache:
             while self.size > self.budget:
                 self.size -= self._entries.popitem(last=False)[1].cost
 
+    def learn_final_headers(self, key, final):
+        with self._lock:
+            self.final_headers.pop(key, None)
+            self.final_headers[key] = final
+            if len(self.final_headers) > MOST_FINAL_HEADERS:
+                del self.final_headers[next(iter(self.final_headers))]
+
 
 def query_arguments(blueprint, schema):
     """The view's query, parsed with `schema`, every other parameter ignored (unknown=EXCLUDE),
@@ -102,11 +120,36 @@ def query_arguments(blueprint, schema):
     return declare
 
 
+def built_before_flask(schema):
+    """Let a miss of this view be built before Flask, as a hit is answered there (put it under
+    the route's other decorators): a GET of its path alone, with no query string and no
+    validator. The view takes its path's values (and no query arguments) and returns the
+    result `schema` dumps and the headers it sets; it reads nothing of the request.
+
+    The answer's other headers are those every hook gave the last 200 that Flask built for the
+    same view, scheme, host and variant (until there is one, Flask builds every miss): the
+    hooks must add nothing that depends on the post but those headers and the ETag
+    (tests/test_reader_cache.py holds both paths' answers equal). The view's errors (a 404, a
+    410, a database that fails) are left to Flask, which builds them again."""
+
+    dumps = schema() if isinstance(schema, type) else schema
+
+    def declare(view):
+        view.reader_cache_builds = view, dumps
+        return view
+
+    return declare
+
+
 def index_routes(app):
-    """Learn the paths of the views whose query_arguments key their answers; call once every
-    route is registered."""
+    """Learn the paths of the views whose query_arguments key their answers, and the endpoints
+    built before Flask; call once every route is registered."""
     cache = app.extensions.get("reader_cache")
     for rule in app.url_map.iter_rules() if cache is not None else ():
+        built = getattr(app.view_functions[rule.endpoint], BUILT_BEFORE_FLASK, None)
+        if built is not None and not app.config["SERVER_NAME"]:  # with it, Flask's routing checks the host
+            cache.built_before_flask[rule.endpoint] = built
+            cache.built_prefixes += (rule.rule.split("<", 1)[0],)
         names = getattr(app.view_functions[rule.endpoint], "reader_cache_query", None)
         if names is not None:
             if rule.arguments:
@@ -156,7 +199,7 @@ class AnswersBeforeFlask:
             return None
         if entry is None or not entry.holds_at(version, now):
             environ[MISSED] = version, now  # the app's own lookup would miss too: it takes these
-            return None
+            return self._built(environ, version, now)
         not_modified = _names_etag(environ.get("HTTP_IF_NONE_MATCH"), entry)
         if entry.body is None and not not_modified:
             return None
@@ -170,6 +213,49 @@ class AnswersBeforeFlask:
             return "304 NOT MODIFIED", headers, b""
         body = b"" if environ["REQUEST_METHOD"] == "HEAD" else entry.body
         return "200 OK", [*entry.final, ("Content-Length", str(len(entry.body))), age], body
+
+    @cached_property
+    def _routes(self):
+        """The app's URL map, bound once: every route is registered by the first request."""
+        return self.app.url_map.bind("localhost")
+
+    def _built(self, environ, version, now):
+        """The answer of a view declared built_before_flask, built here and kept, or None."""
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(self.cache.built_prefixes) or environ["REQUEST_METHOD"] != "GET" \
+                or environ.get("QUERY_STRING") or not path.isascii() \
+                or any(name in environ for name in caching.CONDITIONAL_HEADERS):
+            return None
+        try:
+            endpoint, values = self._routes.match(path, "GET")
+        except HTTPException:  # no route, or a redirect (a missing slash): Flask's to answer
+            return None
+        built = self.cache.built_before_flask.get(endpoint)
+        key = _request_key(environ, self.cache.keyed_by_query)
+        final = self.cache.final_headers.get(_final_headers_key(endpoint, key))
+        if built is None or final is None:
+            return None
+        limits = self.app.extensions.get("request_limits")
+        if limits is not None and not limits.allows_read(environ.get("REMOTE_ADDR") or "unknown"):
+            return None  # the app counts it again and answers 429
+        view, schema = built
+        with self.app.app_context():
+            try:
+                result, own_headers = view({}, **values)
+                fresh_until = _fresh_until(version, now)
+            except (ServiceError, PeeweeException):
+                return None
+            answer = self.app.json.response(schema.dump(result))
+        body = answer.get_data()
+        own = {"Content-Type": answer.headers["Content-Type"], **own_headers,
+               "ETag": quote_etag(generate_etag(body))}
+        if not own.keys() <= {name for name, _value in final}:
+            return None
+        final = tuple((name, own.get(name, value)) for name, value in final)
+        headers = _kept_headers(own.items())
+        self.cache.put(key, Entry(version, now, fresh_until, body, headers, final,
+                                  _entry_cost(key, body, headers, final)))
+        return "200 OK", [*final, ("Content-Length", str(len(body)))], body
 
 
 def install(blueprint):
@@ -227,12 +313,17 @@ def _keep(response):
             or response.is_streamed:
         return response
     response.add_etag()
-    first = {}  # each header's first value, as response.headers[name] gives it, in one pass
-    for name, value in response.headers.items():
-        first.setdefault(name.lower(), value)
-    g.reader_kept = response.get_data(), tuple(
-        (name, first[lower]) for name, lower in KEPT_NAMES if lower in first)
+    g.reader_kept = response.get_data(), _kept_headers(response.headers.items())
     return response
+
+
+def _kept_headers(headers):
+    """The view's own headers that an entry keeps, each with its first value (as
+    response.headers[name] gives it), found in one pass."""
+    first = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return tuple((name, first[lower]) for name, lower in KEPT_NAMES if lower in first)
 
 
 def _keep_with_final_headers(response):
@@ -249,11 +340,25 @@ def _keep_with_final_headers(response):
         final = tuple((name, value) for name, value in response.headers.items() if name not in UNKEPT_FINAL)
     cache = current_app.extensions["reader_cache"]
     key = _request_key(request.environ, cache.keyed_by_query)
-    cost = len(body) + len(repr(key)) + ENTRY_OVERHEAD + \
-        sum(len(name) + len(value) for name, value in headers + (final or ()))
-    cache.put(key, Entry(
-        g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final, cost))
+    if final is not None and response.status_code == 200 and request.endpoint in cache.built_before_flask \
+            and request.method == "GET" and not request.environ.get("QUERY_STRING") \
+            and not any(name in request.environ for name in caching.CONDITIONAL_HEADERS):
+        cache.learn_final_headers(_final_headers_key(request.endpoint, key), final)
+    cache.put(key, Entry(g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final,
+                         _entry_cost(key, body, headers, final)))
     return response
+
+
+def _entry_cost(key, body, headers, final):
+    return len(body) + len(repr(key)) + ENTRY_OVERHEAD + \
+        sum(len(name) + len(value) for name, value in headers + (final or ()))
+
+
+def _final_headers_key(endpoint, key):
+    """What an answer's final headers may depend on besides the view's result: its view and
+    its URL's scheme, host and script root, and its variant (_url_key)."""
+    scheme, host, script_name, _path, _query, variant = key
+    return endpoint, scheme, host, script_name, variant
 
 
 def _request_key(environ, keyed_by_query):

@@ -4,6 +4,7 @@ from werkzeug.http import http_date
 from ...service import posts
 from .. import routes, schemas
 from ..pagination import page_response
+from ..reader_cache import built_before_flask
 from . import Blueprint, http_doc
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Public posts and tags.")
@@ -23,6 +24,7 @@ def list_posts(args):
 @blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this id.")
 @blp.problem(410, "The post was deleted.")
+@built_before_flask(schemas.Post)
 def get_post(_args, post_id):
     """One public post by id."""
     return _with_last_modified(posts.get_public(post_id))
@@ -33,6 +35,7 @@ def get_post(_args, post_id):
 @blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this slug.")
 @blp.problem(410, "The post was deleted.")
+@built_before_flask(schemas.Post)
 def get_post_by_slug(_args, slug):
     """One public post by slug."""
     return _with_last_modified(posts.get_public_by_slug(slug))
