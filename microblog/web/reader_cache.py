@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
 from marshmallow import EXCLUDE
-from peewee import PeeweeException
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, quote_etag, remove_entity_headers, unquote_etag
 from werkzeug.utils import cached_property
@@ -26,7 +25,6 @@ from werkzeug.wrappers.response import generate_etag
 
 from ..data.models import utcnow
 from ..service import freshness
-from ..service.errors import ServiceError
 from . import caching, head_limits, negotiation, steps
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
@@ -130,7 +128,8 @@ def built_before_flask(schema):
     same view, scheme, host and variant (until there is one, Flask builds every miss): the
     hooks must add nothing that depends on the post but those headers and the ETag
     (tests/test_reader_cache.py holds both paths' answers equal). The view's errors (a 404, a
-    410, a database that fails) are left to Flask, which builds them again."""
+    410, a database that fails, a pool with no connection free) are left to Flask, which runs
+    the request again and answers them as it answers every error."""
 
     dumps = schema() if isinstance(schema, type) else schema
 
@@ -243,7 +242,7 @@ class AnswersBeforeFlask:
             try:
                 result, own_headers = view({}, **values)
                 fresh_until = _fresh_until(version, now)
-            except (ServiceError, PeeweeException):
+            except Exception:  # a 404, a 410, a database that fails: Flask builds it again and answers it
                 return None
             answer = self.app.json.response(schema.dump(result))
         body = answer.get_data()
