@@ -309,7 +309,8 @@ def test_a_single_post_missed_is_built_before_flask_exactly_as_flask_builds_it(m
             assert "Age" in client.get(url).headers  # kept, as Flask's answer would be
     assert started == []
     left_to_flask = [url for post in (hidden, scheduled, deleted, purged) for url in post_urls(post)]
-    left_to_flask += ["/api/v1/posts/999999", "/api/v1/posts/by-slug/no-such-post", "/api/v1/posts/0"]
+    left_to_flask += ["/api/v1/posts/999999", "/api/v1/posts/by-slug/no-such-post", "/api/v1/posts/0",
+                      f"/api/v1/posts/{shown[0]['id']}/", f"/api/v1/posts/by-slug/{shown[0]['slug']}/", "/api/v1/posts/"]
     for url in left_to_flask:
         built, fresh = client.get(url), uncached.get(url)
         assert (built.status_code, built.data) == (fresh.status_code, fresh.data) and built.status_code in (404, 410), url
