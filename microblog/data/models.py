@@ -228,6 +228,10 @@ Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
 # what a feed shows of a post (and its tags); not the Markdown source, the longest column
 Post.FEED_FIELDS = (Post.id, Post.slug, Post.title, Post.content_html, Post.publication_time, Post.updated,
                     Post.photos)
+# what a reader's list shows of a post (the API's reader fields, and publication_time, the
+# reading order's key): not the admin's dates and version nor Micropub's kept properties
+Post.LIST_FIELDS = (Post.id, Post.content, Post.content_format, Post.content_html, Post.title, Post.slug,
+                    Post.visible, Post.publish_at, Post.publication_time, Post.created, Post.edited, Post.photos)
 _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _locked_by_id = PreparedQuery(lambda post_id: locked(Post.select_with_tags()).where(Post.id == post_id),
                               post_id=Post.id)
