@@ -150,11 +150,12 @@ class Post(BaseModel):
         return next(iter(_view_by_id(post_id=post_id)), None) if 1 <= post_id <= MAX_ID else None
 
     @classmethod
-    def view_by_slug(cls, slug):
-        """The post with this slug, or None."""
+    def view_by_slug(cls, slug, read=None):
+        """The post with this slug, or None; `read`, a prepared query by slug, replaces the
+        plain one (to bring more along in the same row)."""
         if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
             return None
-        return next(iter(_view_by_slug(slug=slug)), None)
+        return next(iter((read or _view_by_slug)(slug=slug)), None)
 
     @classmethod
     def shown(cls):
