@@ -123,3 +123,32 @@ def test_auth_checks_the_token_before_the_body(client):
 def test_non_json_bodies_are_415_where_a_body_is_expected(client, auth):
     assert_problem(client.post(LOGIN, data="x", content_type="text/plain"), 415)
     assert_problem(client.patch(f"{POSTS}/1", data="x", content_type="text/plain", headers=auth.headers), 415)
+
+
+QUERIES = ["", "limit=5", "limit=0", "limit=101", "limit=%EF%BC%95", "limit=5&limit=6", "tag=Café", "tag=ok",
+           "tag=", "q=word", "q=", "q=%00x", "q=" + "w" * 201, "cursor=abc", "cursor=" + "A" * 201,
+           "q=x&cursor=WzEsIjIwMjAtMDEtMDFUMDA6MDA6MDAiLDFd", "cursor=WyIyMDIwLTAxLTAxVDAwOjAwOjAwIiwxXQ",
+           "since=2020-01-01T00:00:00Z", "until=yesterday", "unknown=1", "visible=true", "tag=a&q=b&limit=7",
+           "%FF=%FE", "limit"]
+
+
+@pytest.mark.parametrize("schema_name", ["ListQuery", "AdminListQuery", "NoQuery", "ChangeQuery"])
+def test_query_arguments_read_by_the_schema_alone_are_what_webargs_reads(app, schema_name):
+    """The parser's short way (the schema's load of single values) gives what webargs' whole
+    parse gives: the same arguments, or the same refusal."""
+    from webargs.flaskparser import FlaskParser
+
+    from microblog.web import schemas
+    from microblog.web.api import Blueprint
+
+    parser, schema = Blueprint.ARGUMENTS_PARSER, getattr(schemas, schema_name)()
+
+    def outcome(parse):
+        try:
+            return parse(parser, schema, location="query")
+        except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
+            return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
+
+    for query in QUERIES:
+        with app.test_request_context(f"/api/v1/posts?{query}"):
+            assert outcome(type(parser).parse) == outcome(FlaskParser.parse), query

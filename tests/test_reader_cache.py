@@ -8,7 +8,7 @@ import flask
 import pytest
 import requests
 
-from microblog.data.models import Post
+from microblog.data.models import Mention, Post
 from microblog.web import reader_cache
 from scripts import harness
 from tests.helpers import mint_token
@@ -341,3 +341,29 @@ def test_the_headers_learnt_for_misses_built_before_flask_are_bounded(make_app, 
     for n in range(3 * reader_cache.MOST_FINAL_HEADERS):
         assert client.get(f"/api/v1/posts/{post['id']}", headers={"Host": f"h{n}.example"}).status_code == 200
     assert len(app.extensions["reader_cache"].final_headers) == reader_cache.MOST_FINAL_HEADERS
+
+
+def test_a_post_pages_responses_are_seen_at_once(make_app, app, client, auth):
+    """A post page reads whether readers see any response in the post's own row: showing,
+    hiding and deleting a mention changes the page at once, as a fresh build shows it."""
+    uncached = make_app(READER_CACHE_BYTES=0).test_client()
+    post = auth.create_post(content="apple pie", tags=["news"])
+    other = auth.create_post(content="apple tart")
+    urls = [f"/posts/{post['slug']}", f"/posts/{other['slug']}"] + post_urls(post)
+    with app.app_context():
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        mention = Mention.create(post=post["id"], source="https://elsewhere.example/1", target=post["slug"],
+                                 domain="elsewhere.example", status="pending", kind="reply",
+                                 url="https://elsewhere.example/1", author_name="Someone",
+                                 content_html="<p>Responded words</p>", received=now, verified=now)
+    url = f"/api/v1/admin/mentions/{mention.id}"
+    for change in ({"status": "shown"}, {"status": "hidden"}, {"status": "shown"}, None):
+        before = answers(client, urls)
+        assert answers(client, urls) == before  # now answered from the cache
+        response = (auth.client.patch(url, json=change, headers=auth.headers) if change
+                    else auth.client.delete(url, headers=auth.headers))
+        assert response.status_code in (200, 204), response.get_json()
+        assert_same_as_uncached(client, uncached, urls, {url: etag for url, (_, etag, _) in before.items()})
+        shown = "Responded words" in client.get(urls[0]).get_data(as_text=True)
+        assert shown == (change == {"status": "shown"})
+        assert "Responded words" not in client.get(urls[1]).get_data(as_text=True)

@@ -7,6 +7,7 @@ from marshmallow import Schema
 from microblog.service import posts
 from microblog.service.posts import PostFilter
 from microblog.web import schemas
+from microblog.web.json_text import json_text
 
 
 def test_post_dumps_match_marshmallow_for_every_kind_of_post(app, auth, client):
@@ -62,3 +63,54 @@ def test_every_json_answer_has_one_format_and_ends_with_a_newline(client, auth):
         assert text == json.dumps(data, sort_keys=keys_sorted, separators=(",", ":")) + "\n", name
     for feed in ("/feed.atom", "/feed.rss"):
         assert client.get(feed).get_data().endswith(b">\n")
+
+
+def test_page_dumps_match_marshmallow(app, auth):
+    for number in range(3):
+        auth.create_post(content=f"post {number}", tags=["t"] if number else [])
+    with app.app_context():
+        public, admin = posts.list_public(PostFilter(limit=10)).items, posts.list_admin(PostFilter(limit=10)).items
+        for schema, items in ((schemas.PostPage(), public), (schemas.AdminPostPage(), admin)):
+            for page in ({"items": items, "next_cursor": "abc"}, {"items": items, "next_cursor": None},
+                         {"items": [], "next_cursor": None}):
+                assert schema.dump(page) == Schema.dump(schema, page)
+
+
+def test_every_post_in_a_public_list_is_its_own_read(client, auth):
+    """A list reads only what readers are shown of a post: each of its items is byte for byte
+    the post's own answer, whatever the post holds; hidden, scheduled and deleted posts are in neither."""
+    photo = {"url": "https://photos.example/%C3%BC.jpg", "alt": "Ä \"quoted\" <alt>"}
+    made = [
+        auth.create_post(content="plain"),
+        auth.create_post(content="**Ünïcödé** — ✓ 𝄞 <script>x</script>", title="Título “quoted”", tags=["b", "a"]),
+        auth.create_post(content="with a photo", photos=[photo], tags=["x-1"]),
+        auth.create_post(content="<p>HTML <em>kept</em></p>", content_format="html", slug="from-html"),
+        auth.create_post(content="scheduled", publish_at="2999-01-01T00:00:00Z"),
+        auth.create_post(content="hidden", visible=False),
+        auth.create_post(content="published before", publish_at="2020-02-03T04:05:06.5+02:00", tags=["t"]),
+    ]
+    edited = auth.create_post(content="to edit", tags=["e"])
+    client.patch(f"/api/v1/admin/posts/{edited['id']}", json={"content": "edited", "title": "Now titled"},
+                 headers=auth.headers)
+    deleted = auth.create_post(content="to delete")
+    client.delete(f"/api/v1/admin/posts/{deleted['id']}", headers=auth.headers)
+    token = client.post("/api/v1/admin/tokens", json={"client_id": "https://app.example/", "scope": "create"},
+                        headers=auth.headers).get_json()["access_token"]
+    micropub = client.post("/micropub", json={"type": ["h-entry"], "properties": {  # kept properties too
+        "content": ["from Micropub"], "category": ["m"], "syndication": ["https://elsewhere.example/1"]}},
+        headers={"Authorization": f"Bearer {token}"})
+    assert micropub.status_code == 201, micropub.get_data(as_text=True)
+    shown = set()
+    for query in ("limit=3", "tag=t", "tag=a", "q=edited", "q=photo", "limit=100"):
+        listed = client.get(f"/api/v1/posts?{query}")
+        assert listed.status_code == 200
+        cursor, pages = listed.get_json()["next_cursor"], [listed.get_json()]
+        while cursor:
+            pages.append(client.get(f"/api/v1/posts?{query}&cursor={cursor}").get_json())
+            cursor = pages[-1]["next_cursor"]
+        for item in (item for page in pages for item in page["items"]):
+            own = client.get(f"/api/v1/posts/{item['id']}")
+            assert json_text(item) == own.get_data(as_text=True)
+            shown.add(item["id"])
+    public = {post["id"] for post in made if post["content"] not in ("scheduled", "hidden")} | {edited["id"]}
+    assert public <= shown and not shown & {made[4]["id"], made[5]["id"], deleted["id"]}

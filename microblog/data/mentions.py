@@ -1,7 +1,7 @@
 """Queries of received Webmentions and of the domains they are refused from."""
 from peewee import fn
 
-from .models import Delivery, Mention, MentionBlock
+from .models import Delivery, Mention, MentionBlock, Post
 from .prepared import PreparedQuery
 
 SHOWN, PENDING, HIDDEN = "shown", "pending", "hidden"
@@ -49,6 +49,18 @@ _shown_for = PreparedQuery(lambda post_id: Mention.select().where(Mention.post =
 def shown_for(post_id):
     """A post's mentions readers see, oldest first."""
     return list(_shown_for(post_id=post_id))
+
+
+# a post page's read: whether readers see any mention of the post comes in the post's own row,
+# so that the page of a post without (most posts) asks nothing more
+_post_by_slug = PreparedQuery(lambda slug: Post.select_with_tags((*Post.READ_FIELDS, fn.EXISTS(
+    Mention.select(Mention.id).where(Mention.post == Post.id, Mention.status == SHOWN)).alias("has_responses")))
+    .where(Post.slug == slug), slug=Post.slug)
+
+
+def post_by_slug(slug):
+    """Post.view_by_slug(slug), with `has_responses`: whether readers see any mention of it."""
+    return Post.view_by_slug(slug, _post_by_slug)
 
 
 def page(limit, before=None, post_id=None, status=None, kind=None, via=None):

@@ -150,11 +150,12 @@ class Post(BaseModel):
         return next(iter(_view_by_id(post_id=post_id)), None) if 1 <= post_id <= MAX_ID else None
 
     @classmethod
-    def view_by_slug(cls, slug):
-        """The post with this slug, or None."""
+    def view_by_slug(cls, slug, read=None):
+        """The post with this slug, or None; `read`, a prepared query by slug, replaces the
+        plain one (to bring more along in the same row)."""
         if len(slug) > MAX_SLUG_LENGTH or not SLUG_RE.fullmatch(slug):
             return None
-        return next(iter(_view_by_slug(slug=slug)), None)
+        return next(iter((read or _view_by_slug)(slug=slug)), None)
 
     @classmethod
     def shown(cls):
@@ -228,6 +229,10 @@ Post.READ_FIELDS = tuple(field for field in Post._meta.sorted_fields
 # what a feed shows of a post (and its tags); not the Markdown source, the longest column
 Post.FEED_FIELDS = (Post.id, Post.slug, Post.title, Post.content_html, Post.publication_time, Post.updated,
                     Post.photos)
+# what a reader's list shows of a post (the API's reader fields, and publication_time, the
+# reading order's key): not the admin's dates and version nor Micropub's kept properties
+Post.LIST_FIELDS = (Post.id, Post.content, Post.content_format, Post.content_html, Post.title, Post.slug,
+                    Post.visible, Post.publish_at, Post.publication_time, Post.created, Post.edited, Post.photos)
 _view_by_id = PreparedQuery(lambda post_id: Post.select_with_tags().where(Post.id == post_id), post_id=Post.id)
 _locked_by_id = PreparedQuery(lambda post_id: locked(Post.select_with_tags()).where(Post.id == post_id),
                               post_id=Post.id)

@@ -32,9 +32,10 @@ class PostFilter:
 
 
 def seen_by(now, visible=None, deleted="exclude"):
-    """The posts a reader sees at `now`, or (no `now`) the admin's, by visibility and deletion."""
+    """The posts a reader sees at `now` (what a list shows of them), or (no `now`) the admin's,
+    by visibility and deletion."""
     if now is not None:
-        return Post.public(now)
+        return Post.public(now, Post.LIST_FIELDS)
     query = Post.admin_view(deleted)
     if visible is not None:
         query = query.where(Post.visible == visible)

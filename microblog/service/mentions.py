@@ -15,7 +15,7 @@ from ..data import deliveries
 from ..data import mentions as stored
 from ..data.db import write_transaction
 from ..data.models import Change, Post, utcnow
-from . import errors, mention_source
+from . import errors, mention_source, posts
 
 CHECK_KIND = "webmention-check"  # outbound/webmention.py fetches its source: url is the source, subject the target
 ACTION = "mention"  # the change feed's action when what readers see of a post's mentions changed
@@ -169,6 +169,13 @@ class Responses:
     @property
     def any(self):
         return bool(self.likes or self.reposts or self.listed)
+
+
+def post_page(slug, now=None):
+    """The public post with this slug (as posts.get_public_by_slug) and the Responses readers
+    see under it, or None when it has none: most posts, told by the post's own read."""
+    post = posts.get_public_by_slug(slug, now, stored.post_by_slug)
+    return post, (for_post(post.id) if post.has_responses else None)
 
 
 def for_post(post_id):

@@ -71,8 +71,9 @@ def public_id_by_slug(slug, now=None):
     return post.id if post is not None and post.is_public(now or utcnow()) else None
 
 
-def get_public_by_slug(slug, now=None):
-    return _public_or_raise(Post.view_by_slug(slug), now or utcnow())
+def get_public_by_slug(slug, now=None, read=Post.view_by_slug):
+    """The public post with this slug, as `read(slug)` finds it (a read may bring more along)."""
+    return _public_or_raise(read(slug), now or utcnow())
 
 
 def get_admin(post_id):

@@ -86,6 +86,15 @@ class PostPage(Schema):
     items = fields.List(fields.Nested(Post))
     next_cursor = fields.String(allow_none=True)
 
+    def dump(self, obj, *, many=None):
+        """What Schema.dump gives, built around the items' direct dump: marshmallow's list and
+        nesting cost a list page as much as its 20 posts' own dumps (tests compare the two)."""
+        if self.only or self.exclude or many or self.many:
+            return super().dump(obj, many=many)
+        cursor = obj["next_cursor"]
+        return {"items": self.fields["items"].inner.schema.dump(obj["items"], many=True),
+                "next_cursor": None if cursor is None else str(cursor)}
+
 
 class AdminPostPage(PostPage):
     items = fields.List(fields.Nested(AdminPost))

@@ -7,6 +7,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
+from webargs.multidictproxy import MultiDictProxy
 from werkzeug.routing import IntegerConverter
 
 from ...data.models import MAX_ID
@@ -28,12 +29,32 @@ class StrictParser(FlaskParser):
         "querystring": None,
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._single_valued = {}  # query schema → whether every field takes one value
+
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         """As webargs parses, but an empty query for an endpoint that takes none is nothing to
-        check (most public reads: parsing it costs as much as their query)."""
-        if location == "query" and type(argmap) is schemas.NoQuery and not request.environ.get("QUERY_STRING"):
-            return {}
+        check (most public reads: parsing it costs as much as their query), and a query of
+        single values that the schema accepts is loaded by the schema alone: webargs' proxy
+        and hooks around it cost a list as much again. Whatever the schema refuses, and any
+        repeated parameter, goes through webargs, which answers every refusal."""
+        if location == "query" and not kwargs.get("validate") and kwargs.get("unknown", self.unknown) == self.unknown:
+            if type(argmap) is schemas.NoQuery and not request.environ.get("QUERY_STRING"):
+                return {}
+            if self._takes_single_values(argmap) and all(len(values) == 1 for values in request.args.listvalues()):
+                try:
+                    return argmap.load(request.args.to_dict())
+                except ValidationError:
+                    pass
         return super().parse(argmap, req, location=location, **kwargs)
+
+    def _takes_single_values(self, schema):
+        """No field of the schema reads a repeated parameter as a list (webargs' proxy gives those)."""
+        known = self._single_valued.get(schema)
+        if known is None:
+            known = self._single_valued[schema] = not MultiDictProxy({}, schema).multiple_keys
+        return known
 
     def load_json(self, req, schema):
         """The JSON body every endpoint with body arguments requires (422 when none is sent)."""

@@ -35,14 +35,13 @@ def home():
 
 @bp.route("/posts/<slug>")
 def post(slug):
-    found = posts.get_public_by_slug(slug)
+    found, responses = mentions.post_page(slug)
     if negotiation.wants_activity():
         return activitypub.post_as_activity(found.id)
     context = post_context(found)
     facts = context["facts"]
     response = make_response(render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
-                                             canonical=facts["url"], feeds=meta.feeds(),
-                                             responses=mentions.for_post(found.id)))
+                                             canonical=facts["url"], feeds=meta.feeds(), responses=responses))
     response.vary.add("Accept")  # servers get the post's ActivityPub object here
     return response
 
