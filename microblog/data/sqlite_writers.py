@@ -40,18 +40,19 @@ class PooledSqliteWriters(PooledSqliteDatabase):
 
     def _begin_immediate(self, deadline):
         cursor = self.cursor()
-        cursor.execute("PRAGMA busy_timeout = 0")
-        try:
-            pause = FIRST_PAUSE_SECONDS
-            while True:
-                try:
-                    cursor.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as error:
-                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
-                        with __exception_wrapper__:  # as peewee's own errors
+        with __exception_wrapper__:  # the driver's errors as peewee's, as its own begin gives them
+            cursor.execute("PRAGMA busy_timeout = 0")
+            try:
+                pause = FIRST_PAUSE_SECONDS
+                while True:
+                    try:
+                        cursor.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as error:
+                        busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # its extended codes too
+                        if not busy or time.monotonic() + pause > deadline:
                             raise
-                time.sleep(pause)
-                pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
-        finally:
-            cursor.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+                    time.sleep(pause)
+                    pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
