@@ -18,7 +18,6 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 from ..worker import NO_BASE_URL
-from . import malloc_settings
 from .outbound import LOOPBACK_WARNING
 from .request_limits import per_process_warning
 
@@ -115,7 +114,6 @@ def serve_command(host, port, workers):
     if not config["PUBLIC_BASE_URL"]:
         current_app.logger.warning(NO_BASE_URL)
     runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]
-    malloc_settings.apply()  # before granian forks the workers, which keep these settings
     with delivery_worker() if runs_worker else contextlib.nullcontext():
         build_server(host, port, workers).serve()
 
