@@ -9,8 +9,6 @@ minimal EXIF holding that tag alone, so that the picture still shows the right w
 import re
 import zlib
 
-from PIL import Image
-
 
 class MalformedImage(Exception):
     """The file's structure is not what its format says; Pillow read it, this walk cannot."""
@@ -41,6 +39,8 @@ def _orientation_exif(orientation):
     """TIFF-structured EXIF with the orientation tag only (None when upright)."""
     if orientation == UPRIGHT:
         return None
+    from PIL import Image  # here, as in media.read_picture: only a worker that takes an upload needs it
+
     exif = Image.Exif()
     exif[ORIENTATION_TAG] = orientation
     return exif.tobytes()[len(b"Exif\0\0"):]

@@ -3,7 +3,8 @@ camera metadata, kept in the database, and read back by their unguessable key.
 
 An upload is recognised from its content by Pillow, never from its name or claimed type; its
 pixel count is checked from the header before any pixel is decoded (decompression bombs), then
-every frame is decoded once, so a damaged file is refused rather than stored.
+every frame is decoded once, so a damaged file is refused rather than stored. Pillow (about 1.3 MB
+of each worker) is imported at the first upload, not by every worker at its start.
 """
 import io
 import re
@@ -12,8 +13,6 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
-
-from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..data.db import write_transaction
 from ..data.models import Media, utcnow
@@ -29,8 +28,9 @@ KEY_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 KEY_RE = re.compile(KEY_PATTERN)
 SERVED_AT = re.compile(rf"/media/({KEY_PATTERN})\.([a-z]+)")  # the end of an image's URL path
 ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height on screen
-# What Pillow raises for a file it recognised but could not read (truncated, damaged)
-UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
+# What Pillow raises for a file it recognised but could not read (truncated, damaged); OSError
+# covers its UnidentifiedImageError, a file it did not recognise.
+UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ def read_picture(data, max_pixels, decode=False):
     """The Picture in an image file (bytes); with `decode`, every frame's pixels are decoded
     too (within `max_pixels` in all), to be sure the file is whole. Raises TooLarge or
     UnsupportedMedia."""
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data), formats=OPENED_AS) as image:
             width, height = image.size
@@ -118,6 +120,8 @@ def _check_pixels(pixels, max_pixels):
 
 def _decode_every_frame(image, max_pixels):
     """Each frame counted against the pixel budget before it is decoded."""
+    from PIL import ImageSequence
+
     decoded = 0
     for frame in ImageSequence.Iterator(image):
         decoded += frame.size[0] * frame.size[1]
