@@ -7,9 +7,7 @@ import time
 import weakref
 
 from peewee import DatabaseProxy, OperationalError, PeeweeException, SqliteDatabase
-from playhouse.db_url import connect, parse, register_database
-
-from .sqlite_writers import PooledSqliteWriters
+from playhouse.db_url import connect, parse
 
 database = DatabaseProxy()
 
@@ -24,8 +22,6 @@ CONNECTION_MAX_AGE_SECONDS = 3600  # a pooled connection older than this is clos
 SQLITE_CACHE_KIB = 256
 # PostgreSQL's driver waits for good on a server that never answers; a URL may set its own.
 CONNECT_TIMEOUT_SECONDS = 5
-
-register_database(PooledSqliteWriters, "sqlite+pool")  # what open_database's sqlite: URLs open
 
 
 def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout=None):
@@ -56,7 +52,6 @@ def open_database(url, sqlite_synchronous="NORMAL", pool_size=None, pool_timeout
                 "cache_size": -SQLITE_CACHE_KIB,
             },
             lock_type="IMMEDIATE",
-            busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
             check_same_thread=False,  # the pool hands a connection to one thread at a time
         )
     if "connect_timeout" not in parse(url):
