@@ -39,7 +39,7 @@ class Defaults:
     MEDIA_MAX_PIXELS = 50_000_000  # an image's width × height (× frames): above it, a decompression bomb
     MEDIA_KEEP_METADATA = False  # True stores uploads as sent, EXIF and XMP (GPS, camera) included
     CACHE_MAX_AGE = 60
-    READER_CACHE_BYTES = 4 * 1024 * 1024  # per worker process; 0 turns the cache off (docs/configuration.md)
+    READER_CACHE_BYTES = 2 * 1024 * 1024  # per worker process; 0 turns the cache off (docs/configuration.md)
     CORS_ORIGINS = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
