@@ -5,6 +5,7 @@ none twice but a retry of the same id. With
 TEST_DATABASE_URL (scripts/with-postgres.sh) the workers share PostgreSQL."""
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections import Counter
@@ -174,3 +175,17 @@ def test_a_worker_killed_mid_delivery_loses_no_activitypub_activity(make_ready_a
         tried_again = {d.uid for d in Delivery.select().where(Delivery.attempts > 1)}
     assert tried_again >= held  # (a try that timed out on this busy machine is tried again too)
     assert {uid for (uid, _, _), count in received.items() if count > 1} <= tried_again  # with its ids
+
+
+def test_a_request_cut_off_mid_body_is_no_activity_received(remote):
+    """A sender killed mid-request leaves a body shorter than its Content-Length: the peer, as
+    any server, acts on none of it (the kill tests above would otherwise count a half activity)."""
+    host, port = remote.origin.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Type: application/activity+json\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"type\": \"Cre")
+        connection.shutdown(socket.SHUT_WR)
+        connection.recv(1024)
+    whole = requests.post(f"{remote.origin}/inbox", json={"type": "Create", "id": "https://x.example/1"}, timeout=5)
+    assert whole.status_code == 202
+    assert remote.activities() == [{"type": "Create", "id": "https://x.example/1"}]

@@ -127,7 +127,9 @@ class Fediverse(LoopbackServer):
         request.end_headers()
 
     def take_post(self, request):
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        body = self.read_body(request)
+        if body is None:
+            return
         with self.lock:
             status = self.fail_next.pop(0) if self.fail_next else 202
             if status < 300:

@@ -25,5 +25,13 @@ class LoopbackServer:
         self.server.shutdown()
         self.server.server_close()
 
+    @staticmethod
+    def read_body(request):
+        """The request's body, or None when it ended before its Content-Length: a sender cut off
+        mid-request (killed, say), whose request no server acts on."""
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length)
+        return body if len(body) == length else None
+
     def _answering(self, name):
         return lambda request: getattr(self, name)(request)

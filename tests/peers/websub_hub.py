@@ -36,7 +36,10 @@ class Hub(LoopbackServer):
         self.url = f"{self.origin}/hub"
 
     def answer(self, request):
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0)).decode()
+        body = self.read_body(request)
+        if body is None:
+            return
+        body = body.decode()
         with self.lock:
             self.attempts += 1
             self.in_flight += 1
