@@ -135,7 +135,7 @@ def built_before_flask(schema):
     dumps = schema() if isinstance(schema, type) else schema
 
     def declare(view):
-        view.reader_cache_builds = view, dumps
+        setattr(view, BUILT_BEFORE_FLASK, (view, dumps))
         return view
 
     return declare
@@ -203,8 +203,7 @@ class AnswersBeforeFlask:
         not_modified = _names_etag(environ.get("HTTP_IF_NONE_MATCH"), entry)
         if entry.body is None and not not_modified:
             return None
-        limits = self.app.extensions.get("request_limits")
-        if limits is not None and not limits.allows_read(environ.get("REMOTE_ADDR") or "unknown"):
+        if not self._within_read_limit(environ):
             return None  # the app counts it again and answers 429
         age = ("Age", str(int((now - entry.built).total_seconds())))
         if not_modified:
@@ -227,12 +226,15 @@ class AnswersBeforeFlask:
         return Map(rules, strict_slashes=url_map.strict_slashes, merge_slashes=url_map.merge_slashes,
                    redirect_defaults=url_map.redirect_defaults, converters=url_map.converters).bind("localhost")
 
+    def _within_read_limit(self, environ):
+        """Count this read against the client's limit, as the app would; False once over it."""
+        limits = self.app.extensions.get("request_limits")
+        return limits is None or limits.allows_read(environ.get("REMOTE_ADDR") or "unknown")
+
     def _built(self, environ, version, now):
         """The answer of a view declared built_before_flask, built here and kept, or None."""
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(self.cache.built_prefixes) or environ["REQUEST_METHOD"] != "GET" \
-                or environ.get("QUERY_STRING") or not path.isascii() \
-                or any(name in environ for name in caching.CONDITIONAL_HEADERS):
+        if not path.startswith(self.cache.built_prefixes) or not path.isascii() or not _asks_path_alone(environ):
             return None
         try:
             endpoint, values = self._routes.match(path, "GET")
@@ -243,8 +245,7 @@ class AnswersBeforeFlask:
         final = self.cache.final_headers.get(_final_headers_key(endpoint, key))
         if built is None or final is None:
             return None
-        limits = self.app.extensions.get("request_limits")
-        if limits is not None and not limits.allows_read(environ.get("REMOTE_ADDR") or "unknown"):
+        if not self._within_read_limit(environ):
             return None  # the app counts it again and answers 429
         view, schema = built
         with self.app.app_context():
@@ -349,12 +350,18 @@ def _keep_with_final_headers(response):
     cache = current_app.extensions["reader_cache"]
     key = _request_key(request.environ, cache.keyed_by_query)
     if final is not None and response.status_code == 200 and request.endpoint in cache.built_before_flask \
-            and request.method == "GET" and not request.environ.get("QUERY_STRING") \
-            and not any(name in request.environ for name in caching.CONDITIONAL_HEADERS):
+            and _asks_path_alone(request.environ):
         cache.learn_final_headers(_final_headers_key(request.endpoint, key), final)
     cache.put(key, Entry(g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final,
                          _entry_cost(key, body, headers, final)))
     return response
+
+
+def _asks_path_alone(environ):
+    """A GET of a path, with no query string and no validator: what a view built before Flask
+    answers, and what its answers' final headers are learnt from."""
+    return environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING") \
+        and not any(name in environ for name in caching.CONDITIONAL_HEADERS)
 
 
 def _entry_cost(key, body, headers, final):
