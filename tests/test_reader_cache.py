@@ -16,6 +16,7 @@ from tests.helpers import mint_token
 from tests.transfer_helpers import NDJSON, export
 
 ADMIN = "/api/v1/admin/posts"
+LIST = "/api/v1/posts"
 READER_URLS = ["/api/v1/posts", "/api/v1/posts?tag=news", "/api/v1/posts?q=apple", "/api/v1/tags",
                "/feed.atom", "/feed.rss", "/feed.json", "/feed.json?tag=news",
                # feeds ignore other parameters, and the cache keeps their answers by the tag alone
@@ -326,6 +327,52 @@ def test_a_single_post_missed_is_built_before_flask_exactly_as_flask_builds_it(m
         assert (built.status_code, built.data) == (fresh.status_code, fresh.data), url
     reads = [path for path in started if not path.startswith(ADMIN)]
     assert reads == left_to_flask + [url.split("?")[0] for _, url, _ in asked_otherwise]
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                    reason="built before Flask on SQLite only: PostgreSQL's freshness is a query, read in Flask")
+def test_lists_and_post_pages_missed_are_built_before_flask_exactly_as_flask_builds_them(make_app, auth):
+    """As single posts: once Flask has built a 200 of a list (with a next page, and without one)
+    and of a post's page (the page, and its ActivityPub object), a miss of any other list, tag,
+    search or page is built before Flask, equal to a server's without the cache header for
+    header and byte for byte; a refused or repeated parameter, a page asked with a query
+    string, a post readers cannot see, a HEAD and a validator are left to Flask."""
+    app = make_app(PUBLIC_BASE_URL="https://blog.example")  # with it, a page's ActivityPub object
+    client, uncached = app.test_client(), make_app(PUBLIC_BASE_URL="https://blog.example", READER_CACHE_BYTES=0).test_client()
+    shown = [auth.create_post(content=text, title=title, tags=tags) for text, title, tags in [
+        ("apple *pie*", "Pie", ["news", "other"]), ("üñíçødé — “quoted” <b>x</b> & \\u2028 apple", None, ["news"]),
+        ("long apple " * 300, "A title", ["news"]), ("```python\nprint('apple')\n```", None, []),
+        ("apple with a [link](https://example.com/x)", "Linked", ["other"])]]
+    hidden = auth.create_post(content="hidden apple", visible=False, tags=["news"])
+    auth.create_post(content="later apple", publish_at=soon(3600), tags=["news"])
+    activity = {"Accept": "application/activity+json"}
+    for url, headers in [(f"{LIST}?limit=1", {}), (f"{LIST}?limit=100", {}), (f"/posts/{shown[0]['slug']}", {}),
+                         (f"/posts/{shown[0]['slug']}", activity)]:
+        assert client.get(url, headers=headers).status_code == 200  # built by Flask: the answers the others follow
+    started = built_by_flask(app)
+    second_page = uncached.get(f"{LIST}?limit=2").get_json()["next_cursor"]
+    second_found = uncached.get(f"{LIST}?q=apple&limit=2").get_json()["next_cursor"]
+    built = [(url, {}) for url in [
+        f"{LIST}?limit=2", f"{LIST}?cursor={second_page}&limit=2", f"{LIST}?tag=news", f"{LIST}?limit=1&tag=news",
+        f"{LIST}?q=apple&limit=2", f"{LIST}?q=apple&limit=2&cursor={second_found}", f"{LIST}?limit=02&tag=other",
+        f"{LIST}?since=2000-01-01T00:00:00Z&limit=3", LIST]]
+    built += [(f"/posts/{post['slug']}", headers) for post in shown[1:] for headers in ({}, activity)]
+    for url, headers in built:
+        answer, fresh = client.get(url, headers=headers), uncached.get(url, headers=headers)
+        assert answer.status_code == 200 and "Age" not in answer.headers, url
+        assert sorted(answer.headers.items()) == sorted(fresh.headers.items()), url
+        assert answer.data == fresh.data, url
+        assert "Age" in client.get(url, headers=headers).headers  # kept, as Flask's answer would be
+    assert started == []
+    left_to_flask = [("GET", url, {}) for url in [
+        f"{LIST}?tag=news&tag=other", f"{LIST}?cursor=nope", f"{LIST}?limit=0", f"{LIST}?x=1", f"{LIST}?q=",
+        f"/posts/{shown[1]['slug']}?x=1", f"/posts/{hidden['slug']}", "/posts/no-such-post"]]
+    left_to_flask += [("HEAD", f"{LIST}?tag=other", {}), ("GET", f"{LIST}?limit=3", {"If-None-Match": '"x"'}),
+                      ("GET", f"/posts/{shown[2]['slug']}", {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})]
+    for number, (method, url, headers) in enumerate(left_to_flask, start=1):
+        answer, fresh = client.open(url, method=method, headers=headers), uncached.open(url, method=method, headers=headers)
+        assert (answer.status_code, answer.data) == (fresh.status_code, fresh.data), url
+        assert len(started) == number, url
 
 
 def test_a_miss_built_before_flask_counts_against_the_read_limit(make_app, auth):

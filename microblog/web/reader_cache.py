@@ -9,7 +9,8 @@ before Flask (AnswersBeforeFlask) with the headers the answer left every hook wi
 request asks something of those hooks (a validator other than If-None-Match, a proxy's
 X-Forwarded-For, a head over the limits, a client over its request limit, CORS): those, and
 every hit on PostgreSQL (one indexed query of the change feed), go through Flask. A miss of a
-view declared `built_before_flask` (a single post) is built there too, when it can be."""
+view declared `built_before_flask` (a single post, a list, a post's page) is built there too,
+when it can be."""
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
-from marshmallow import EXCLUDE
+from flask.ctx import RequestContext
+from marshmallow import EXCLUDE, Schema
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, quote_etag, remove_entity_headers, unquote_etag
 from werkzeug.routing import Map
@@ -34,11 +36,11 @@ LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
 ENTRY_OVERHEAD = 600  # bytes an entry takes beyond its body, key and headers (measured: objects, dict slot)
 VALIDATOR_SHARE = 2048  # validators kept: one for each this many bytes of budget (1,024 for 2 MiB, ~0.5 MiB)
 MIN_VALIDATORS = 64
-MOST_FINAL_HEADERS = 64  # final headers learnt for built_before_flask (one per view, host, …): Host is the client's to say
+MOST_FINAL_HEADERS = 64  # final headers learnt for built_before_flask (one set per view, host, …): Host is the client's to say
 UNKEPT_FINAL = {"Content-Length", "Age"}  # set anew on every answer
 KEY = "microblog.reader_cache.key"  # environ: the request's _url_key
 MISSED = "microblog.reader_cache.missed"  # environ: (version, now) of a lookup that found nothing fresh
-BUILT_BEFORE_FLASK = "reader_cache_builds"  # a view's attribute (kept by its wrappers): (the view, its schema)
+BUILT_BEFORE_FLASK = "reader_cache_builds"  # a view's attribute (kept by its wrappers): its BuiltBeforeFlask
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class ResponseCache:
         self.budget, self.size, self.keyed_by_query = budget, 0, {}
         self.built_before_flask = {}  # endpoint → (view, schema) of the views declared built_before_flask
         self.built_prefixes = ()  # their paths' starts (every other path is left to Flask unmatched)
-        self.final_headers = {}  # _final_headers_key → the final headers Flask last gave such a view's 200
+        self.final_headers = {}  # _final_headers_key → {the view's header names: (its headers, the final ones)}
         self._entries, self._lock = OrderedDict(), threading.Lock()
         self._validators, self.most_validators = OrderedDict(), max(MIN_VALIDATORS, budget // VALIDATOR_SHARE)
 
@@ -95,10 +97,16 @@ class ResponseCache:
             while self.size > self.budget:
                 self.size -= self._entries.popitem(last=False)[1].cost
 
-    def learn_final_headers(self, key, final):
+    def learn_final_headers(self, key, own, final):
+        """Keep the final headers of a 200 Flask built, with the view's own headers (`own`) it
+        was built from; unless one of these is not in the final ones exactly once."""
+        names = [name for name, _value in final]
+        if any(names.count(name) != 1 for name, _value in own):
+            return
         with self._lock:
-            self.final_headers.pop(key, None)
-            self.final_headers[key] = final
+            shapes = self.final_headers.pop(key, {})
+            shapes[tuple(name for name, _value in own)] = dict(own), final
+            self.final_headers[key] = shapes
             if len(self.final_headers) > MOST_FINAL_HEADERS:
                 del self.final_headers[next(iter(self.final_headers))]
 
@@ -119,26 +127,72 @@ def query_arguments(blueprint, schema):
     return declare
 
 
-def built_before_flask(schema):
+@dataclass(frozen=True)
+class BuiltBeforeFlask:
+    """How a view's miss is built before Flask: `dumps` dumps the result of a view of the JSON
+    API, which takes the arguments `query` loads (none without it); a page (no `dumps`) returns
+    its response and takes no arguments."""
+    view: object
+    query: Schema | None
+    dumps: Schema | None
+
+    def context(self, app, environ, matched):
+        """A request context for a view that reads the request (its query, a page's links);
+        the app's, a fifth of the cost, for one that reads only its path's values."""
+        if self.dumps is not None and self.query is None:
+            return app.app_context()
+        return RoutedRequestContext(app, environ, matched)
+
+    def answer(self, app, values):
+        """The body and the headers of the view's answer, as Flask would have them before any
+        hook but with its ETag; inside self.context. Raises whatever the view raises, and
+        ValueError for a query the schema alone cannot load (a repeated parameter, a refused
+        one): Flask's to answer."""
+        if self.dumps is None:
+            response = app.make_response(self.view(**values))
+            response.add_etag()
+            return response.get_data(), response.headers.items()
+        result, headers = self.view(self._arguments(), **values)
+        response = app.json.response(self.dumps.dump(result))
+        body = response.get_data()
+        own = {"Content-Type": response.headers["Content-Type"], **headers, "ETag": quote_etag(generate_etag(body))}
+        return body, own.items()
+
+    def _arguments(self):
+        if self.query is None:
+            return {}
+        args = request.args
+        if any(len(values) > 1 for values in args.listvalues()):
+            raise ValueError("a repeated parameter")
+        return self.query.load(args.to_dict())
+
+
+def built_before_flask(query=None, dumps=None):
     """Let a miss of this view be built before Flask, as a hit is answered there (put it under
-    the route's other decorators): a GET of its path alone, with no query string and no
-    validator. The view takes its path's values (and no query arguments) and returns the
-    result `schema` dumps and the headers it sets; it reads nothing of the request.
+    the route's other decorators): a GET with no validator, and with no query string unless
+    the view takes a `query`. A view of the JSON API takes the arguments `query` loads
+    (flask-smorest's `arguments`; every parameter given once) and its path's values, and returns
+    the result `dumps` dumps with the headers it sets; a page (no `dumps`) takes its path's
+    values alone and returns its response.
 
     The answer's other headers are those every hook gave the last 200 that Flask built for the
-    same view, scheme, host and variant (until there is one, Flask builds every miss): the
-    hooks must add nothing that depends on the post but those headers and the ETag
-    (tests/test_reader_cache.py holds both paths' answers equal). The view's errors (a 404, a
-    410, a database that fails, a pool with no connection free) are left to Flask, which runs
-    the request again and answers them as it answers every error."""
-
-    dumps = schema() if isinstance(schema, type) else schema
+    same view, scheme, host and variant, with the same view's headers (until there is one,
+    Flask builds every miss): the hooks must add nothing that depends on the answer but the
+    view's own headers and its ETag (tests/test_reader_cache.py holds both paths' answers
+    equal). The hooks before the view are not run: a view whose blueprint's hooks do more than
+    check what a GET without validators always passes must not be declared. The view's errors
+    (a 404, a 410, a refused query, a database that fails, a pool with no connection free) are
+    left to Flask, which runs the request again and answers them as it answers every error."""
 
     def declare(view):
-        setattr(view, BUILT_BEFORE_FLASK, (view, dumps))
+        setattr(view, BUILT_BEFORE_FLASK, BuiltBeforeFlask(view, query and _instance(query), dumps and _instance(dumps)))
         return view
 
     return declare
+
+
+def _instance(schema):
+    return schema() if isinstance(schema, type) else schema
 
 
 def index_routes(app):
@@ -234,37 +288,64 @@ class AnswersBeforeFlask:
     def _built(self, environ, version, now):
         """The answer of a view declared built_before_flask, built here and kept, or None."""
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(self.cache.built_prefixes) or not path.isascii() or not _asks_path_alone(environ):
+        if not path.startswith(self.cache.built_prefixes) or not path.isascii() or not _asks_for_a_body(environ):
             return None
         try:
-            endpoint, values = self._routes.match(path, "GET")
+            rule, values = self._routes.match(path, "GET", return_rule=True)
         except HTTPException:  # no route, or a redirect (a missing slash): Flask's to answer
             return None
+        endpoint = rule.endpoint
         built = self.cache.built_before_flask.get(endpoint)
         key = _request_key(environ, self.cache.keyed_by_query)
-        final = self.cache.final_headers.get(_final_headers_key(endpoint, key))
-        if built is None or final is None:
+        learnt = self.cache.final_headers.get(_final_headers_key(endpoint, key))
+        if built is None or learnt is None or built.query is None and environ.get("QUERY_STRING"):
             return None
         if not self._within_read_limit(environ):
             return None  # the app counts it again and answers 429
-        view, schema = built
-        with self.app.app_context():
+        with built.context(self.app, environ, (rule, values)):
             try:
-                result, own_headers = view({}, **values)
+                body, own = built.answer(self.app, values)
                 fresh_until = _fresh_until(version, now)
-            except Exception:  # a 404, a 410, a database that fails: Flask builds it again and answers it
+            except Exception:  # a 404, a 410, a refused query, a database that fails: Flask builds it again and answers it
                 return None
-            answer = self.app.json.response(schema.dump(result))
-        body = answer.get_data()
-        own = {"Content-Type": answer.headers["Content-Type"], **own_headers,
-               "ETag": quote_etag(generate_etag(body))}
-        if not own.keys() <= {name for name, _value in final}:
+        headers = _kept_headers(own)
+        final = _final_headers(learnt, headers)
+        if final is None:
             return None
-        final = tuple((name, own.get(name, value)) for name, value in final)
-        headers = _kept_headers(own.items())
         self.cache.put(key, Entry(version, now, fresh_until, body, headers, final,
                                   _entry_cost(key, body, headers, final)))
         return "200 OK", [*final, ("Content-Length", str(len(body)))], body
+
+
+class RoutedRequestContext(RequestContext):
+    """A request context for a route already matched (on AnswersBeforeFlask's few): matching
+    it again on the app's hundred would cost as much as the rest of the context."""
+
+    def __init__(self, app, environ, matched):
+        super().__init__(app, environ)
+        self.matched = matched
+
+    def match_request(self):
+        self.request.url_rule, self.request.view_args = self.matched
+
+
+def _final_headers(learnt, headers):
+    """The final headers of an answer with the view's `headers`, from those learnt of another
+    with the same names: a hook's header as the hooks left it; a view's header as the view
+    gives it now, if the hooks left it as the view gave it then, or as the hooks changed it if
+    the view gives what it gave then; else (a hook's change that may follow the view's) None."""
+    shape = learnt.get(tuple(name for name, _value in headers))
+    if shape is None:
+        return None
+    learnt_own, learnt_final = shape
+    own, final = dict(headers), []
+    for name, value in learnt_final:
+        if name in own and own[name] != learnt_own[name]:
+            if value != learnt_own[name]:
+                return None
+            value = own[name]
+        final.append((name, value))
+    return tuple(final)
 
 
 def install(blueprint):
@@ -350,18 +431,17 @@ def _keep_with_final_headers(response):
     cache = current_app.extensions["reader_cache"]
     key = _request_key(request.environ, cache.keyed_by_query)
     if final is not None and response.status_code == 200 and request.endpoint in cache.built_before_flask \
-            and _asks_path_alone(request.environ):
-        cache.learn_final_headers(_final_headers_key(request.endpoint, key), final)
+            and _asks_for_a_body(request.environ):
+        cache.learn_final_headers(_final_headers_key(request.endpoint, key), headers, final)
     cache.put(key, Entry(g.reader_version, g.reader_now, g.reader_fresh_until, body, headers, final,
                          _entry_cost(key, body, headers, final)))
     return response
 
 
-def _asks_path_alone(environ):
-    """A GET of a path, with no query string and no validator: what a view built before Flask
-    answers, and what its answers' final headers are learnt from."""
-    return environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING") \
-        and not any(name in environ for name in caching.CONDITIONAL_HEADERS)
+def _asks_for_a_body(environ):
+    """A GET with no validator: what a view built before Flask answers, and what its answers'
+    final headers are learnt from."""
+    return environ["REQUEST_METHOD"] == "GET" and not any(name in environ for name in caching.CONDITIONAL_HEADERS)
 
 
 def _entry_cost(key, body, headers, final):

@@ -14,6 +14,7 @@ routes.declare(blp, routes.API, routes.PUBLIC, paths=["/api/"])  # every unknown
 @blp.route("/posts", methods=["GET"], operation_id="listPosts")
 @blp.arguments(schemas.ListQuery, location="query")
 @blp.response(200, schemas.PostPage, headers={"Link": http_doc.LINK})
+@built_before_flask(query=schemas.ListQuery, dumps=schemas.PostPage)
 def list_posts(args):
     """Public posts, newest first, a page at a time."""
     return page_response(posts.list_public(posts.PostFilter(**args)))
@@ -24,7 +25,7 @@ def list_posts(args):
 @blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this id.")
 @blp.problem(410, "The post was deleted.")
-@built_before_flask(schemas.Post)
+@built_before_flask(dumps=schemas.Post)
 def get_post(_args, post_id):
     """One public post by id."""
     return _with_last_modified(posts.get_public(post_id))
@@ -35,7 +36,7 @@ def get_post(_args, post_id):
 @blp.response(200, schemas.Post, headers={"Last-Modified": http_doc.LAST_MODIFIED})
 @blp.problem(404, "No public post has this slug.")
 @blp.problem(410, "The post was deleted.")
-@built_before_flask(schemas.Post)
+@built_before_flask(dumps=schemas.Post)
 def get_post_by_slug(_args, slug):
     """One public post by slug."""
     return _with_last_modified(posts.get_public_by_slug(slug))

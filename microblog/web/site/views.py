@@ -9,6 +9,7 @@ from ...service.fields import TAG_RE, Text
 from .. import activitypub, negotiation, routes, urls
 from ..api import REPEATED
 from ..pagination import decode_cursor, encode_cursor
+from ..reader_cache import built_before_flask
 from . import meta
 
 PAGE_SIZE = 20  # the API's default page
@@ -34,6 +35,7 @@ def home():
 
 
 @bp.route("/posts/<slug>")
+@built_before_flask()
 def post(slug):
     found, responses = mentions.post_page(slug)
     if negotiation.wants_activity():
