@@ -98,9 +98,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_it_held(b
 
 
 def test_two_workers_on_one_database_never_send_a_delivery_twice(blog, hub, workers):
-    hub.delay = 0.2  # a single worker would need seconds for them all: the other, however slow to start, takes a share
+    # The hub answers no ping until one from each worker has come in (or hub.hold_timeout, 10 s, has
+    # passed: within the workers' DELIVERY_TIMEOUT of 15 s), however slow one is to start: both then
+    # take from the same pending deliveries at once. Their 4 threads each stay within the host
+    # limit of 8 counted over both, so neither waits for the other (at 4, one alone would fill it).
+    hub.hold_until_senders, hub.delay = 2, 0.2
     settings = {"DELIVERY_THREADS": 4, "DELIVERY_HOST_CONCURRENCY": 8}
-    workers(**KILLED_WORKER_SETTINGS)
+    workers(**settings)
     workers(**{**settings, "PUBLIC_BASE_URL": BASE.rstrip("/")})  # its User-Agent tells its pings apart
     uids = write_posts(blog, 20)
     wait_until(lambda: states(blog) == {"done": len(uids)}, timeout=30)

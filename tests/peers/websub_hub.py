@@ -4,7 +4,9 @@
 2xx; anything else is a 400. Knows nothing of microblog.
 
 It keeps every ping it accepted (topic, the sender's delivery id header, User-Agent, time), and
-can be told to fail the next pings (a status of ours), or to take its time answering.
+can be told to fail the next pings (a status of ours), to take its time answering, or to hold
+every answer until pings from a number of senders (told apart by their User-Agent) have come in
+(or `hold_timeout` seconds have passed since the first ping).
 """
 import threading
 import time
@@ -31,7 +33,9 @@ class Hub(LoopbackServer):
         self.pings, self.refused, self.attempts = [], [], 0
         self.fail_next, self.fail_status, self.delay = 0, 503, 0.0
         self.in_flight = self.most_in_flight = 0
+        self.senders, self.hold_until_senders, self.hold_timeout, self.first_ping_at = set(), 0, 10.0, None
         self.lock = threading.Lock()
+        self.sender_arrived = threading.Condition(self.lock)
         super().__init__(host, {"POST": "answer"})
         self.url = f"{self.origin}/hub"
 
@@ -46,6 +50,11 @@ class Hub(LoopbackServer):
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             failing = self.fail_next > 0
             self.fail_next -= failing
+            self.senders.add(request.headers.get("User-Agent"))
+            self.sender_arrived.notify_all()
+            self.first_ping_at = self.first_ping_at or time.monotonic()
+            self.sender_arrived.wait_for(lambda: len(self.senders) >= self.hold_until_senders,
+                                         self.first_ping_at + self.hold_timeout - time.monotonic())
         try:
             time.sleep(self.delay)
             form = parse_qs(body, keep_blank_values=True)
