@@ -1,5 +1,7 @@
 """Many rows in one INSERT whose SQL is written out here: Peewee builds a query node by node,
 which for a few thousand values costs far more than the database takes to store them."""
+from functools import cache
+
 from .db import database, is_sqlite
 
 
@@ -22,13 +24,20 @@ def insert_row(model, values):
 
 
 def _insert(model, rows):
-    fields = [model._meta.fields[name] for name in rows[0]]
+    fields, head, placeholders = _insert_parts(model, tuple(rows[0]), type(database.obj))
+    values = [field.db_value(values[field.name]) for values in rows for field in fields]
+    return f"{head}{', '.join([placeholders] * len(rows))}", values
+
+
+@cache
+def _insert_parts(model, names, _backend):
+    """The fields of these names, the INSERT's text up to VALUES and a row's placeholders, in
+    the backend's style: written once, as a write inside the writers' lock would anew."""
+    fields = [model._meta.fields[name] for name in names]
     quote = database.quote
     columns = ", ".join(f"{quote[0]}{field.column_name}{quote[1]}" for field in fields)
-    placeholders = f"({', '.join([database.param] * len(fields))})"
     table = f"{quote[0]}{model._meta.table_name}{quote[1]}"
-    values = [field.db_value(values[field.name]) for values in rows for field in fields]
-    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(rows))}", values
+    return fields, f"INSERT INTO {table} ({columns}) VALUES ", f"({', '.join([database.param] * len(fields))})"
 
 
 def update_rows(model, values, **match):
