@@ -136,22 +136,11 @@ QUERIES = ["", "limit=5", "limit=0", "limit=101", "limit=%EF%BC%95", "limit=5&li
 def test_query_arguments_read_by_the_schema_alone_are_what_webargs_reads(app, schema_name):
     """The parser's short way (the schema's load of single values) gives what webargs' whole
     parse gives: the same arguments, or the same refusal."""
-    from webargs.flaskparser import FlaskParser
-
     from microblog.web import schemas
-    from microblog.web.api import Blueprint
-
-    parser, schema = Blueprint.ARGUMENTS_PARSER, getattr(schemas, schema_name)()
-
-    def outcome(parse):
-        try:
-            return parse(parser, schema, location="query")
-        except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
-            return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
 
     for query in QUERIES:
         with app.test_request_context(f"/api/v1/posts?{query}"):
-            assert outcome(type(parser).parse) == outcome(FlaskParser.parse), query
+            assert_parsed_as_webargs_parses(getattr(schemas, schema_name)(), "query")
 
 
 BODIES = [
@@ -193,40 +182,36 @@ BODIES = [
 def test_json_bodies_read_by_the_schema_alone_are_what_webargs_reads(app, schema_name):
     """The parser's short way for bodies (the schema's load of the JSON read as webargs reads it)
     gives what webargs' whole parse gives: the same arguments, or the same refusal."""
-    from webargs.flaskparser import FlaskParser
-
     from microblog.web import schemas
-    from microblog.web.api import Blueprint
-
-    parser, schema = Blueprint.ARGUMENTS_PARSER, getattr(schemas, schema_name)()
-
-    def outcome(parse):
-        try:
-            return parse(parser, schema, location="json")
-        except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
-            return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
 
     for content_type, body in BODIES:
         with app.test_request_context(POSTS, method="POST", data=body, content_type=content_type):
-            assert outcome(type(parser).parse) == outcome(FlaskParser.parse), body[:80]
+            assert_parsed_as_webargs_parses(getattr(schemas, schema_name)(), "json")
 
 
 @pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": "k-1"}, {"idempotency-key": "k-2"}, {"Idempotency-Key": ""},
                                      {"Idempotency-Key": "a b"}, {"Idempotency-Key": "k" * 256},
                                      {"Idempotency-Key": "é"}, {"Other": "x"}])
 def test_headers_read_by_the_schema_alone_are_what_webargs_reads(app, headers):
+    from microblog.web import schemas
+
+    with app.test_request_context(POSTS, method="POST", headers=headers):
+        assert_parsed_as_webargs_parses(schemas.IdempotencyHeaders(), "headers")
+
+
+def assert_parsed_as_webargs_parses(schema, location):
+    """The parser's short ways (the schema's load of what it accepts as it comes) give, for the
+    request in context, what webargs' whole parse gives: the same arguments, or the same refusal."""
     from webargs.flaskparser import FlaskParser
 
-    from microblog.web import schemas
     from microblog.web.api import Blueprint
 
-    parser, schema = Blueprint.ARGUMENTS_PARSER, schemas.IdempotencyHeaders()
+    parser = Blueprint.ARGUMENTS_PARSER
 
     def outcome(parse):
         try:
-            return parse(parser, schema, location="headers")
+            return parse(parser, schema, location=location)
         except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
             return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
 
-    with app.test_request_context(POSTS, method="POST", headers=headers):
-        assert outcome(type(parser).parse) == outcome(FlaskParser.parse)
+    assert outcome(type(parser).parse) == outcome(FlaskParser.parse)
