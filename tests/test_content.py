@@ -1,4 +1,5 @@
 """Markdown is rendered to HTML that cannot run script, through the API."""
+import html
 from html.parser import HTMLParser
 
 import pytest
@@ -86,3 +87,23 @@ def test_the_sanitizer_keeps_only_one_language_class_on_code():
                          '<p class="language-js">c</p><a class="language-js" href="https://x.example">d</a>') == (
         '<code class="language-js">a</code><code>b</code><p>c</p>'
         '<a href="https://x.example" rel="nofollow noopener noreferrer">d</a>')
+
+
+HTML_FRAGMENTS = [
+    '<p>a <a href="/x" title="t" onclick="y">link</a> <a href="https://e.example/">out</a></p>',
+    '<table><tr><td style="text-align: right; color: red">1</td></tr></table>',
+    '<pre><code class="language-py other">x</code></pre><code class="language-js">y</code>',
+    '<img src="p.png" alt="a" width="3"><b>b</b><i>i</i><u>u</u><!-- c -->',
+    '<ol start="3"><li>x</li></ol><script>alert(1)</script><style>p{}</style>',
+    '<a href="javascript:alert(1)">x</a><a href="mailto:a@b.example">m</a><a href="#top">t</a>',
+]
+
+
+@pytest.mark.parametrize("fragment", VECTORS + HTML_FRAGMENTS)
+def test_the_sanitizer_built_once_cleans_as_nh3_clean_with_its_options(fragment):
+    import nh3
+
+    from microblog.service import content
+
+    assert content.sanitize_html(fragment) == nh3.clean(fragment, **content.SANITIZING)
+    assert content.plain_text(fragment) == html.unescape(nh3.clean(fragment, tags=set()))

@@ -136,19 +136,82 @@ QUERIES = ["", "limit=5", "limit=0", "limit=101", "limit=%EF%BC%95", "limit=5&li
 def test_query_arguments_read_by_the_schema_alone_are_what_webargs_reads(app, schema_name):
     """The parser's short way (the schema's load of single values) gives what webargs' whole
     parse gives: the same arguments, or the same refusal."""
-    from webargs.flaskparser import FlaskParser
-
     from microblog.web import schemas
-    from microblog.web.api import Blueprint
-
-    parser, schema = Blueprint.ARGUMENTS_PARSER, getattr(schemas, schema_name)()
-
-    def outcome(parse):
-        try:
-            return parse(parser, schema, location="query")
-        except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
-            return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
 
     for query in QUERIES:
         with app.test_request_context(f"/api/v1/posts?{query}"):
-            assert outcome(type(parser).parse) == outcome(FlaskParser.parse), query
+            assert_parsed_as_webargs_parses(getattr(schemas, schema_name)(), "query")
+
+
+BODIES = [
+    ("application/json", b'{"content": "Hello", "tags": ["a", "B", " c "], "title": "T", "visible": false}'),
+    ("application/json", b'{"content": "x", "publish_at": "2026-01-01t10:00:00.5z", "slug": "a-b"}'),
+    ("application/json", b'{"content": "x", "tags": ["a", "a"]}'),
+    ("application/json", b'{"username": "admin", "password": "a password long enough"}'),
+    ("application/json", b'{"current_password": "p", "new_password": "q"}'),
+    ("application/json", b'{"client_id": "https://app.example/", "scope": "create"}'),
+    ("application/json", b'{"state": "ok"}'),
+    ("application/json", b'{"content": ""}'),
+    ("application/json", b'{"content": "   "}'),
+    ("application/json", b'{"content": "x\\u0000"}'),
+    ("application/json", b'{"content": 5, "tags": "a"}'),
+    ("application/json", b'{"content": "x", "tags": ["caf\xc3\xa9"]}'),
+    ("application/json", b'{"content": "x", "unknown": 1}'),
+    ("application/json", b'{"content": "x", "publish_at": "tomorrow"}'),
+    ("application/json", b'{"title": "' + b"t" * 300 + b'"}'),
+    ("application/json", b'{"slug": "Not A Slug"}'),
+    ("application/json", b'{}'),
+    ("application/json", b'[]'),
+    ("application/json", b'"text"'),
+    ("application/json", b'null'),
+    ("application/json", b'{"content": NaN}'),
+    ("application/json", b'{"content": "x",}'),
+    ("application/json", b'[' * 5000 + b']' * 5000),
+    ("application/json", b'{"n": 1' + b"0" * 5000 + b'}'),
+    ("application/json", b'\xff\xfe'),
+    ("application/json", b''),
+    ("application/json", b'   '),
+    ("application/merge-patch+json", b'{"content": "x"}'),
+    ("text/plain", b'{"content": "x"}'),
+    (None, b''),
+]
+
+
+@pytest.mark.parametrize("schema_name", ["PostInput", "PostPatch", "Login", "PasswordChange", "AppTokenInput",
+                                         "MentionStatusInput"])
+def test_json_bodies_read_by_the_schema_alone_are_what_webargs_reads(app, schema_name):
+    """The parser's short way for bodies (the schema's load of the JSON read as webargs reads it)
+    gives what webargs' whole parse gives: the same arguments, or the same refusal."""
+    from microblog.web import schemas
+
+    for content_type, body in BODIES:
+        with app.test_request_context(POSTS, method="POST", data=body, content_type=content_type):
+            assert_parsed_as_webargs_parses(getattr(schemas, schema_name)(), "json")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": "k-1"}, {"idempotency-key": "k-2"}, {"Idempotency-Key": ""},
+                                     {"Idempotency-Key": "a b"}, {"Idempotency-Key": "k" * 256},
+                                     {"Idempotency-Key": "é"}, {"Other": "x"}])
+def test_headers_read_by_the_schema_alone_are_what_webargs_reads(app, headers):
+    from microblog.web import schemas
+
+    with app.test_request_context(POSTS, method="POST", headers=headers):
+        assert_parsed_as_webargs_parses(schemas.IdempotencyHeaders(), "headers")
+
+
+def assert_parsed_as_webargs_parses(schema, location):
+    """The parser's short ways (the schema's load of what it accepts as it comes) give, for the
+    request in context, what webargs' whole parse gives: the same arguments, or the same refusal."""
+    from webargs.flaskparser import FlaskParser
+
+    from microblog.web.api import Blueprint
+
+    parser = Blueprint.ARGUMENTS_PARSER
+
+    def outcome(parse):
+        try:
+            return parse(parser, schema, location=location)
+        except Exception as refused:  # noqa: BLE001 (the refusal itself is what is compared)
+            return type(refused), getattr(refused, "code", None), getattr(refused, "data", None)
+
+    assert outcome(type(parser).parse) == outcome(FlaskParser.parse)

@@ -27,24 +27,25 @@ class PreparedQuery:
     def __init__(self, build, **slots):
         self.build, self.slots = build, slots
         self._built = {}  # database class → (query, sql, parameters, {slot: positions})
-        self._layouts = {}  # database class → the row layout of a constructor's rows
+        self._layouts = {}  # database class → the row layout and constructor of a constructor's rows
 
     def __call__(self, **values):
         """Run with these values; an iterable of the query's rows."""
         backend = type(database.obj)
         query, cursor = self._execute(backend, values)
-        rows = query._get_cursor_wrapper(cursor)
-        if not isinstance(rows, ModelObjectCursorWrapper) or rows.is_model:
-            return rows
-        if backend not in self._layouts:
-            self._layouts[backend] = _row_layout(rows)
-        names, converted = self._layouts[backend]
+        layout = self._layouts.get(backend)
+        if layout is None:  # Peewee's cursor wrapper, once, tells whether rows are a constructor's
+            rows = query._get_cursor_wrapper(cursor)
+            if not isinstance(rows, ModelObjectCursorWrapper) or rows.is_model:
+                return rows
+            layout = self._layouts[backend] = (*_row_layout(rows), rows.constructor)
+        names, converted, constructor = layout
         made = []
-        for row in rows.cursor:
+        for row in cursor:
             columns = dict(zip(names, row, strict=True))
             for name, convert in converted:
                 columns[name] = convert(columns[name])
-            made.append(rows.constructor(**columns))
+            made.append(constructor(**columns))
         return made
 
     def run(self, **values):

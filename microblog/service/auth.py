@@ -176,10 +176,8 @@ def admin_mark(user):
 def is_revoked(user_id, session_id, generation, mark):
     """True when the token's login was revoked, its user's tokens were all invalidated, or
     its user is not the admin it was issued to (`mark`)."""
-    user = sessions.token_state(user_id)
-    if user is None or user.token_generation != generation or admin_mark(user) != mark:
-        return True
-    return sessions.is_session_revoked(session_id)
+    user = sessions.token_state(user_id, session_id)
+    return user is None or user.token_generation != generation or admin_mark(user) != mark or bool(user.session_revoked)
 
 
 def _check_length(password, field):

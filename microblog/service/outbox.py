@@ -88,9 +88,9 @@ def posts_changed(changes, now, imported=False):
     purged = [post_id for post_id, _, after in changes if after is None]
     if purged:  # the mentions of a post gone for good went with it: nothing is left to check
         deliveries.forget_of_posts(purged, mentions.CHECK_KIND)
-    deliveries.add([planned for post_id, before, after in changes for plan in PLANNERS
-                    for planned in plan(PostChange(post_id, Seen.of(before), Seen.of(after), now, after, imported),
-                                        _settings)], now)
+    post_changes = [PostChange(post_id, Seen.of(before), Seen.of(after), now, after, imported)
+                    for post_id, before, after in changes]
+    deliveries.add([planned for change in post_changes for plan in PLANNERS for planned in plan(change, _settings)], now)
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,18 @@ def _path(endpoint, values):
     (SCRIPT_NAME), built once: a page names the site's root and feeds several times."""
     if values or not has_request_context():
         return url_for(endpoint, **values)
+    return _kept((endpoint,), lambda: url_for(endpoint))
+
+
+def _kept(key, build):
+    """What `build()` gives for this key under the request's mount (SCRIPT_NAME), built once."""
     paths = current_app.extensions.setdefault("route_paths", {})
-    key = request.environ.get("SCRIPT_NAME", ""), endpoint
+    key = request.environ.get("SCRIPT_NAME", ""), *key
     path = paths.get(key)
     if path is None:
         if len(paths) >= MOUNTS_KEPT * len(current_app.view_functions):
             paths.clear()
-        path = paths[key] = url_for(endpoint)
+        path = paths[key] = build()
     return path
 
 
@@ -109,8 +114,10 @@ def next_page(params):
 
 
 def admin_post_path(post_id):
-    """A post's URL in the admin API relative to the host: a Location header's."""
-    return url_for("admin.get_post", post_id=post_id)
+    """A post's URL in the admin API relative to the host: a Location header's (the path up to
+    the id built once: each create answers one)."""
+    return _kept(("admin.get_post", "post_id"), lambda: url_for("admin.get_post", post_id=1).removesuffix("1")) \
+        + str(post_id)
 
 
 def tag(name):

@@ -1,5 +1,6 @@
 """HTTP blueprints and what they share: strict argument parsing, JSON-only bodies, documented headers."""
 import json
+from functools import cache
 
 import flask_smorest
 from flask import abort, request
@@ -31,23 +32,36 @@ class StrictParser(FlaskParser):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._single_valued = {}  # query schema → whether every field takes one value
+        self._single_valued = {}  # schema → whether every field takes one value
 
     def parse(self, argmap, req=None, *, location=None, **kwargs):
-        """As webargs parses, but an empty query for an endpoint that takes none is nothing to
-        check (most public reads: parsing it costs as much as their query), and a query of
-        single values that the schema accepts is loaded by the schema alone: webargs' proxy
-        and hooks around it cost a list as much again. Whatever the schema refuses, and any
-        repeated parameter, goes through webargs, which answers every refusal."""
-        if location == "query" and not kwargs.get("validate") and kwargs.get("unknown", self.unknown) == self.unknown:
-            if type(argmap) is schemas.NoQuery and not request.environ.get("QUERY_STRING"):
+        """As webargs parses, but arguments the schema accepts as they come are loaded by the
+        schema alone (webargs' proxies, loaders and hooks around it cost as much again as a
+        short query's or body's own loading): an empty query for an endpoint that takes none
+        (most public reads) is nothing to check; a query or headers of single values are read
+        as they are; a JSON body is read as webargs reads it. Whatever the schema refuses, and
+        any repeated parameter, goes through webargs, which answers every refusal."""
+        if not kwargs.get("validate") and kwargs.get("unknown", self.unknown) == self.unknown:
+            if location == "query" and type(argmap) is schemas.NoQuery and not request.environ.get("QUERY_STRING"):
                 return {}
-            if self._takes_single_values(argmap) and all(len(values) == 1 for values in request.args.listvalues()):
-                try:
+            try:
+                if location == "query" and self._takes_single_values(argmap) and \
+                        all(len(values) == 1 for values in request.args.listvalues()):
                     return argmap.load(request.args.to_dict())
-                except ValidationError:
-                    pass
+                if location == "headers" and self._takes_single_values(argmap):
+                    return argmap.load({key: request.headers[key] for key in self._data_keys(argmap)
+                                        if key in request.headers})
+                if location == "json":
+                    return argmap.load(self.load_json(request, argmap))
+            except ValidationError:
+                pass
         return super().parse(argmap, req, location=location, **kwargs)
+
+    @staticmethod
+    @cache
+    def _data_keys(schema):
+        """The names a schema's fields are read by."""
+        return tuple(field.data_key or name for name, field in schema.fields.items())
 
     def _takes_single_values(self, schema):
         """No field of the schema reads a repeated parameter as a list (webargs' proxy gives those)."""
