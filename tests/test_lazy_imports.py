@@ -1,5 +1,6 @@
 """Libraries a worker loads only when a request needs them (docs/benchmarks.md, "Third pass:
-worker memory"): Pygments for a page with highlighted code, Pillow for an upload. Each check runs
+worker memory" and "Fourth pass: worker memory"): Pygments for a page with highlighted code,
+Pillow for an upload, and gunicorn never (a granian worker serves no request with it). Each check runs
 in a fresh Python process (this one has imported everything already), which builds the app,
 answers requests and says which of the libraries it has imported after each."""
 import json
@@ -10,7 +11,7 @@ import zlib
 
 from conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 
-LAZY = ("PIL", "pygments")
+LAZY = ("PIL", "gunicorn", "pygments")
 
 SCRIPT = """
 import json, sys
@@ -67,7 +68,7 @@ def imported_after_each_step(tmp_path):
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_a_worker_imports_pygments_and_pillow_only_when_a_request_needs_them(tmp_path):
+def test_a_worker_imports_pygments_and_pillow_only_when_a_request_needs_them_and_gunicorn_never(tmp_path):
     steps = imported_after_each_step(tmp_path)
     assert steps == {
         "started": [],
