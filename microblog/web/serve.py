@@ -4,6 +4,7 @@ import contextlib
 import ctypes
 import errno
 import multiprocessing
+import os
 import resource
 import signal
 import socket
@@ -36,8 +37,9 @@ HEADER_READ_TIMEOUT_MS = 10_000
 WORKERS_KILL_TIMEOUT_SECONDS = 10
 # glibc gives each thread that allocates its own malloc arena, up to 8 a core; a worker's threads
 # (granian's, one a connection) then keep memory in arenas that sit mostly idle. Only one of them
-# runs Python at a time (the GIL); the others are in SQLite or granian's runtime: 4 arenas are
-# enough for them (docs/benchmarks.md, "Fourth pass: worker memory": 2 slowed the misses).
+# runs Python at a time (the GIL); the others are in SQLite or granian's runtime. 4 arenas are
+# enough for them; 2 made the threads wait for each other (docs/benchmarks.md, "Third pass" and
+# "Fourth pass: worker memory").
 MALLOC_ARENAS = 4
 M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
@@ -126,10 +128,11 @@ def serve_command(host, port, workers):
 
 
 def limit_malloc_arenas():
-    """At most MALLOC_ARENAS malloc arenas in this process and the workers forked from it (glibc;
-    a C library without mallopt keeps its own ways)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    """At most MALLOC_ARENAS malloc arenas in this process and the workers forked from it, unless
+    the environment sets glibc's own MALLOC_ARENA_MAX (a C library without mallopt keeps its ways)."""
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
 PR_SET_PDEATHSIG = 1
