@@ -29,7 +29,9 @@ class KeepingVerifiedTokens(JWTManager):
         for name, algorithm in HMAC_ALGORITHMS.items():
             pyjwt.unregister_algorithm(name)
             pyjwt.register_algorithm(name, algorithm)
-        pyjwt.get_algorithm_by_name(app.config["JWT_ALGORITHM"]).prepare_key(app.config["JWT_SECRET_KEY"])
+        algorithm = HMAC_ALGORITHMS.get(app.config["JWT_ALGORITHM"])
+        if algorithm is not None:
+            algorithm.prepare_key(app.config["JWT_SECRET_KEY"])
 
     def _decode_jwt_from_config(self, encoded_token, csrf_value=None, allow_expired=False):
         kept = current_app.extensions[VERIFIED]
