@@ -1,5 +1,6 @@
 """Libraries a worker loads only when a request needs them (docs/benchmarks.md, "Third pass:
-worker memory"): Pygments for a page with highlighted code, Pillow for an upload. Each check runs
+worker memory" and "Fourth pass: worker memory"): Pygments for a page with highlighted code,
+Pillow for an upload, and gunicorn never (a granian worker serves no request with it). Each check runs
 in a fresh Python process (this one has imported everything already), which builds the app,
 answers requests and says which of the libraries it has imported after each."""
 import json
@@ -10,7 +11,7 @@ import zlib
 
 from conftest import ADMIN_PASSWORD, ADMIN_USERNAME, CHEAP_HASH, TEST_SECRET
 
-LAZY = ("PIL", "pygments")
+LAZY = ("PIL", "gunicorn", "pygments")
 
 SCRIPT = """
 import json, sys
@@ -67,7 +68,7 @@ def imported_after_each_step(tmp_path):
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_a_worker_imports_pygments_and_pillow_only_when_a_request_needs_them(tmp_path):
+def test_a_worker_imports_pygments_and_pillow_only_when_a_request_needs_them_and_gunicorn_never(tmp_path):
     steps = imported_after_each_step(tmp_path)
     assert steps == {
         "started": [],
@@ -78,3 +79,54 @@ def test_a_worker_imports_pygments_and_pillow_only_when_a_request_needs_them(tmp
         "a post page with highlighted code": ["pygments"],
         "an upload": ["PIL", "pygments"],
     }
+
+
+FORKED_WORKER = """
+import json, os, re
+from microblog import create_app
+from microblog.data import migrations
+from microblog.service import auth
+
+CONFIG = {{"TESTING": True, "MICROBLOG_ENV": "testing", "SECRET_KEY": {secret!r}, "DATABASE_URL": {url!r},
+          "PASSWORD_HASH_METHOD": {hash!r}, "RATELIMIT_ENABLED": False}}
+
+def cryptography_kib():
+    total, mapping = 0, ""
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+                mapping = line.split()[-1]
+            elif line.startswith("Rss:") and "/cryptography/" in mapping:
+                total += int(line.split()[1])
+    return total
+
+parent = create_app(CONFIG)
+with parent.app_context():
+    migrations.upgrade(parent.extensions["database"])
+    auth.set_admin({username!r}, {password!r}, {hash!r})
+pid = os.fork()
+if pid == 0:
+    app = create_app(CONFIG)
+    client = app.test_client()
+    before = cryptography_kib()
+    token = client.post("/api/v1/auth/login", json={{"username": {username!r}, "password": {password!r}}}).get_json()
+    created = client.post("/api/v1/admin/posts", json={{"content": "Signed in."}},
+                          headers={{"Authorization": "Bearer " + token["access_token"]}})
+    print(json.dumps({{"status": created.status_code, "grew_kib": cryptography_kib() - before}}), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_forked_worker_signs_and_checks_tokens_without_mapping_cryptographys_key_readers(tmp_path):
+    """PyJWT checks that an HMAC secret is no PEM, SSH or DER key by parsing it with cryptography,
+    which maps 4 MB of its library into the process that runs it. The app's secret is checked when
+    the app is built: `serve` builds one before granian forks its workers, which build theirs, log
+    in and check tokens without running that check again."""
+    script = FORKED_WORKER.format(secret=TEST_SECRET, url=f"sqlite:///{tmp_path}/forked.sqlite3", hash=CHEAP_HASH,
+                                  username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    child = json.loads(done.stdout.splitlines()[-1])
+    assert child["status"] == 201
+    assert child["grew_kib"] < 1024, child

@@ -1,7 +1,8 @@
 """Request bodies held to max_content_length however they are framed, and a 400 for a body whose
 framing the server finds malformed."""
+import sys
+
 import flask
-from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
@@ -38,14 +39,22 @@ class FramingChecked:
     def read(self, *size):
         try:
             return self._stream.read(*size)
-        except ParseException:
+        except server_parse_errors():
             raise BadRequest(MALFORMED_FRAMING) from None
 
     def readline(self, *size):
         try:
             return self._stream.readline(*size)
-        except ParseException:
+        except server_parse_errors():
             raise BadRequest(MALFORMED_FRAMING) from None
+
+
+def server_parse_errors():
+    """gunicorn's ParseException when gunicorn serves this process (its parser imported it),
+    else none: granian's workers need not import gunicorn to catch what it alone raises. An
+    except clause evaluates this only when an exception is raised."""
+    errors = sys.modules.get("gunicorn.http.errors")
+    return errors.ParseException if errors is not None else ()
 
 
 class CappedStream(LimitedStream):

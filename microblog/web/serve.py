@@ -4,6 +4,7 @@ import contextlib
 import ctypes
 import errno
 import multiprocessing
+import os
 import resource
 import signal
 import socket
@@ -34,6 +35,13 @@ HEADER_READ_TIMEOUT_MS = 10_000
 # A stopping worker finishes its requests for this long, then is killed; without it granian
 # waits for good on a worker whose request never ends (a body that never arrives).
 WORKERS_KILL_TIMEOUT_SECONDS = 10
+# glibc gives each thread that allocates its own malloc arena, up to 8 a core; a worker's threads
+# (granian's, one a connection) then keep memory in arenas that sit mostly idle. Only one of them
+# runs Python at a time (the GIL); the others are in SQLite or granian's runtime. 4 arenas are
+# enough for them; 2 made the threads wait for each other (docs/benchmarks.md, "Third pass" and
+# "Fourth pass: worker memory").
+MALLOC_ARENAS = 4
+M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
 
 def default_workers():
@@ -114,8 +122,17 @@ def serve_command(host, port, workers):
     if not config["PUBLIC_BASE_URL"]:
         current_app.logger.warning(NO_BASE_URL)
     runs_worker = config["SERVE_RUNS_WORKER"] and config["PUBLIC_BASE_URL"]
+    limit_malloc_arenas()  # before granian forks the workers: they keep the setting
     with delivery_worker() if runs_worker else contextlib.nullcontext():
         build_server(host, port, workers).serve()
+
+
+def limit_malloc_arenas():
+    """At most MALLOC_ARENAS malloc arenas in this process and the workers forked from it, unless
+    the environment sets glibc's own MALLOC_ARENA_MAX (a C library without mallopt keeps its ways)."""
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
 PR_SET_PDEATHSIG = 1

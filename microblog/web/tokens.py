@@ -1,15 +1,18 @@
 """JWT set-up: claims of a login session, revocation checks and auth failures as problems."""
 from datetime import datetime, timedelta, timezone
 
+import jwt as pyjwt
 from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_config
+from jwt.algorithms import HMACAlgorithm
 
 from ..service import auth as auth_service
 from .errors import problem_response
 
 VERIFIED = "microblog.verified_tokens"  # app.extensions' key of the tokens verified
 MAX_VERIFIED = 256  # tokens kept per app (an admin has a few at a time); all forgotten when full
+MAX_SECRETS_CHECKED = 8  # an app has one; tests build apps of a few
 
 
 class KeepingVerifiedTokens(JWTManager):
@@ -23,6 +26,12 @@ class KeepingVerifiedTokens(JWTManager):
     def init_app(self, app, add_context_processor=False):
         super().init_app(app, add_context_processor)
         app.extensions[VERIFIED] = {}
+        for name, algorithm in HMAC_ALGORITHMS.items():
+            pyjwt.unregister_algorithm(name)
+            pyjwt.register_algorithm(name, algorithm)
+        algorithm = HMAC_ALGORITHMS.get(app.config["JWT_ALGORITHM"])
+        if algorithm is not None:
+            algorithm.prepare_key(app.config["JWT_SECRET_KEY"])
 
     def _decode_jwt_from_config(self, encoded_token, csrf_value=None, allow_expired=False):
         kept = current_app.extensions[VERIFIED]
@@ -42,6 +51,28 @@ class KeepingVerifiedTokens(JWTManager):
                                    claims["exp"] + leeway)
         return claims
 
+
+class SecretCheckedOnce(HMACAlgorithm):
+    """PyJWT's HMAC, which checks a secret (no PEM, SSH or DER key may be one) once, not for every
+    token it signs or verifies: the check parses the secret with cryptography's DER readers, whose
+    first run in a process maps 4 MB of that library into it. init_app checks the app's secret, so
+    `serve` checks it before granian forks the workers, which inherit the answer and never run it."""
+
+    def __init__(self, hash_alg):
+        super().__init__(hash_alg)
+        self.checked = {}  # secret: its prepared key
+
+    def prepare_key(self, key):
+        prepared = self.checked.get(key)
+        if prepared is None:
+            if len(self.checked) >= MAX_SECRETS_CHECKED:
+                self.checked.clear()
+            prepared = self.checked[key] = super().prepare_key(key)
+        return prepared
+
+
+HMAC_ALGORITHMS = {name: SecretCheckedOnce(hash_alg) for name, hash_alg in (
+    ("HS256", HMACAlgorithm.SHA256), ("HS384", HMACAlgorithm.SHA384), ("HS512", HMACAlgorithm.SHA512))}
 
 jwt = KeepingVerifiedTokens()
 
