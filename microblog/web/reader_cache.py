@@ -67,7 +67,7 @@ class ResponseCache:
 
     def __init__(self, budget):
         self.budget, self.size, self.keyed_by_query = budget, 0, {}
-        self.built_before_flask = {}  # endpoint → (view, schema) of the views declared built_before_flask
+        self.built_before_flask = {}  # endpoint → the BuiltBeforeFlask of each view declared so
         self.built_prefixes = ()  # their paths' starts (every other path is left to Flask unmatched)
         self.final_headers = {}  # _final_headers_key → {the view's header names: (its headers, the final ones)}
         self._entries, self._lock = OrderedDict(), threading.Lock()
@@ -130,10 +130,11 @@ def query_arguments(blueprint, schema):
 @dataclass(frozen=True)
 class BuiltBeforeFlask:
     """How a view's miss is built before Flask: `dumps` dumps the result of a view of the JSON
-    API, which takes the arguments `query` loads (none without it); a page (no `dumps`) returns
-    its response and takes no arguments."""
+    API, which takes the arguments `parser` parses with `query` (none without it); a page (no
+    `dumps`) returns its response and takes no arguments."""
     view: object
     query: Schema | None
+    parser: object  # the view's blueprint's arguments parser (flask-smorest's ARGUMENTS_PARSER)
     dumps: Schema | None
 
     def context(self, app, environ, matched):
@@ -145,9 +146,8 @@ class BuiltBeforeFlask:
 
     def answer(self, app, values):
         """The body and the headers of the view's answer, as Flask would have them before any
-        hook but with its ETag; inside self.context. Raises whatever the view raises, and
-        ValueError for a query the schema alone cannot load (a repeated parameter, a refused
-        one): Flask's to answer."""
+        hook but with its ETag; inside self.context. Raises whatever the view raises, and the
+        parser's refusal of a query (a repeated parameter, a refused one): Flask's to answer."""
         if self.dumps is None:
             response = app.make_response(self.view(**values))
             response.add_etag()
@@ -159,21 +159,17 @@ class BuiltBeforeFlask:
         return body, own.items()
 
     def _arguments(self):
-        if self.query is None:
-            return {}
-        args = request.args
-        if any(len(values) > 1 for values in args.listvalues()):
-            raise ValueError("a repeated parameter")
-        return self.query.load(args.to_dict())
+        """The query's arguments as the view's `arguments` parses them (a refusal raises)."""
+        return {} if self.query is None else self.parser.parse(self.query, location="query")
 
 
-def built_before_flask(query=None, dumps=None):
+def built_before_flask(dumps=None, query=None, parser=None):
     """Let a miss of this view be built before Flask, as a hit is answered there (put it under
     the route's other decorators): a GET with no validator, and with no query string unless
-    the view takes a `query`. A view of the JSON API takes the arguments `query` loads
-    (flask-smorest's `arguments`; every parameter given once) and its path's values, and returns
-    the result `dumps` dumps with the headers it sets; a page (no `dumps`) takes its path's
-    values alone and returns its response.
+    the view takes a `query`. A view of the JSON API takes the arguments its blueprint's
+    `parser` parses with `query` (as flask-smorest's `arguments` does) and its path's values,
+    and returns the result `dumps` dumps with the headers it sets; a page (no `dumps`) takes
+    its path's values alone and returns its response.
 
     The answer's other headers are those every hook gave the last 200 that Flask built for the
     same view, scheme, host and variant, with the same view's headers (until there is one,
@@ -185,7 +181,8 @@ def built_before_flask(query=None, dumps=None):
     left to Flask, which runs the request again and answers them as it answers every error."""
 
     def declare(view):
-        setattr(view, BUILT_BEFORE_FLASK, BuiltBeforeFlask(view, query and _instance(query), dumps and _instance(dumps)))
+        setattr(view, BUILT_BEFORE_FLASK,
+                BuiltBeforeFlask(view, query and _instance(query), parser, dumps and _instance(dumps)))
         return view
 
     return declare

@@ -14,7 +14,7 @@ routes.declare(blp, routes.API, routes.PUBLIC, paths=["/api/"])  # every unknown
 @blp.route("/posts", methods=["GET"], operation_id="listPosts")
 @blp.arguments(schemas.ListQuery, location="query")
 @blp.response(200, schemas.PostPage, headers={"Link": http_doc.LINK})
-@built_before_flask(query=schemas.ListQuery, dumps=schemas.PostPage)
+@built_before_flask(dumps=schemas.PostPage, query=schemas.ListQuery, parser=blp.ARGUMENTS_PARSER)
 def list_posts(args):
     """Public posts, newest first, a page at a time."""
     return page_response(posts.list_public(posts.PostFilter(**args)))
