@@ -208,7 +208,7 @@ class PostTag(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("post", "tag")
-        indexes = ((("tag", "publication_time", "post"), False), (("post", "position"), False))
+        indexes = ((("tag", "publication_time", "post"), False), (("post", "position", "tag"), False))
 
 
 def _tag_names():
