@@ -88,3 +88,25 @@ def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
         deep, _ = cost(f"{base}{separator}cursor={cursor}")
         assert deep < 3 * firsts[base] + 20, (base, firsts[base], deep)
     assert firsts["/api/v1/posts?q=needle"] < 3 * firsts["/api/v1/posts"], firsts
+
+
+def test_a_posts_tags_are_read_from_an_index_alone(app, client, auth, caplog):
+    """Every read that names posts' tags finds them, in order, in an index of post_tag that
+    holds the tag's id: no post_tag row is visited (a page of 20 posts read 20 rows or more)."""
+    for n in range(6):
+        post = auth.create_post(content=f"post {n}", tags=["t", f"u{n}"], title="post title")
+    with app.app_context():
+        app.extensions["database"].execute_sql("ANALYZE")
+    for url in ("/api/v1/posts", "/api/v1/posts?tag=t", f"/api/v1/posts/{post['id']}", "/api/v1/posts?q=post",
+                f"/posts/{post['slug']}", "/feed.json"):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="peewee"):
+            assert client.get(url).status_code == 200, url
+        steps = []
+        with app.app_context():
+            for sql, params in [record.msg for record in caplog.records if isinstance(record.msg, tuple)
+                                and record.msg[0].lstrip().startswith("SELECT")]:
+                aliases = {alias for table, alias in re.findall(r'"(\w+)" AS "(t\d+)"', sql) if table == "post_tag"}
+                plan = [row[-1] for row in app.extensions["database"].execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+                steps += [step for step in plan if step.startswith("SEARCH") and step.split()[1] in aliases]
+        assert steps and all("COVERING INDEX" in step for step in steps), (url, steps)
