@@ -25,27 +25,33 @@ def test_reader_queries_use_index_ranges(app, client, auth, caplog):
     cursor = client.get("/api/v1/posts?limit=5").get_json()["next_cursor"]
     search_cursor = client.get("/api/v1/posts?q=post&limit=25").get_json()["next_cursor"]
     tag_cursor = client.get("/api/v1/posts?tag=t&limit=5").get_json()["next_cursor"]
-    database = app.extensions["database"]
     with app.app_context():
-        database.execute_sql("ANALYZE")
+        app.extensions["database"].execute_sql("ANALYZE")
     for path in READS:
         url = path.format(cursor=cursor, tag_cursor=tag_cursor, search_cursor=search_cursor, id=post["id"],
                           slug=post["slug"])
-        caplog.clear()
-        with caplog.at_level(logging.DEBUG, logger="peewee"):
-            assert client.get(url).status_code == 200, url
-        selects = [record.msg for record in caplog.records
-                   if isinstance(record.msg, tuple) and record.msg[0].lstrip().startswith("SELECT")]
+        selects = _planned_selects(app, client, caplog, url)
         assert selects, url
-        with app.app_context():
-            for sql, params in selects:
-                assert " OFFSET " not in sql and "COUNT(*)" not in sql.upper(), (url, sql)
-                plan = [row[-1] for row in database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
-                tables = dict((alias, table) for table, alias in re.findall(r'"(\w+)" AS "(t\d+)"', sql))
-                scans = [step for step in plan if "TEMP B-TREE" in step or (
-                    step.startswith("SCAN") and tables.get(step.split()[1]) in GROWING)]
-                assert not scans, (url, sql, plan)
+        for sql, tables, plan in selects:
+            assert " OFFSET " not in sql and "COUNT(*)" not in sql.upper(), (url, sql)
+            scans = [step for step in plan if "TEMP B-TREE" in step or (
+                step.startswith("SCAN") and tables.get(step.split()[1]) in GROWING)]
+            assert not scans, (url, sql, plan)
     assert MAX_ID > post["id"]
+
+
+def _planned_selects(app, client, caplog, url):
+    """The SELECTs a GET of `url` ran (it must answer 200): each one's SQL, its tables by alias
+    and SQLite's plan of it (the detail of each step)."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        assert client.get(url).status_code == 200, url
+    selects = [record.msg for record in caplog.records
+               if isinstance(record.msg, tuple) and record.msg[0].lstrip().startswith("SELECT")]
+    with app.app_context():
+        return [(sql, dict((alias, table) for table, alias in re.findall(r'"(\w+)" AS "(t\d+)"', sql)),
+                 [row[-1] for row in app.extensions["database"].execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)])
+                for sql, params in selects]
 
 
 def test_a_deep_page_costs_about_what_the_first_page_costs(app, client):
@@ -99,14 +105,6 @@ def test_a_posts_tags_are_read_from_an_index_alone(app, client, auth, caplog):
         app.extensions["database"].execute_sql("ANALYZE")
     for url in ("/api/v1/posts", "/api/v1/posts?tag=t", f"/api/v1/posts/{post['id']}", "/api/v1/posts?q=post",
                 f"/posts/{post['slug']}", "/feed.json"):
-        caplog.clear()
-        with caplog.at_level(logging.DEBUG, logger="peewee"):
-            assert client.get(url).status_code == 200, url
-        steps = []
-        with app.app_context():
-            for sql, params in [record.msg for record in caplog.records if isinstance(record.msg, tuple)
-                                and record.msg[0].lstrip().startswith("SELECT")]:
-                aliases = {alias for table, alias in re.findall(r'"(\w+)" AS "(t\d+)"', sql) if table == "post_tag"}
-                plan = [row[-1] for row in app.extensions["database"].execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
-                steps += [step for step in plan if step.startswith("SEARCH") and step.split()[1] in aliases]
+        steps = [step for _sql, tables, plan in _planned_selects(app, client, caplog, url) for step in plan
+                 if step.startswith("SEARCH") and tables.get(step.split()[1]) == "post_tag"]
         assert steps and all("COVERING INDEX" in step for step in steps), (url, steps)
