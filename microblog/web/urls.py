@@ -104,7 +104,12 @@ def post_id_template():
 
 def _template(url, name):
     """A URL built with the value 1 as its last path segment, with `{name}` in its place."""
-    return url.removesuffix("1") + "{" + name + "}"
+    return _before_last_value(url) + "{" + name + "}"
+
+
+def _before_last_value(url):
+    """A URL built with the value 1 as its last path segment, up to that value."""
+    return url.removesuffix("1")
 
 
 def next_page(params):
@@ -116,7 +121,7 @@ def next_page(params):
 def admin_post_path(post_id):
     """A post's URL in the admin API relative to the host: a Location header's (the path up to
     the id built once: each create answers one)."""
-    return _kept(("admin.get_post", "post_id"), lambda: url_for("admin.get_post", post_id=1).removesuffix("1")) \
+    return _kept(("admin.get_post", "post_id"), lambda: _before_last_value(url_for("admin.get_post", post_id=1))) \
         + str(post_id)
 
 
