@@ -30,10 +30,6 @@ class StrictParser(FlaskParser):
         "querystring": None,
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._single_valued = {}  # schema → whether every field takes one value
-
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         """As webargs parses, but arguments the schema accepts as they come are loaded by the
         schema alone (webargs' proxies, loaders and hooks around it cost as much again as a
@@ -63,12 +59,11 @@ class StrictParser(FlaskParser):
         """The names a schema's fields are read by."""
         return tuple(field.data_key or name for name, field in schema.fields.items())
 
-    def _takes_single_values(self, schema):
+    @staticmethod
+    @cache
+    def _takes_single_values(schema):
         """No field of the schema reads a repeated parameter as a list (webargs' proxy gives those)."""
-        known = self._single_valued.get(schema)
-        if known is None:
-            known = self._single_valued[schema] = not MultiDictProxy({}, schema).multiple_keys
-        return known
+        return not MultiDictProxy({}, schema).multiple_keys
 
     def load_json(self, req, schema):
         """The JSON body every endpoint with body arguments requires (422 when none is sent)."""
