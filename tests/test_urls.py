@@ -51,3 +51,20 @@ def test_location_pages_and_sitemap_include_the_mount_point(client, auth, posts)
     sitemap = client.get("/sitemap.xml", base_url=MOUNT).get_data(as_text=True)
     assert f"<loc>{MOUNT}/</loc>" in sitemap and f"<loc>{MOUNT}/posts/{posts[0]['slug']}</loc>" in sitemap
     assert f"Sitemap: {MOUNT}/sitemap.xml" in client.get("/robots.txt", base_url=MOUNT).get_data(as_text=True)
+
+
+def test_a_pages_links_name_the_host_and_mount_of_each_request_in_turn(client, posts):
+    """The parts of a page built once per public origin and mount (its header, footer, head links
+    and the path to its post) are kept apart for each: one app answers several in turn."""
+    slug = posts[0]["slug"]
+    for origin, mount in (("http://localhost", "/blog"), ("http://other.example", ""),
+                          ("http://other.example", "/blog"), ("http://localhost", "/blog"), ("http://localhost", "")):
+        base = origin + mount
+        page = lxml.html.fromstring(client.get(f"/posts/{slug}", base_url=base).data)
+        assert page.cssselect('link[rel="canonical"]')[0].get("href") == f"{base}/posts/{slug}"
+        assert page.cssselect('link[rel="author"]')[0].get("href") == f"{base}/"
+        assert page.cssselect("footer .h-card a")[0].get("href") == f"{base}/"
+        assert page.cssselect("a.site-name")[0].get("href") == f"{mount}/"
+        assert page.cssselect('link[rel="stylesheet"]')[0].get("href").startswith(f"{mount}/assets/site.")
+        assert {link.get("href") for link in page.cssselect('link[rel="alternate"]')} == {
+            f"{mount}/feed.atom", f"{mount}/feed.rss", f"{mount}/feed.json"}

@@ -44,14 +44,27 @@ def _kept(key, build):
     return path
 
 
+def kept_under_mount(name, build):
+    """What `build()` gives under the request's mount (SCRIPT_NAME), built once (`name` is no endpoint's)."""
+    return _kept((name,), build)
+
+
+def kept_under_origin(name, build):
+    """What `build()` gives under the request's public origin and mount, built once."""
+    return _kept((name, _origin()), build)
+
+
 def root():
     """The site's home page, and the base relative links in posts resolve against: ends with a slash."""
     return absolute("site.home")
 
 
 def post(slug):
-    """A post's page: its canonical URL."""
-    return absolute("site.post", slug=slug)
+    """A post's page: its canonical URL (the path up to the slug built once a mount: every page,
+    feed entry and activity names one; a slug, models.SLUG_PATTERN, is a path segment as it is)."""
+    if not has_request_context():
+        return absolute("site.post", slug=slug)
+    return _origin() + _kept(("site.post", "slug"), lambda: _before_last_value(url_for("site.post", slug="1"))) + slug
 
 
 def media(filename):

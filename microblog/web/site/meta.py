@@ -1,6 +1,8 @@
 """What every page says about the site and itself: names, feeds, social cards."""
 import re
+from dataclasses import dataclass
 from datetime import timezone
+from typing import NamedTuple
 
 from flask import current_app
 
@@ -14,26 +16,56 @@ FEEDS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml"
          ("json", "application/feed+json", "JSON Feed"))
 
 
+# Objects, not dicts, for what templates read: Jinja tries an attribute before an item, and a
+# dict's every key read there raised and caught an AttributeError first.
+@dataclass(frozen=True)
+class Site:
+    """The site as the pages name it: the settings the feeds use, and the language."""
+    title: str
+    description: str
+    author: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """A post's title, description, dates (RFC 3339) and canonical URL, as its page and cards give them."""
+    title: str
+    description: str
+    published: str
+    modified: str
+    edited: str | None
+    url: str
+
+
+class FeedLink(NamedTuple):
+    href: str
+    type: str
+    title: str
+
+
 def site():
     """The site as the pages name it (read from the configuration once, at start-up)."""
     return current_app.extensions["site"]
 
 
 def site_facts(config):
-    """The site as the pages name it: the settings the feeds use, and the language."""
-    return {
-        "title": config["SITE_TITLE"],
-        "description": config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
-        "author": config["SITE_AUTHOR"] or config["SITE_TITLE"],
-        "lang": config["SITE_LANGUAGE"],
-    }
+    return Site(title=config["SITE_TITLE"],
+                description=config["SITE_DESCRIPTION"] or f"Posts from {config['SITE_TITLE']}",
+                author=config["SITE_AUTHOR"] or config["SITE_TITLE"], lang=config["SITE_LANGUAGE"])
 
 
 def feeds(tag=None):
-    """The alternate links to the feeds: the site's, or a tag's own."""
-    label = site()["title"] + (f" — {tag}" if tag else "")
-    return [{"href": urls.feed_path(kind, tag), "type": media_type, "title": f"{label} ({name})"}
-            for kind, media_type, name in FEEDS]
+    """The alternate links to the feeds: the site's (built once a mount), or a tag's own."""
+    if tag is None:
+        return urls.kept_under_mount("feed links", _feeds)
+    return _feeds(tag)
+
+
+def _feeds(tag=None):
+    label = site().title + (f" — {tag}" if tag else "")
+    return tuple(FeedLink(urls.feed_path(kind, tag), media_type, f"{label} ({name})")
+                 for kind, media_type, name in FEEDS)
 
 
 def excerpt(html, length=DESCRIPTION_LENGTH):
@@ -52,15 +84,10 @@ def rfc3339(moment):
 
 
 def post_facts(post):
-    """A post's title, description, dates and canonical URL, as the page and its cards use them."""
-    return {
-        "title": entry_title(post),
-        "description": excerpt(post.content_html) or entry_title(post),
-        "published": rfc3339(published(post)),
-        "modified": rfc3339(modified(post)),
-        "edited": rfc3339(post.edited) if post.edited else None,
-        "url": urls.post(post.slug),
-    }
+    title = entry_title(post)
+    return PostFacts(title=title, description=excerpt(post.content_html) or title,
+                     published=rfc3339(published(post)), modified=rfc3339(modified(post)),
+                     edited=rfc3339(post.edited) if post.edited else None, url=urls.post(post.slug))
 
 
 def blog_posting(post, facts):
@@ -69,16 +96,16 @@ def blog_posting(post, facts):
     return {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
-        "headline": facts["title"],
-        "description": facts["description"],
-        "datePublished": facts["published"],
-        "dateModified": facts["modified"],
-        "url": facts["url"],
-        "mainEntityOfPage": facts["url"],
-        "inLanguage": about["lang"],
+        "headline": facts.title,
+        "description": facts.description,
+        "datePublished": facts.published,
+        "dateModified": facts.modified,
+        "url": facts.url,
+        "mainEntityOfPage": facts.url,
+        "inLanguage": about.lang,
         "keywords": post.tags,
-        "author": {"@type": "Person", "name": about["author"]},
-        "publisher": {"@type": "Organization", "name": about["title"]},
-        "isPartOf": {"@type": "Blog", "name": about["title"], "url": urls.root()},
+        "author": {"@type": "Person", "name": about.author},
+        "publisher": {"@type": "Organization", "name": about.title},
+        "isPartOf": {"@type": "Blog", "name": about.title, "url": urls.root()},
         **({"image": [photo["url"] for photo in post.photos]} if post.photos else {}),
     }

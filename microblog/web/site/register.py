@@ -21,8 +21,15 @@ def init_app(app):
 
 def template_context():
     """What every page's template uses: the site's facts, the path the app is mounted at, the
-    home page's absolute URL (the author's h-card), the assets' current URLs."""
+    home page's absolute URL (the author's h-card), the assets' current URLs; built once for
+    each public origin and mount."""
+    return urls.kept_under_origin("template context", _template_context)
+
+
+def _template_context():
     root = request.script_root
     names = current_app.extensions["site_assets"].names
-    return {"site": site(), "root": root, "home_url": urls.root(),
-            "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}
+    context = {"site": site(), "root": root, "home_url": urls.root(),
+               "assets": {name: f"{root}/assets/{hashed}" for name, hashed in names.items()}}
+    # the header, footer and head links these alone name, rendered here rather than on every page
+    return {**context, "chrome": current_app.jinja_env.get_template("site/chrome.html").make_module(context)}

@@ -43,7 +43,7 @@ def post(slug):
     context = post_context(found)
     facts = context["facts"]
     response = make_response(render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
-                                             canonical=facts["url"], feeds=meta.feeds(), responses=responses))
+                                             canonical=facts.url, feeds=meta.feeds(), responses=responses))
     response.vary.add("Accept")  # servers get the post's ActivityPub object here
     return response
 
