@@ -7,7 +7,7 @@ from marshmallow import Schema
 from microblog.service import posts
 from microblog.service.posts import PostFilter
 from microblog.web import schemas
-from microblog.web.json_text import json_text
+from microblog.web.json_text import json_bytes
 
 
 def test_post_dumps_match_marshmallow_for_every_kind_of_post(app, auth, client):
@@ -46,8 +46,10 @@ def test_post_dumps_match_marshmallow_on_unsaved_values():
 
 
 def test_every_json_answer_has_one_format_and_ends_with_a_newline(client, auth):
-    """Admin writes, public reads and problems alike: compact, keys sorted, a final newline."""
-    created = client.post("/api/v1/admin/posts", json={"content": "One format", "tags": ["t"]}, headers=auth.headers)
+    """Admin writes, public reads and problems alike: compact, keys sorted, UTF-8 (no \\u
+    escapes), a final newline."""
+    created = client.post("/api/v1/admin/posts", json={"content": "One format — “ü” 𝄞 \u2028", "tags": ["t"]},
+                          headers=auth.headers)
     answers = {
         "admin write": created,
         "admin read": client.get(f"/api/v1/admin/posts/{created.get_json()['id']}", headers=auth.headers),
@@ -60,7 +62,9 @@ def test_every_json_answer_has_one_format_and_ends_with_a_newline(client, auth):
         text = response.get_data(as_text=True)
         data = json.loads(text)
         keys_sorted = name != "JSON Feed"  # the spec's order: version first
-        assert text == json.dumps(data, sort_keys=keys_sorted, separators=(",", ":")) + "\n", name
+        assert text == json.dumps(data, sort_keys=keys_sorted, separators=(",", ":"), ensure_ascii=False) + "\n", name
+        if name != "problem":
+            assert "One format — “ü” 𝄞" in text, name  # as it is, not escaped
     for feed in ("/feed.atom", "/feed.rss"):
         assert client.get(feed).get_data().endswith(b">\n")
 
@@ -110,7 +114,14 @@ def test_every_post_in_a_public_list_is_its_own_read(client, auth):
             cursor = pages[-1]["next_cursor"]
         for item in (item for page in pages for item in page["items"]):
             own = client.get(f"/api/v1/posts/{item['id']}")
-            assert json_text(item) == own.get_data(as_text=True)
+            assert json_bytes(item) == own.get_data()
             shown.add(item["id"])
     public = {post["id"] for post in made if post["content"] not in ("scheduled", "hidden")} | {edited["id"]}
     assert public <= shown and not shown & {made[4]["id"], made[5]["id"], deleted["id"]}
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_library():
+    """A lone surrogate or an integer beyond 64 bits still makes JSON, escaped as json.dumps escapes it."""
+    for data in ({"b": "lone \ud800", "a": 1}, {"n": 2 ** 70}, ["ü", "\udfff"]):
+        assert json_bytes(data) == (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    assert json_bytes({"b": "ü", "a": 1}) == '{"a":1,"b":"ü"}\n'.encode()

@@ -17,7 +17,7 @@ from werkzeug.routing import RequestRedirect
 from ..service import errors as service_errors
 from ..service.export_format import ImportFormatError
 from . import steps
-from .json_text import json_text
+from .json_text import json_bytes
 from .site import error_pages
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -62,7 +62,7 @@ def problem_response(status, detail=None, errors=None, headers=()):
         response = error_pages.error_page(status, detail, headers, errors)
     else:
         response = current_app.response_class(
-            json_text(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
+            json_bytes(problem_document(status, detail, errors)), status=status, mimetype=PROBLEM_MIMETYPE
         )
         response.headers.extend(headers)
         if status == 401 and "WWW-Authenticate" not in response.headers:

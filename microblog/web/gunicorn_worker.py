@@ -5,7 +5,7 @@ from gunicorn.workers.sync import SyncWorker
 
 from .errors import PROBLEM_MIMETYPE, problem_document
 from .head_limits import HEADER_FIELDS_DETAIL, REQUEST_LINE_DETAIL
-from .json_text import json_text
+from .json_text import json_bytes
 from .security_headers import SECURITY_HEADERS
 
 DETAILS = {414: REQUEST_LINE_DETAIL, 431: HEADER_FIELDS_DETAIL}
@@ -24,7 +24,7 @@ class ProblemSyncWorker(SyncWorker):
 
 def write_problem(sock, status, reason, message):
     """gunicorn's error answer (status, reason phrase, message) as an RFC 9457 problem."""
-    body = json_text(problem_document(status, DETAILS.get(status) or message)).encode()
+    body = json_bytes(problem_document(status, DETAILS.get(status) or message))
     headers = {"Connection": "close", "Content-Type": PROBLEM_MIMETYPE, "Content-Length": len(body),
                **SECURITY_HEADERS}
     head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())

@@ -6,7 +6,7 @@ from werkzeug.http import quote_etag
 
 from ...service import history, idempotency, posts
 from .. import routes, schemas, urls
-from ..json_text import json_text
+from ..json_text import json_bytes
 from ..pagination import page_response
 from . import Blueprint, http_doc, require_access_token
 
@@ -49,7 +49,7 @@ def post_response(post, status=200, **headers):
 
 def json_response(body, status, headers):
     """A response already serialized (flask-smorest passes it through as it is)."""
-    return current_app.response_class(json_text(body), status, headers, mimetype="application/json")
+    return current_app.response_class(json_bytes(body), status, headers, mimetype="application/json")
 
 
 @blp.route("/posts", methods=["GET"], operation_id="listAdminPosts")

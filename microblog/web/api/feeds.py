@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from ...service import feeds, posts
 from .. import reader_cache, routes, schemas, urls
-from ..json_text import json_text
+from ..json_text import json_bytes
 from . import Blueprint, http_doc
 
 blp = Blueprint("feeds", __name__, description="Feeds of public posts.")
@@ -119,5 +119,5 @@ def json_feed(args):
     self_url = urls.feed("json", args.get("tag"))
     document = feeds.json_feed(_site(), _latest(args), self_url)
     # in the spec's order (version first), not the app's sorted keys
-    return current_app.response_class(json_text(document, sort_keys=False), mimetype=JSON_FEED,
+    return current_app.response_class(json_bytes(document, sort_keys=False), mimetype=JSON_FEED,
                                       headers=_links(self_url))
