@@ -6,11 +6,14 @@ measured apart from a shared machine's noise that wrk's rates carry.
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts/5000'            # a cache hit
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts/{id}'            # a miss: a new post each time
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/feed.atom?bench={n}'          # a miss of the feed
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts?cursor={cursor}' # a list's miss
+    .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/posts?q={word}'        # a search's miss
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts' --method POST   # admin creates (on a copy)
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 '/api/v1/admin/posts/{id}' --method PATCH
     .venv/bin/python bench/app_time.py /tmp/blog.sqlite3 /feed.atom --after-change   # the first read after a change
 
-`{id}` and `{slug}` take a different public post's each request, `{n}` a counter; --header
+`{id}`, `{slug}` and `{cursor}` (the page after it) take a different public post's each request,
+`{word}` a different seeded word that fills a page (as the bench's search miss), `{n}` a counter; --header
 'If-None-Match: "…"' asks for a 304. Writes run
 on a copy of the blog, as the admin, with a new body each request. Prints the median and the
 least of `--rounds` rounds' CPU time a request. Compare two versions of the code by running
@@ -25,9 +28,11 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from rows import page_filling_words  # noqa: E402
 from seed import ADMIN_PASSWORD, ADMIN_USERNAME  # noqa: E402
 from servers import service_env  # noqa: E402
 
@@ -55,11 +60,13 @@ def main():
     from werkzeug.test import EnvironBuilder
 
     from microblog import create_app
+    from microblog.web.pagination import encode_cursor
 
     app = create_app()
     posts = sqlite3.connect(database).execute(
-        f"SELECT id, slug FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
+        f"SELECT id, slug, publication_time FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
         ((args.rounds + 1) * args.requests + 1,)).fetchall()
+    words = page_filling_words(sqlite3.connect(database))
     headers = {"Host": "localhost", **dict(header.split(": ", 1) for header in args.header)}
     if writes:
         token = app.test_client().post("/api/v1/auth/login", json={
@@ -72,10 +79,12 @@ def main():
 
     def environ(n):
         """The request's WSGI environ and body, built before the timing starts."""
-        post_id, slug = posts[n % len(posts)]
+        post_id, slug, time_text = posts[n % len(posts)]
         body = b"" if args.method == "GET" else json.dumps(
             {"content": f"Measured write {n}, with a few words of text.", "tags": ["bench"]}).encode()
-        return EnvironBuilder(path=args.path.format(id=post_id, slug=slug, n=n), method=args.method,
+        cursor = encode_cursor((datetime.fromisoformat(time_text), post_id))
+        path = args.path.format(id=post_id, slug=slug, n=n, cursor=cursor, word=words[n % len(words)])
+        return EnvironBuilder(path=path, method=args.method,
                               headers=headers, data=body or None,
                               content_type="application/json" if body else None).get_environ(), body
 

@@ -119,12 +119,17 @@ def cursor(time_text, post_id):
 def search_paths(connection, rng):
     """Searches for every seeded word that fills a page, each word once at 20 a page, then
     again at other page sizes (only the URL must differ)."""
-    words, _ = vocabulary(random.Random(SEED))
-    full = [word for word in words if connection.execute(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH :q LIMIT 20)",
-        {"q": f'"{word}"'}).fetchone()[0] == 20]
+    full = page_filling_words(connection)
     rng.shuffle(full)
     return [f"/api/v1/posts?q={word}&limit={limit}" for limit in SEARCH_LIMITS for word in full][:ROTATION]
+
+
+def page_filling_words(connection):
+    """The seeded words that a search finds at least 20 posts for, in the seed's order."""
+    words, _ = vocabulary(random.Random(SEED))
+    return [word for word in words if connection.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH :q LIMIT 20)",
+        {"q": f'"{word}"'}).fetchone()[0] == 20]
 
 
 def app_token(url, admin):
