@@ -68,3 +68,13 @@ def test_a_pages_links_name_the_host_and_mount_of_each_request_in_turn(client, p
         assert page.cssselect('link[rel="stylesheet"]')[0].get("href").startswith(f"{mount}/assets/site.")
         assert {link.get("href") for link in page.cssselect('link[rel="alternate"]')} == {
             f"{mount}/feed.atom", f"{mount}/feed.rss", f"{mount}/feed.json"}
+
+
+def test_pages_asked_under_many_hosts_keep_a_bounded_few_of_their_parts(app, client, posts):
+    """Without PUBLIC_BASE_URL the origin is whatever Host a client sends: each page still names
+    its own, and the parts kept for origins stay few, however many hosts are asked."""
+    for number in range(100):
+        base = f"http://host-{number}.example"
+        page = lxml.html.fromstring(client.get(f"/posts/{posts[0]['slug']}", base_url=base).data)
+        assert page.cssselect('link[rel="author"]')[0].get("href") == f"{base}/"
+        assert 0 < len(app.extensions["origins_kept"]) <= 16

@@ -24,8 +24,8 @@ def json_bytes(data, sort_keys=True, default=None):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON answers (jsonify, flask-smorest's) in that format; out of debug mode, where
-    Flask indents them. Flask's other uses (`tojson` in templates) are its own, unchanged."""
+    """Flask's JSON answers (jsonify's, flask-smorest's) in that format, but in debug mode, where
+    Flask indents them; Flask's other JSON (`tojson` in templates) is its own, unchanged."""
 
     def response(self, *args, **kwargs):
         if self.compact is False or self.compact is None and self._app.debug:

@@ -50,8 +50,16 @@ def kept_under_mount(name, build):
 
 
 def kept_under_origin(name, build):
-    """What `build()` gives under the request's public origin and mount, built once."""
-    return _kept((name, _origin()), build)
+    """What `build()` gives under the request's public origin and mount, built once for each of
+    the last few (without PUBLIC_BASE_URL, the origin is the client's Host: any it likes)."""
+    kept = current_app.extensions.setdefault("origins_kept", {})
+    key = name, _origin(), request.environ.get("SCRIPT_NAME", "")
+    value = kept.get(key)
+    if value is None:
+        if len(kept) >= MOUNTS_KEPT:
+            kept.clear()
+        value = kept[key] = build()
+    return value
 
 
 def root():
