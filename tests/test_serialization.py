@@ -1,8 +1,14 @@
 """The hand-built post dumps give exactly what marshmallow would, for every field."""
+import dataclasses
 import json
-from datetime import datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+from flask.json.provider import DefaultJSONProvider
+from markupsafe import Markup
 from marshmallow import Schema
+from werkzeug.datastructures import MultiDict
 
 from microblog.service import posts
 from microblog.service.posts import PostFilter
@@ -125,3 +131,21 @@ def test_what_orjson_refuses_is_written_by_the_standard_library():
     for data in ({"b": "lone \ud800", "a": 1}, {"n": 2 ** 70}, ["ü", "\udfff"]):
         assert json_bytes(data) == (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
     assert json_bytes({"b": "ü", "a": 1}) == '{"a":1,"b":"ü"}\n'.encode()
+
+
+def test_the_json_answers_write_every_type_flasks_provider_knows_as_it_did(app):
+    """Datetimes, dates, Decimals, UUIDs, dataclasses, Markup and a MultiDict come out as Flask's
+    own provider writes them (ASCII values here: the one difference is UTF-8)."""
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        label: str
+
+    flasks = DefaultJSONProvider(app)
+    values = {"when": datetime(2026, 1, 2, 3, 4, 5), "day": date(2026, 1, 2), "amount": Decimal("1.10"),
+              "uuid": uuid.UUID(int=7), "point": Point(1, "a"), "markup": Markup("<b>x</b>"),
+              "multidict": MultiDict([("a", "1"), ("a", "2")]), "many": (1, "two", None, True, 2.5)}
+    with app.app_context():
+        for name, value in values.items():
+            assert app.json.response(value).get_data() == flasks.response(value).get_data(), name
+        assert app.json.response(values).get_data() == flasks.response(values).get_data()

@@ -3,7 +3,7 @@ import types
 
 from flask import Flask
 
-from .json_text import JSONProvider
+from .json_text import OrjsonProvider
 
 
 class MicroblogFlask(Flask):
@@ -14,7 +14,7 @@ class MicroblogFlask(Flask):
     each an `inspect` walk); the answer for a function never changes. Other callables (bound
     methods are new objects at each access) are asked every time, as Flask does."""
 
-    json_provider_class = JSONProvider
+    json_provider_class = OrjsonProvider
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

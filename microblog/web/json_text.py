@@ -11,9 +11,11 @@ import json
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
-# datetimes and dataclasses go to `default`, as the standard library sends them (Flask's
-# writes a datetime as an HTTP date, not as orjson would)
-_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# datetimes, dataclasses and subclasses of str, dict and the rest go to `default` (and what it
+# refuses to the standard library), as they did: Flask's writes a datetime as an HTTP date,
+# Markup by its __html__, and a MultiDict is no plain dict to orjson's eyes
+_OPTIONS = (orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+            | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def json_bytes(data, sort_keys=True, default=None):
@@ -23,21 +25,12 @@ def json_bytes(data, sort_keys=True, default=None):
         return (json.dumps(data, default=default, sort_keys=sort_keys, separators=(",", ":")) + "\n").encode()
 
 
-class JSONProvider(DefaultJSONProvider):
+class OrjsonProvider(DefaultJSONProvider):
     """Flask's JSON answers (jsonify's, flask-smorest's) in that format, but in debug mode, where
     Flask indents them; Flask's other JSON (`tojson` in templates) is its own, unchanged."""
 
     def response(self, *args, **kwargs):
         if self.compact is False or self.compact is None and self._app.debug:
             return super().response(*args, **kwargs)
-        return self._app.response_class(json_bytes(_answered(args, kwargs), default=self.default),
-                                         mimetype=self.mimetype)
-
-
-def _answered(args, kwargs):
-    """What app.json.response(*args, **kwargs) answers, as Flask reads its arguments."""
-    if args and kwargs:
-        raise TypeError("app.json.response() takes either args or kwargs, not both")
-    if len(args) == 1:
-        return args[0]
-    return args or kwargs or None
+        body = json_bytes(self._prepare_response_obj(args, kwargs), self.sort_keys, self.default)
+        return self._app.response_class(body, mimetype=self.mimetype)
