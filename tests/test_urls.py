@@ -70,11 +70,27 @@ def test_a_pages_links_name_the_host_and_mount_of_each_request_in_turn(client, p
             f"{mount}/feed.atom", f"{mount}/feed.rss", f"{mount}/feed.json"}
 
 
-def test_pages_asked_under_many_hosts_keep_a_bounded_few_of_their_parts(app, client, posts):
+def test_pages_asked_under_many_hosts_keep_a_bounded_few_of_their_parts(make_app, posts):
     """Without PUBLIC_BASE_URL the origin is whatever Host a client sends: each page still names
-    its own, and the parts kept for origins stay few, however many hosts are asked."""
+    its own, the parts kept for origins stay few however many hosts are asked, and the host
+    asked all along keeps its own (the reader cache off, so that every page is built)."""
+    app = make_app(READER_CACHE_BYTES=0)
+    client, slug = app.test_client(), posts[0]["slug"]
+    client.get(f"/posts/{slug}", base_url="http://blog.example")
+    kept = app.extensions["origins_kept"]
+    ours = next(key for key in kept if key[1] == "http://blog.example")
     for number in range(100):
-        base = f"http://host-{number}.example"
-        page = lxml.html.fromstring(client.get(f"/posts/{posts[0]['slug']}", base_url=base).data)
-        assert page.cssselect('link[rel="author"]')[0].get("href") == f"{base}/"
-        assert 0 < len(app.extensions["origins_kept"]) <= 16
+        for base in ("http://blog.example", f"http://host-{number}.example"):
+            page = lxml.html.fromstring(client.get(f"/posts/{slug}", base_url=base).data)
+            assert page.cssselect('link[rel="author"]')[0].get("href") == f"{base}/"
+        assert 0 < len(kept) <= 16 and ours in kept
+
+
+def test_lists_and_post_pages_link_posts_and_tags_under_the_mount_point(client, posts):
+    for path in ("/", "/tags/river", "/search?q=post", f"/posts/{posts[0]['slug']}"):
+        page = lxml.html.fromstring(client.get(path, base_url=MOUNT).data)
+        tags = [link.get("href") for link in page.cssselect('a[rel="tag"]')]
+        assert tags and set(tags) == {"/blog/tags/river"}, path
+        if not path.startswith("/posts/"):
+            assert {link.get("href") for link in page.cssselect("article a.u-url")} == {
+                f"/blog/posts/{post['slug']}" for post in posts}, path

@@ -5,12 +5,16 @@ An absolute URL is the public origin (PUBLIC_BASE_URL, else the request's scheme
 then the path the app is mounted at (SCRIPT_NAME), then the route's path as Flask builds it.
 A new kind of public URL (a protocol's endpoint, a media file, an actor) is one function here.
 """
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, request, url_for
 
 FEED_ENDPOINTS = {"atom": "feeds.atom", "rss": "feeds.rss", "json": "feeds.json_feed"}
 MOUNTS_KEPT = 16  # mounts whose paths are kept (one in practice; a proxy's prefix header can name more)
+ORIGINS_KEPT = 16  # public origins and mounts whose page parts are kept (kept_under_origin)
+_origins_lock = threading.Lock()
 
 
 def _origin():
@@ -51,14 +55,20 @@ def kept_under_mount(name, build):
 
 def kept_under_origin(name, build):
     """What `build()` gives under the request's public origin and mount, built once for each of
-    the last few (without PUBLIC_BASE_URL, the origin is the client's Host: any it likes)."""
-    kept = current_app.extensions.setdefault("origins_kept", {})
+    the ORIGINS_KEPT last asked (without PUBLIC_BASE_URL the origin is the client's Host: any
+    it likes, so the real one's must outlive a stream of others)."""
+    kept = current_app.extensions.setdefault("origins_kept", OrderedDict())
     key = name, _origin(), request.environ.get("SCRIPT_NAME", "")
-    value = kept.get(key)
-    if value is None:
-        if len(kept) >= MOUNTS_KEPT:
-            kept.clear()
-        value = kept[key] = build()
+    with _origins_lock:
+        value = kept.get(key)
+        if value is not None:
+            kept.move_to_end(key)
+            return value
+    value = build()
+    with _origins_lock:
+        kept[key] = value
+        if len(kept) > ORIGINS_KEPT:
+            kept.popitem(last=False)
     return value
 
 

@@ -22,7 +22,9 @@ def init_app(app):
 def template_context():
     """What every page's template uses: the site's facts, the path the app is mounted at, the
     home page's absolute URL (the author's h-card), the assets' current URLs; built once for
-    each public origin and mount."""
+    each public origin and mount (rendered anew while templates reload, as in debug mode)."""
+    if current_app.jinja_env.auto_reload:
+        return _template_context()
     return urls.kept_under_origin("template context", _template_context)
 
 
