@@ -171,6 +171,16 @@ def test_errors_are_pages_for_browsers_on_site_paths_and_problems_everywhere_els
     assert bad.status_code == 400 and "older posts is not valid" in bad.get_data(as_text=True)
 
 
+def test_a_host_outside_trusted_hosts_is_a_400_problem_even_for_a_browser(make_app, app):
+    """With Flask's TRUSTED_HOSTS set (docs/api.md advises it), another Host is refused; a page
+    would name the site by that Host, so a browser gets the problem too, never a 500."""
+    client = make_app(TRUSTED_HOSTS=["localhost"]).test_client()
+    for path in ("/", "/posts/anything", "/no/such/page", "/api/v1/posts/1"):
+        for headers in (HTML, {}):
+            assert_problem(client.get(path, headers={**headers, "Host": "evil.example"}), 400)
+    assert client.get("/", headers=HTML).status_code == 200
+
+
 def test_a_browser_over_the_read_limit_gets_a_429_page_with_retry_after(make_app, app):
     client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_READS="2 per minute").test_client()
     statuses = [client.get("/tags", headers=HTML) for _ in range(3)]

@@ -4,6 +4,7 @@ paths, and every other client, keep problem+json."""
 from http import HTTPStatus
 
 from flask import current_app, render_template, request
+from werkzeug.exceptions import SecurityError
 
 from .. import routes
 from . import meta
@@ -21,8 +22,9 @@ def is_site_path():
 def wants_page():
     """A site path, asked for by a client that puts text/html before any JSON: of higher
     quality, or of the same and named first (`text/html, application/problem+json`). A client
-    naming none of them (`*/*`, curl's) gets problem+json."""
-    if not is_site_path():
+    naming none of them (`*/*`, curl's) gets problem+json, as does a Host outside TRUSTED_HOSTS
+    (a page names the site by its Host)."""
+    if not is_site_path() or not _host_is_trusted():
         return False
     accept = request.accept_mimetypes
     html, problem = accept["text/html"], max(accept[kind] for kind in PROBLEM_FIRST[:2])
@@ -30,6 +32,14 @@ def wants_page():
         return html > problem
     named = [kind.split(";")[0].strip().lower() for kind in request.headers.get("Accept", "").split(",")]
     return html > 0 and next((kind for kind in named if kind in PROBLEM_FIRST), None) == "text/html"
+
+
+def _host_is_trusted():
+    """Whether the request's Host is one TRUSTED_HOSTS allows (werkzeug checks it as it reads it)."""
+    try:
+        return request.host is not None
+    except SecurityError:
+        return False
 
 
 def error_page(status, detail, headers=(), errors=None):
