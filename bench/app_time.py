@@ -66,7 +66,7 @@ def main():
     posts = sqlite3.connect(database).execute(
         f"SELECT id, slug, publication_time FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
         ((args.rounds + 1) * args.requests + 1,)).fetchall()
-    words = page_filling_words(sqlite3.connect(database))
+    words = page_filling_words(sqlite3.connect(database)) if "{word}" in args.path else [None]
     headers = {"Host": "localhost", **dict(header.split(": ", 1) for header in args.header)}
     if writes:
         token = app.test_client().post("/api/v1/auth/login", json={
