@@ -82,7 +82,7 @@ def post(slug):
     feed entry and activity names one; a slug, models.SLUG_PATTERN, is a path segment as it is)."""
     if not has_request_context():
         return absolute("site.post", slug=slug)
-    return _origin() + _kept(("site.post", "slug"), lambda: _before_last_value(url_for("site.post", slug="1"))) + slug
+    return _origin() + _path_before_value("site.post", "slug") + slug
 
 
 def media(filename):
@@ -143,6 +143,12 @@ def _before_last_value(url):
     return url.removesuffix("1")
 
 
+def _path_before_value(endpoint, name):
+    """The path of a route whose last segment is the value `name`, up to that value (under the
+    request's mount, built once)."""
+    return _kept((endpoint, name), lambda: _before_last_value(url_for(endpoint, **{name: 1})))
+
+
 def next_page(params):
     """This request's URL relative to the host, with these query parameters: a Link header's
     target, right behind any proxy and never echoing a Host (RFC 8288 allows relative)."""
@@ -152,8 +158,7 @@ def next_page(params):
 def admin_post_path(post_id):
     """A post's URL in the admin API relative to the host: a Location header's (the path up to
     the id built once: each create answers one)."""
-    return _kept(("admin.get_post", "post_id"), lambda: _before_last_value(url_for("admin.get_post", post_id=1))) \
-        + str(post_id)
+    return _path_before_value("admin.get_post", "post_id") + str(post_id)
 
 
 def tag(name):
