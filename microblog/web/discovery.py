@@ -1,8 +1,6 @@
 """Discovery on the home page and every post page: Link headers and <link> elements naming the
 Micropub endpoint, the IndieAuth metadata and, for older clients, the authorization and token
 endpoints, and on post pages the Webmention endpoint, all as absolute URLs."""
-import functools
-
 from flask import request
 
 from . import endpoint_urls, steps, urls
@@ -17,12 +15,16 @@ def links():
     """(rel, absolute URL) of each endpoint a client discovers here; none off the pages above."""
     if request.endpoint not in PAGES:
         return ()
-    return _built(urls.root(), request.script_root, request.endpoint)[0]
+    return _built(request.endpoint)[0]
 
 
-@functools.lru_cache(maxsize=16)
-def _built(_base, _script_root, endpoint):
-    """The links and their Link header for one public root and page (built once: pages are read often)."""
+def _built(endpoint):
+    """The links and their Link header for one page (built once for each public origin and
+    mount: pages are read often)."""
+    return urls.kept_under_origin(f"discovery of {endpoint}", lambda: _build(endpoint))
+
+
+def _build(endpoint):
     found = tuple((rel, url()) for rel, url in RELS)
     if endpoint == "site.post":  # what a Webmention may target
         found += (("webmention", urls.webmention_endpoint()),)
@@ -37,7 +39,7 @@ def _link_headers(response):
     """Runs after the site's own hooks (the reader cache keeps the page without these), so that
     every answer, fresh or cached, 200 or 304, gets them once."""
     if response.status_code in (200, 304) and request.endpoint in PAGES:
-        response.headers.add("Link", _built(urls.root(), request.script_root, request.endpoint)[1])
+        response.headers.add("Link", _built(request.endpoint)[1])
     return response
 
 

@@ -13,7 +13,7 @@ from flask import current_app, has_request_context, request, url_for
 
 FEED_ENDPOINTS = {"atom": "feeds.atom", "rss": "feeds.rss", "json": "feeds.json_feed"}
 MOUNTS_KEPT = 16  # mounts whose paths are kept (one in practice; a proxy's prefix header can name more)
-ORIGINS_KEPT = 16  # public origins and mounts whose page parts are kept (kept_under_origin)
+ORIGINS_KEPT = 16  # page parts kept for public origins and mounts, of every kind (kept_under_origin)
 _origins_lock = threading.Lock()
 
 
