@@ -109,6 +109,25 @@ class Granian(Gunicorn):
         return [f"{BIN}/microblog", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", str(self.workers)]
 
+    def start(self, tries=200):
+        """Started once every worker listens: each granian worker has a socket of its own, and
+        the first to answer /healthz may be the only one yet (a test that killed it would find
+        the port closed until another worker came up)."""
+        super().start()
+        for _ in range(tries):
+            if listening_sockets(self.port) >= self.workers:
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"granian's {self.workers} workers did not all listen on port {self.port}")
+
+
+def listening_sockets(port):
+    """How many sockets listen on 127.0.0.1:`port` (from /proc/net/tcp)."""
+    local = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        return sum(1 for line in table.readlines()[1:] if line.split()[1] == local and line.split()[3] == "0A")
+
 
 def login(session, url, password=ADMIN[1]):
     response = session.post(f"{url}/api/v1/auth/login", json={"username": ADMIN[0], "password": password})
