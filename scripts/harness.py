@@ -126,7 +126,8 @@ def listening_sockets(port):
     """How many sockets listen on 127.0.0.1:`port` (from /proc/net/tcp)."""
     local = f"0100007F:{port:04X}"
     with open("/proc/net/tcp") as table:
-        return sum(1 for line in table.readlines()[1:] if line.split()[1] == local and line.split()[3] == "0A")
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1] == local and row[3] == "0A")  # 0A: LISTEN
 
 
 def login(session, url, password=ADMIN[1]):
