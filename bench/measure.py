@@ -23,13 +23,14 @@ class Run:
 
     def wrk(self, url, duration, connections):
         """(requests/s, p50 latency in ms) of one run; RuntimeError on any error response."""
+        threads = min(THREADS, connections)  # wrk needs a connection for each thread
         options = [option for name, value in self.row.headers.items() for option in ("-H", f"{name}: {value}")]
         tail = []
         if self.file:
             options += ["-s", os.path.join(HERE, "wrk", "rotate.lua")]
-            tail = ["--", self.file, str(self.sent), str(THREADS), self.row.method, self.row.body]
+            tail = ["--", self.file, str(self.sent), str(threads), self.row.method, self.row.body]
         output = subprocess.run(
-            ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", *options,
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *options,
              url + (self.row.path if not self.file else "/"), *tail],
             capture_output=True, text=True, check=True).stdout
         if re.search(r"Non-2xx or 3xx responses: (\d+)", output) or re.search(

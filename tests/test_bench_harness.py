@@ -3,6 +3,8 @@ granian exactly as `microblog serve` runs microblog, its "miss" rows never repea
 the targets are judged as issue 18 states them."""
 import os
 import shutil
+import sqlite3
+import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +64,32 @@ def test_rotation_sends_each_path_once_until_the_file_is_used_up(tmp_path):
     assert len(set(seen)) == len(seen), "a path was asked twice"
     assert set(seen) <= set(paths)
     assert run.sent >= len(seen)
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="needs wrk (apt-get install wrk)")
+@pytest.mark.parametrize(("kind", "connections"), [("create", 1), ("patch", 3)])  # 1: wrk then runs 1 thread
+def test_write_cpu_serves_a_copy_and_divides_the_servers_cpu_by_the_writes(tmp_path, kind, connections):
+    blog = tmp_path / "blog.sqlite3"
+    subprocess.run([sys.executable, os.path.join(BENCH, "seed.py"), str(blog), "300"], check=True,
+                   cwd=os.path.dirname(BENCH), stdout=subprocess.DEVNULL)
+    before = _posts(blog)
+    output = subprocess.run([sys.executable, os.path.join(BENCH, "write_cpu.py"), str(blog), "--kind", kind,
+                             "--connections", str(connections), "--workers", "1", "--seconds", "1", "--runs", "2"],
+                            check=True, capture_output=True, text=True, timeout=120).stdout
+    runs = [dict(zip(line.split()[::2], map(float, line.split()[1::2]), strict=True)) for line in output.splitlines()]
+    assert len(runs) == 2
+    for figures in runs:
+        assert figures["writes_per_s"] > 10 and figures["p50_ms"] > 0
+        assert 0 < figures["busy_percent"] <= 100
+        # a write costs the server some CPU and some switches, and less than the whole run's
+        assert 0.05 < figures["server_cpu_ms_per_write"] < 1000 / figures["writes_per_s"] * os.cpu_count()
+        assert figures["context_switches_per_write"] > 0
+    assert _posts(blog) == before  # the writes went to a copy
+
+
+def _posts(blog):
+    with sqlite3.connect(blog) as connection:
+        return connection.execute("SELECT COUNT(*), MAX(id), SUM(version) FROM post").fetchone()
 
 
 def size(posts, rows, rss=(80.0,)):
