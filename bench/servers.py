@@ -11,7 +11,7 @@ ROOT = os.path.dirname(HERE)
 BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from harness import free_port, start_process  # noqa: E402
+from harness import all_workers_listen, free_port, start_process  # noqa: E402
 
 UNLIMITED = "1000000000 per minute"  # the limiter still runs on every request; it never refuses
 
@@ -31,7 +31,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        self.process = start_process(self.command, self.env, self.cwd, self.url + self.probe, self.name, tries=400)
+        ready = (lambda: all_workers_listen(self.port, workers())) if self.kind == "granian" else (lambda: True)
+        self.process = start_process(self.command, self.env, self.cwd, self.url + self.probe, self.name, tries=400,
+                                     ready=ready)
         return self
 
     def __exit__(self, *_exc):

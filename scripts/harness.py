@@ -23,19 +23,27 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_process(command, env, cwd, probe_url, name, tries=200):
-    """`command` started in a process group of its own, once `probe_url` answers (every 50 ms,
-    `tries` times; then the group is stopped and RuntimeError raised)."""
+def start_process(command, env, cwd, probe_url, name, tries=200, ready=lambda: True):
+    """`command` started in a process group of its own, once `probe_url` answers and `ready()`
+    holds (every 50 ms, `tries` times; then the group is stopped and RuntimeError raised)."""
     process = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(tries):
         with contextlib.suppress(OSError):
             urllib.request.urlopen(probe_url, timeout=1)
-            return process
+            if ready():
+                return process
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
     raise RuntimeError(f"{name} did not become healthy")
+
+
+def all_workers_listen(port, workers):
+    """Whether each of a granian server's workers listens yet: each has a socket of its own, and
+    the first to answer may be the only one (a test that killed it would find the port closed
+    until another came up)."""
+    return listening_sockets(port) >= workers
 
 
 def server_env(database_url, **settings):
@@ -76,8 +84,14 @@ class Gunicorn:
                 "/dev/null", "--error-logfile", "/dev/null", "wsgi:app"]
 
     def start(self):
-        self.process = start_process(self.command(), self.env, ROOT, f"{self.url}/healthz", type(self).__name__)
+        self.process = start_process(self.command(), self.env, ROOT, f"{self.url}/healthz", type(self).__name__,
+                                     ready=self.ready)
         return self
+
+    def ready(self):
+        """Whether every worker takes connections, once /healthz answers: gunicorn's workers
+        share the master's socket, so they do."""
+        return True
 
     def kill(self):
         """kill -9 the master and every worker at once, as a crash would."""
@@ -109,17 +123,8 @@ class Granian(Gunicorn):
         return [f"{BIN}/microblog", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", str(self.workers)]
 
-    def start(self, tries=200):
-        """Started once every worker listens: each granian worker has a socket of its own, and
-        the first to answer /healthz may be the only one yet (a test that killed it would find
-        the port closed until another worker came up)."""
-        super().start()
-        for _ in range(tries):
-            if listening_sockets(self.port) >= self.workers:
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"granian's {self.workers} workers did not all listen on port {self.port}")
+    def ready(self):
+        return all_workers_listen(self.port, self.workers)
 
 
 def listening_sockets(port):
