@@ -31,7 +31,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        ready = (lambda: all_workers_listen(self.port, workers())) if self.kind == "granian" else (lambda: True)
+        workers_named = int(self.command[self.command.index("--workers") + 1])
+        ready = (lambda: all_workers_listen(self.port, workers_named)) if self.kind == "granian" else (lambda: True)
         self.process = start_process(self.command, self.env, self.cwd, self.url + self.probe, self.name, tries=400,
                                      ready=ready)
         return self

@@ -17,11 +17,13 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 
 import serve_same  # noqa: E402
+import servers  # noqa: E402
 import targets  # noqa: E402
 from measure import Run  # noqa: E402
 from rows import Row  # noqa: E402
 
 from microblog.web.serve import build_server  # noqa: E402
+from scripts import harness  # noqa: E402
 
 
 def test_baselines_are_served_with_microblog_serves_settings():
@@ -32,6 +34,13 @@ def test_baselines_are_served_with_microblog_serves_settings():
     assert "blocking_threads" in settings and "http1_settings" in settings
     differing = {name for name, value in settings.items() if vars(baseline)[name] != value}
     assert differing == {"target", "factory"}
+
+
+def test_a_granian_server_is_awaited_for_the_workers_its_command_names(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")  # servers.workers(): not this server's count
+    command = [sys.executable, os.path.join(BENCH, "serve_same.py"), "ceiling:app", "--port", "{port}", "--workers", "1"]
+    with servers.Server("bare Flask", "granian", command, dict(os.environ), BENCH) as server:
+        assert harness.listening_sockets(server.port) == 1
 
 
 class Recorder(BaseHTTPRequestHandler):
