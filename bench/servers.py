@@ -41,11 +41,15 @@ class Server:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=40)
 
-    def worker_rss_mb(self):
-        """Resident memory of each worker process (the master's children), in MB."""
+    def worker_pids(self):
+        """The worker processes (the master's children)."""
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in children.split()]
+
+    def worker_rss_mb(self):
+        """Resident memory of each worker process, in MB."""
         sizes = []
-        for pid in children.split():
+        for pid in self.worker_pids():
             with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
                 sizes += [int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")]
         return [round(size, 1) for size in sizes]

@@ -11,7 +11,6 @@ rate alone; this tells whether a change saves CPU or only waiting.
 import argparse
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 
@@ -45,15 +44,9 @@ def threads_ticks(pids):
     return cpu, switches
 
 
-def server_pids(server):
-    """The server's process and its workers."""
-    children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
-    return [server.process.pid, *map(int, children.split())]
-
-
 def measured_run(run, server, seconds, connections):
     """One wrk run; its figures as a dict."""
-    pids = server_pids(server)
+    pids = [server.process.pid, *server.worker_pids()]
     all_before, idle_before = machine_ticks()
     cpu_before, switches_before = threads_ticks(pids)
     rate, p50 = run.wrk(server.url, seconds, connections)
