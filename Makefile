@@ -11,6 +11,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 BENCH_BIN := .venv-bench/bin
 CONTAINERS_BIN := .venv-containers/bin
+TEST_WORKERS ?= 2
 POSTS ?= 1000000
 ROUNDS ?= 3
 DURATION ?= 2
@@ -85,12 +86,15 @@ test: lint pytest pytest-postgres contract-test contract-test-postgres readme-te
 lint: install
 	$(BIN)/ruff check microblog tests scripts bench containers cluster wsgi.py gunicorn.conf.py
 
-# node_modules: the sitemap schema, axe-core and lighthouse for the reading site's tests
+# node_modules: the sitemap schema, axe-core and lighthouse for the reading site's tests.
+# TEST_WORKERS pytest-xdist workers (each on a database of its own); then the tests marked
+# alone, which load the machine or time answers under load, one at a time.
 pytest: install node_modules/.bin/newman
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not alone'
+	$(BIN)/python -m pytest -m alone
 
 pytest-postgres: install node_modules/.bin/newman
-	scripts/with-postgres.sh $(BIN)/python -m pytest -m 'not browser and not once'
+	scripts/with-postgres.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not alone and not once'
 
 contract-test: install node_modules/.bin/newman
 	BIN=$(BIN) MICROBLOG_SERVER=granian scripts/contract-test.sh

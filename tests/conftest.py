@@ -1,7 +1,9 @@
 """Fixtures: app (fresh database per test), client, auth. TEST_DATABASE_URL picks the backend."""
 import os
 import shutil
+from urllib.parse import urlsplit
 
+import psycopg2
 import pytest
 
 from microblog import create_app
@@ -15,6 +17,24 @@ ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-secret-" + "x" * 60
 CHEAP_HASH = "pbkdf2:sha256:1000"
+
+
+def pytest_configure(config):
+    """Each pytest-xdist worker (make test runs two) has a PostgreSQL database of its own."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("TEST_DATABASE_URL")
+    if worker and url:
+        os.environ["TEST_DATABASE_URL"] = new_database(url, f"microblog_{worker}")
+
+
+def new_database(url, name):
+    """An empty database `name` on `url`'s server (dropped first if a run left it); its URL."""
+    server = psycopg2.connect(url)
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    server.close()
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 def pytest_report_header():

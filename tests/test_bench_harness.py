@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-pytestmark = pytest.mark.once  # no database plays a part here: run on SQLite only (make pytest-postgres)
+pytestmark = pytest.mark.alone  # wrk loads the machine; no database plays a part here
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
 sys.path.insert(0, BENCH)

@@ -13,7 +13,8 @@ from tests.indieauth_peers import ClientSite, pkce, query
 CHROMIUM = shutil.which("chromium")
 AXE = harness.ROOT + "/node_modules/axe-core/axe.min.js"
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+pytestmark = [pytest.mark.alone,
+              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
 
 
 @pytest.fixture

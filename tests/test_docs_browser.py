@@ -29,6 +29,7 @@ def test_every_other_response_may_load_nothing(client):
         assert policy == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}, path
 
 
+@pytest.mark.alone
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
 def test_swagger_ui_renders_every_operation_in_chromium_without_a_csp_violation(live_server, client, tmp_path):
     server = live_server("granian", workers=1)

@@ -16,7 +16,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium")
 PHONE, DESKTOP = {"width": 320, "height": 640}, {"width": 1280, "height": 800}
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+pytestmark = [pytest.mark.alone,
+              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
 
 
 @pytest.fixture

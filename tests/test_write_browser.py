@@ -17,7 +17,7 @@ from PIL import Image
 from scripts import harness, lighthouse
 from tests.test_site_browser import AXE, CHROMIUM, DESKTOP, PHONE, Watch, shoot
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.alone,
               pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
 DRAFT = "A draft nobody may read"
 RUN_AXE = ("async () => (await axe.run(document)).violations"
