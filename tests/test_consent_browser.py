@@ -2,19 +2,17 @@
 in and approves, and the browser follows the redirect back to the app under the page's own
 Content-Security-Policy (browsers check form-action on a form's redirect too); no script, no CSP
 violation, and axe-core finds no accessibility violation."""
-import shutil
 from urllib.parse import urlencode
 
 import pytest
 
 from scripts import harness
 from tests.indieauth_peers import ClientSite, pkce, query
+from tests.test_site_browser import CHROMIUM, IN_CHROMIUM
 
-CHROMIUM = shutil.which("chromium")
 AXE = harness.ROOT + "/node_modules/axe-core/axe.min.js"
 
-pytestmark = [pytest.mark.alone,
-              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
+pytestmark = IN_CHROMIUM
 
 
 @pytest.fixture

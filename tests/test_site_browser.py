@@ -16,8 +16,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium")
 PHONE, DESKTOP = {"width": 320, "height": 640}, {"width": 1280, "height": 800}
 
-pytestmark = [pytest.mark.alone,
-              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
+# every chromium test: run alone (Lighthouse's scores suffer beside another test), skipped without chromium
+IN_CHROMIUM = [pytest.mark.alone,
+               pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
+pytestmark = IN_CHROMIUM
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ import requests
 from PIL import Image
 
 from scripts import harness, lighthouse
-from tests.test_site_browser import AXE, CHROMIUM, DESKTOP, PHONE, Watch, shoot
+from tests.test_site_browser import AXE, DESKTOP, IN_CHROMIUM, PHONE, Watch, shoot
 
-pytestmark = [pytest.mark.alone,
-              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")]
+pytestmark = IN_CHROMIUM
 DRAFT = "A draft nobody may read"
 RUN_AXE = ("async () => (await axe.run(document)).violations"
            ".map(v => `${v.id}: ${v.nodes.map(n => n.target).join(' | ')}`)")
