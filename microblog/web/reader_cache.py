@@ -23,13 +23,14 @@ from marshmallow import EXCLUDE, Schema
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, quote_etag, remove_entity_headers, unquote_etag
 from werkzeug.routing import Map
-from werkzeug.utils import cached_property
+from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers.response import generate_etag
 
 from ..data.models import utcnow
 from ..service import freshness
 from . import caching, head_limits, negotiation, steps
 
+HTML = get_content_type("text/html", "utf-8")  # a page's, as Flask's response_class gives it
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Cache-Control", "Vary")  # the view's; hooks add the rest
 KEPT_NAMES = tuple((name, name.lower()) for name in KEPT_HEADERS)
 LARGEST_SHARE = 8  # no answer larger than this share of the budget is kept
@@ -131,7 +132,7 @@ def query_arguments(blueprint, schema):
 class BuiltBeforeFlask:
     """How a view's miss is built before Flask: `dumps` dumps the result of a view of the JSON
     API, which takes the arguments `parser` parses with `query` (none without it); a page (no
-    `dumps`) returns its response and takes no arguments."""
+    `dumps`) takes no arguments and returns its HTML with its own headers (or any response)."""
     view: object
     query: Schema | None
     parser: object  # the view's blueprint's arguments parser (flask-smorest's ARGUMENTS_PARSER)
@@ -149,7 +150,12 @@ class BuiltBeforeFlask:
         hook but with its ETag; inside self.context. Raises whatever the view raises, and the
         parser's refusal of a query (a repeated parameter, a refused one): Flask's to answer."""
         if self.dumps is None:
-            response = app.make_response(self.view(**values))
+            result = self.view(**values)
+            if isinstance(result, tuple) and isinstance(result[0], str):  # HTML and its headers: no Response to build
+                body = result[0].encode()
+                own = {"Content-Type": HTML, **result[1], "ETag": quote_etag(generate_etag(body))}
+                return body, own.items()
+            response = app.make_response(result)
             response.add_etag()
             return response.get_data(), response.headers.items()
         result, headers = self.view(self._arguments(), **values)

@@ -1,5 +1,5 @@
 """The reading site: HTML pages of the public posts, rendered on the server (no script)."""
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from webargs.flaskparser import abort as abort_with_messages
 from werkzeug.exceptions import BadRequest, NotFound
@@ -42,10 +42,9 @@ def post(slug):
         return activitypub.post_as_activity(found.id)
     context = post_context(found)
     facts = context["facts"]
-    response = make_response(render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
-                                             canonical=facts.url, feeds=meta.feeds(), responses=responses))
-    response.vary.add("Accept")  # servers get the post's ActivityPub object here
-    return response
+    page = render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
+                           canonical=facts.url, feeds=meta.feeds(), responses=responses)
+    return page, {"Vary": "Accept"}  # servers get the post's ActivityPub object here
 
 
 def post_context(post):
