@@ -6,8 +6,11 @@ import re
 
 import lxml.html
 import pytest
+from flask import render_template
 
 from microblog.config import ConfigurationError
+from microblog.service import mentions
+from microblog.web.site import views
 from microblog.web.site.assets import IMMUTABLE
 from tests.helpers import assert_problem
 from tests.test_docs_browser import directives
@@ -135,6 +138,28 @@ def test_the_stylesheet_colours_highlighted_code_in_light_and_dark(client):
     for token in ("comment", "keyword", "string", "number", "function"):
         assert f"--code-{token}:" in light and f"--code-{token}:" in dark.split("}", 1)[0]
     assert re.search(r"\.highlight :is\([^)]*\.k,[^)]*\) \{ color: var\(--code-keyword\)", css)
+
+
+def test_a_post_page_is_its_template_rendered_whole_for_every_kind_of_post_host_and_mount(app, client, auth):
+    """Post pages are rendered into a skeleton kept for each origin and mount (site/skeleton.py):
+    each page is byte for byte what Jinja renders of the whole template with its context."""
+    shapes = [auth.create_post(content="Only **text**, no title"),
+              auth.create_post(content="A titled one", title="Named <here>", tags=["one", "two"]),
+              auth.create_post(content="With photos", photos=[{"url": "https://photos.example/a.jpg", "alt": "A"},
+                                                              {"url": "https://photos.example/b.jpg"}]),
+              auth.create_post(content="Later edited", publish_at="2026-01-01T00:00:00Z")]
+    edit = client.patch(f"/api/v1/admin/posts/{shapes[-1]['id']}", json={"content": "Edited"}, headers=auth.headers)
+    assert edit.status_code == 200
+    for base_url in ("http://localhost", "http://blog.example", "https://blog.example/mounted"):
+        for post in shapes:
+            answer = client.get(f"/posts/{post['slug']}", base_url=base_url)
+            assert answer.status_code == 200
+            with app.test_request_context(f"/posts/{post['slug']}", base_url=base_url):
+                found, responses = mentions.post_page(post["slug"])
+                site, own = views.post_page_context(found, responses)
+                whole = render_template("site/post.html", **site, **own)
+            assert answer.get_data(as_text=True) == whole, (base_url, post["slug"])
+            assert f'<link rel="canonical" href="{base_url}/posts/{post["slug"]}">' in whole
 
 
 def test_a_post_without_a_title_is_headed_by_its_dates_not_its_text(client, auth):

@@ -10,7 +10,7 @@ from .. import activitypub, negotiation, routes, urls
 from ..api import REPEATED
 from ..pagination import decode_cursor, encode_cursor
 from ..reader_cache import built_before_flask
-from . import meta
+from . import meta, skeleton
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
@@ -40,11 +40,16 @@ def post(slug):
     found, responses = mentions.post_page(slug)
     if negotiation.wants_activity():
         return activitypub.post_as_activity(found.id)
-    context = post_context(found)
+    return skeleton.render_page("site/post.html", *post_page_context(found, responses)), \
+        {"Vary": "Accept"}  # servers get the post's ActivityPub object here
+
+
+def post_page_context(post, responses):
+    """The post page's context: the site's part (the same for every post) and the page's own."""
+    context = post_context(post)
     facts = context["facts"]
-    page = render_template("site/post.html", **context, json_ld=meta.blog_posting(found, facts),
-                           canonical=facts.url, feeds=meta.feeds(), responses=responses)
-    return page, {"Vary": "Accept"}  # servers get the post's ActivityPub object here
+    return {"feeds": meta.feeds()}, {**context, "json_ld": meta.blog_posting(post, facts),
+                                     "canonical": facts.url, "responses": responses}
 
 
 def post_context(post):
