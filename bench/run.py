@@ -156,6 +156,7 @@ def main():
     print()
     print(report.table(results))
     name = "results-subset" if args.only else "results"  # a quick look leaves the full results alone
+    os.makedirs(args.output, exist_ok=True)
     with open(os.path.join(args.output, f"{name}.json"), "w") as out:
         json.dump(results, out, indent=1, ensure_ascii=False)
     report.chart(results, os.path.join(args.output, f"{name}.png"))
