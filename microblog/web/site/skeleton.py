@@ -3,15 +3,18 @@ once for each public origin and mount, with a place for each block. A page is th
 blocks, rendered into their places: a post page's miss renders its five blocks, not base.html's
 hundred small pieces again (docs/benchmarks.md, "Ninth pass").
 
-Outside its blocks, a template rendered so may use only the site's context (what the app's
-context processors give, and what render_page is given as `site`): what differs from one page
-of a kind to the next (its title, its canonical URL, its post) belongs in a block. Top-level
-imports of a template extending another go in the blocks that use them: only its blocks run."""
+What the skeleton is rendered from is kept with it and given to every page's blocks: the site's
+context (`site`, with the context processors' values) and the names the templates set at their
+top level (their imports). None of these may differ from one page of the kind to the next, under
+one origin and mount; what does (a page's title, canonical URL, post) is `page`'s and is used in
+blocks only. Flask's `request`, `session` and `g` stay the current request's."""
 from dataclasses import dataclass
 
 from flask import current_app
 
 from .. import urls
+
+PER_REQUEST = ("request", "session", "g")  # Flask's globals: proxies of the current request's, not the first's
 
 
 class _Place(str):
@@ -21,11 +24,12 @@ class _Place(str):
 @dataclass(frozen=True)
 class Skeleton:
     template: object
+    context: dict  # the template's globals, the site's context and the templates' top-level names
     parts: tuple  # the text outside the blocks, and between it each block's _Place
     blocks: dict  # name → the block's functions, the page's own before its parent's (Jinja's context.blocks)
 
-    def render(self, context):
-        rendering = self.template.new_context(context)
+    def render(self, page):
+        rendering = self.template.new_context({**self.context, **page}, shared=True)
         rendering.blocks = dict(self.blocks)
         return "".join(part if type(part) is str else "".join(rendering.blocks[part][0](rendering))
                        for part in self.parts)
@@ -35,12 +39,12 @@ def render_page(template_name, site, page):
     """The template rendered with the context processors' values, `site` (the same for every
     page of this kind under one origin and mount) and `page` (this page's own)."""
     environment = current_app.jinja_env
-    current_app.update_template_context(site)
     if environment.auto_reload:  # templates may change under a running app (debug mode)
+        current_app.update_template_context(site)
         return environment.get_template(template_name).render({**site, **page})
     skeleton = urls.kept_under_origin(f"skeleton of {template_name}",
                                       lambda: _skeleton(environment.get_template(template_name), site))
-    return skeleton.render({**site, **page})
+    return skeleton.render(page)
 
 
 class _StandIns(dict):
@@ -57,6 +61,7 @@ def _stand_in(name):
 
 
 def _skeleton(template, site):
+    current_app.update_template_context(site)
     rendering = template.new_context(site)
     rendering.blocks = _StandIns({name: [_stand_in(name), block] for name, block in template.blocks.items()})
     parts, text = [], []
@@ -67,4 +72,6 @@ def _skeleton(template, site):
         else:
             text.append(piece)
     parts.append("".join(text))
-    return Skeleton(template, tuple(parts), {name: tuple(functions[1:]) for name, functions in rendering.blocks.items()})
+    per_request = {name: template.globals[name] for name in PER_REQUEST if name in template.globals}
+    return Skeleton(template, {**rendering.parent, **rendering.vars, **per_request}, tuple(parts),
+                    {name: tuple(functions[1:]) for name, functions in rendering.blocks.items()})
