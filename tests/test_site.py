@@ -3,6 +3,7 @@ with the API's caching, the site's metadata, its own policy and HTML errors for 
 import hashlib
 import json
 import re
+import traceback
 
 import lxml.html
 import pytest
@@ -12,6 +13,7 @@ from microblog.config import ConfigurationError
 from microblog.service import mentions
 from microblog.web.site import views
 from microblog.web.site.assets import IMMUTABLE
+from tests.conftest import AuthActions
 from tests.helpers import assert_problem
 from tests.test_docs_browser import directives
 
@@ -229,6 +231,25 @@ def test_a_failure_in_a_page_is_a_500_page_without_a_traceback(make_app, app, mo
     response = broken.test_client().get("/tags", headers=HTML)
     assert response.status_code == 500 and "Traceback" not in response.get_data(as_text=True)
     assert_problem(broken.test_client().get("/tags"), 500)
+
+
+def test_a_failure_in_a_post_pages_block_is_logged_at_the_templates_line(make_app, app, monkeypatch, caplog):
+    """Post pages render their blocks into a skeleton (site/skeleton.py) as Jinja renders a
+    template: a failure's traceback names the template's own line, not its compiled code's."""
+    class Unprintable:
+        def __html__(self):
+            raise RuntimeError("a bug in the JSON-LD")
+
+    post = AuthActions(app.test_client()).create_post(content="Fails to show")
+    monkeypatch.setattr("microblog.web.site.meta.blog_posting", lambda *_args: Unprintable())
+    broken = make_app(PROPAGATE_EXCEPTIONS=False)
+    assert broken.test_client().get(f"/posts/{post['slug']}", headers=HTML).status_code == 500
+    template = broken.jinja_env.get_template("site/post.html").filename
+    with open(template) as lines:
+        line = next(number for number, text in enumerate(lines, 1) if "{% block head %}" in text)
+    logged = "".join(text for record in caplog.records if record.exc_info
+                     for text in traceback.format_exception(*record.exc_info))
+    assert f'File "{template}", line {line}, in block \'head\'' in logged
 
 
 def test_tag_pages_list_a_tags_public_posts_with_its_own_feeds(client, blog):

@@ -31,8 +31,11 @@ class Skeleton:
     def render(self, page):
         rendering = self.template.new_context({**self.context, **page}, shared=True)
         rendering.blocks = dict(self.blocks)
-        return "".join(part if type(part) is str else "".join(rendering.blocks[part][0](rendering))
-                       for part in self.parts)
+        try:
+            return "".join(part if type(part) is str else "".join(rendering.blocks[part][0](rendering))
+                           for part in self.parts)
+        except Exception:  # noqa: BLE001 (re-raised as Template.render does: with the template's lines in its traceback)
+            self.template.environment.handle_exception()
 
 
 def render_page(template_name, site, page):
@@ -65,12 +68,15 @@ def _skeleton(template, site):
     rendering = template.new_context(site)
     rendering.blocks = _StandIns({name: [_stand_in(name), block] for name, block in template.blocks.items()})
     parts, text = [], []
-    for piece in template.root_render_func(rendering):
-        if type(piece) is _Place:
-            parts += ["".join(text), piece]
-            text = []
-        else:
-            text.append(piece)
+    try:
+        for piece in template.root_render_func(rendering):
+            if type(piece) is _Place:
+                parts += ["".join(text), piece]
+                text = []
+            else:
+                text.append(piece)
+    except Exception:  # noqa: BLE001 (re-raised with the template's lines, as in render)
+        template.environment.handle_exception()
     parts.append("".join(text))
     per_request = {name: template.globals[name] for name in PER_REQUEST if name in template.globals}
     return Skeleton(template, {**rendering.parent, **rendering.vars, **per_request}, tuple(parts),
