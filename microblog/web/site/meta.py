@@ -5,7 +5,7 @@ from datetime import timezone
 from typing import NamedTuple
 
 from flask import current_app
-from markupsafe import Markup
+from jinja2.utils import htmlsafe_json_dumps
 
 from ...service.content import plain_text
 from ...service.feeds import entry_title, modified, published
@@ -16,8 +16,6 @@ DESCRIPTION_LENGTH = 160  # what search results and link previews show of a desc
 _SPACE = re.compile(r"\s+")
 FEEDS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"),
          ("json", "application/feed+json", "JSON Feed"))
-# what a <script> element's JSON must not hold as it is, escaped (as Jinja's tojson does)
-SCRIPT_UNSAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
 
 
 # Objects, not dicts, for what templates read: Jinja tries an attribute before an item, and a
@@ -97,10 +95,7 @@ def post_facts(post):
 def blog_posting(post, facts):
     """schema.org BlogPosting JSON-LD for a post's page, as the text of its <script> element:
     the API's JSON format (orjson's: about half the time of the `tojson` filter), HTML-safe."""
-    text = json_bytes(_blog_posting(post, facts)).decode().rstrip("\n")
-    for character, escaped in SCRIPT_UNSAFE:
-        text = text.replace(character, escaped)
-    return Markup(text)
+    return htmlsafe_json_dumps(_blog_posting(post, facts), dumps=lambda data: json_bytes(data).decode().rstrip("\n"))
 
 
 def _blog_posting(post, facts):

@@ -10,7 +10,7 @@ one origin and mount; what does (a page's title, canonical URL, post) is `page`'
 blocks only. Flask's `request`, `session` and `g` stay the current request's."""
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, render_template
 
 from .. import urls
 
@@ -43,8 +43,7 @@ def render_page(template_name, site, page):
     page of this kind under one origin and mount) and `page` (this page's own)."""
     environment = current_app.jinja_env
     if environment.auto_reload:  # templates may change under a running app (debug mode)
-        current_app.update_template_context(site)
-        return environment.get_template(template_name).render({**site, **page})
+        return render_template(template_name, **site, **page)
     skeleton = urls.kept_under_origin(f"skeleton of {template_name}",
                                       lambda: _skeleton(environment.get_template(template_name), site))
     return skeleton.render(page)
