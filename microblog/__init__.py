@@ -93,10 +93,13 @@ def _configure(app, test_config):
 
 class NoCookieSessions(SessionInterface):
     """The API keeps no state in cookies (tokens travel in headers): no session is read or
-    signed on any request, and no Set-Cookie is ever sent."""
+    signed on any request, and no Set-Cookie is ever sent. Every request shares one empty
+    session: a null session refuses every change, so none can carry anything to the next."""
+
+    _empty = SessionInterface.null_session_class()
 
     def open_session(self, app, request):
-        return self.make_null_session(app)
+        return self._empty
 
     def save_session(self, app, session, response):
         pass
