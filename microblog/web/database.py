@@ -2,7 +2,7 @@
 import os
 from urllib.parse import urlsplit
 
-from flask import appcontext_pushed, current_app
+from flask import current_app
 from peewee import PeeweeException
 
 from ..config import ConfigurationError
@@ -16,7 +16,7 @@ def release_connection(_exc=None):
         current_app.extensions["idle_connection_closer"].ensure_running()
 
 
-def _bind(app, **_extra):
+def _bind(app):
     database.initialize(app.extensions["database"])
 
 
@@ -34,7 +34,7 @@ def init_app(app):
     app.extensions["idle_connection_closer"] = IdleConnectionCloser(
         app.extensions["database"], app.config["DB_POOL_IDLE_TIMEOUT"]
     )
-    appcontext_pushed.connect(_bind, app, weak=False)
+    app.bind_in_every_context(_bind)
     app.teardown_appcontext(release_connection)
 
 

@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import appcontext_pushed, current_app, has_request_context
+from flask import current_app, has_request_context
 from werkzeug.exceptions import HTTPException
 
 from ..service import federation, outbox, posts
@@ -17,10 +17,10 @@ def init_app(app):
                                                         feed_urls=partial(feed_urls, app),
                                                         post_url=partial(post_url, app),
                                                         federation=partial(federation_site, app))
-    appcontext_pushed.connect(_bind, app, weak=False)
+    app.bind_in_every_context(_bind)
 
 
-def _bind(app, **_extra):
+def _bind(app):
     outbox.use(app.extensions["outbox_settings"])
 
 

@@ -4,7 +4,7 @@ this site's public posts), then 202 with a Location where its status is read whi
 verifies it. Errors are problem documents, as the API's."""
 from urllib.parse import urldefrag, urlsplit
 
-from flask import Blueprint, appcontext_pushed, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from ..service import errors, mentions, posts
@@ -74,4 +74,4 @@ def init_app(app):
     settings = mentions.Settings(
         need_approval=app.config["MENTIONS_NEED_APPROVAL"], per_source=app.config["WEBMENTION_SOURCE_LIMIT"],
         per_target=app.config["WEBMENTION_TARGET_LIMIT"], window=app.config["WEBMENTION_LIMIT_WINDOW"])
-    appcontext_pushed.connect(lambda sender, **_extra: mentions.use(settings), app, weak=False)
+    app.bind_in_every_context(lambda _app: mentions.use(settings))
