@@ -52,6 +52,7 @@ SANITIZING = {
 # costs it several times the cleaning of a post's HTML.
 _SANITIZER = nh3.Cleaner(**SANITIZING)
 _TEXT_ONLY = nh3.Cleaner(tags=set())
+_WHITE_SPACE = re.compile(r"\s+")
 
 
 def sanitize_html(html, url_relative=None):
@@ -74,6 +75,18 @@ def absolute_urls(fragment, base_url, page_url):
 def plain_text(fragment):
     """The text of an HTML fragment, tags dropped and entities decoded."""
     return html.unescape(_TEXT_ONLY.clean(fragment))
+
+
+def one_line_text(fragment):
+    """plain_text on one line: each run of white space one space, none at the ends."""
+    return _WHITE_SPACE.sub(" ", plain_text(fragment)).strip()
+
+
+def cut_at_word(text, length):
+    """The text, or its start cut at a word and marked "…" when it is longer than `length`."""
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
 
 
 def render(content, content_format):

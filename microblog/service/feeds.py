@@ -5,7 +5,6 @@ the same and its ETag holds. Relative links and images in posts are made absolut
 read away from the site, where a relative URL would resolve against the reader's own.
 """
 import mimetypes
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
-from .content import absolute_urls, plain_text
+from .content import absolute_urls, cut_at_word, one_line_text
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
@@ -27,7 +26,6 @@ CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"  # feedgen's cont
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TITLE_FROM_CONTENT_LENGTH = 80
 ENTRIES_KEPT = 256  # built feed entries kept: a few feeds' 50 posts each
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -125,15 +123,15 @@ def _typed(photos):
     return [(photo, kind) for photo in photos if (kind := photo_type(photo["url"]))]
 
 
-def entry_title(post):
-    """The post's title, or the start of its text (without Markdown or HTML), or its slug
-    when it has no text (an image alone); feeds require a non-empty title."""
+def entry_title(post, text=None):
+    """The post's title, or the start of its text (without Markdown or HTML; `text`, its
+    one_line_text, if the caller has it), or its slug when it has no text (an image alone):
+    feeds require a non-empty title."""
     if post.title:
         return post.title
-    text = _SPACE.sub(" ", plain_text(post.content_html)).strip() or post.slug
-    if len(text) <= TITLE_FROM_CONTENT_LENGTH:
-        return text
-    return text[:TITLE_FROM_CONTENT_LENGTH].rsplit(" ", 1)[0] + "…"
+    if text is None:
+        text = one_line_text(post.content_html)
+    return cut_at_word(text or post.slug, TITLE_FROM_CONTENT_LENGTH)
 
 
 def published(post):

@@ -1,5 +1,4 @@
 """What every page says about the site and itself: names, feeds, social cards."""
-import re
 from dataclasses import dataclass
 from datetime import timezone
 from typing import NamedTuple
@@ -7,13 +6,12 @@ from typing import NamedTuple
 from flask import current_app
 from jinja2.utils import htmlsafe_json_dumps
 
-from ...service.content import plain_text
+from ...service.content import cut_at_word, one_line_text
 from ...service.feeds import entry_title, modified, published
 from .. import urls
 from ..json_text import json_bytes
 
 DESCRIPTION_LENGTH = 160  # what search results and link previews show of a description
-_SPACE = re.compile(r"\s+")
 FEEDS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"),
          ("json", "application/feed+json", "JSON Feed"))
 
@@ -72,10 +70,7 @@ def _feeds(tag=None):
 
 def excerpt(html, length=DESCRIPTION_LENGTH):
     """The start of an HTML fragment's text, cut at a word, for descriptions."""
-    text = _SPACE.sub(" ", plain_text(html)).strip()
-    if len(text) <= length:
-        return text
-    return text[:length].rsplit(" ", 1)[0] + "…"
+    return cut_at_word(one_line_text(html), length)
 
 
 def rfc3339(moment):
@@ -86,8 +81,9 @@ def rfc3339(moment):
 
 
 def post_facts(post):
-    title = entry_title(post)
-    return PostFacts(title=title, description=excerpt(post.content_html) or title,
+    text = one_line_text(post.content_html)
+    title = entry_title(post, text)
+    return PostFacts(title=title, description=cut_at_word(text, DESCRIPTION_LENGTH) or title,
                      published=rfc3339(published(post)), modified=rfc3339(modified(post)),
                      edited=rfc3339(post.edited) if post.edited else None, url=urls.post(post.slug))
 
