@@ -15,10 +15,24 @@ FEED_ENDPOINTS = {"atom": "feeds.atom", "rss": "feeds.rss", "json": "feeds.json_
 MOUNTS_KEPT = 16  # mounts whose paths are kept (one in practice; a proxy's prefix header can name more)
 ORIGINS_KEPT = 16  # page parts kept for public origins and mounts, of every kind (kept_under_origin)
 _origins_lock = threading.Lock()
+ORIGIN_KEY = "microblog.origin"  # a request's WSGI environ key of its public origin
 
 
 def _origin():
     """PUBLIC_BASE_URL without its trailing slash, else the request's scheme and host."""
+    return _request_origin(request.environ) if has_request_context() else _origin_now()
+
+
+def _request_origin(environ):
+    """The request's _origin, worked out once and kept in its WSGI environ: a page names it
+    several times, and each look at Flask's globals costs as much as a dict's hundred."""
+    origin = environ.get(ORIGIN_KEY)
+    if origin is None:
+        origin = environ[ORIGIN_KEY] = _origin_now()
+    return origin
+
+
+def _origin_now():
     configured = current_app.config["PUBLIC_BASE_URL"]
     return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
 
@@ -57,8 +71,11 @@ def kept_under_origin(name, build):
     """What `build()` gives under the request's public origin and mount, built once for each of
     the ORIGINS_KEPT last asked (without PUBLIC_BASE_URL the origin is the client's Host: any
     it likes, so the real one's must outlive a stream of others)."""
-    kept = current_app.extensions.setdefault("origins_kept", OrderedDict())
-    key = name, _origin(), request.environ.get("SCRIPT_NAME", "")
+    kept = current_app.extensions.get("origins_kept")
+    if kept is None:
+        kept = current_app.extensions.setdefault("origins_kept", OrderedDict())
+    environ = request.environ
+    key = name, _request_origin(environ), environ.get("SCRIPT_NAME", "")
     with _origins_lock:
         value = kept.get(key)
         if value is not None:
