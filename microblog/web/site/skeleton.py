@@ -38,23 +38,32 @@ class Skeleton:
             self.template.environment.handle_exception()
 
 
-def render_page(template_name, site, page):
+def render_page(template_name, site, page, site_blocks=()):
     """The template rendered with the context processors' values, `site` (the same for every
-    page of this kind under one origin and mount) and `page` (this page's own)."""
+    page of this kind under one origin and mount) and `page` (this page's own). The blocks
+    named in `site_blocks` read only `site`: they are rendered once, into the skeleton."""
     environment = current_app.jinja_env
     if environment.auto_reload:  # templates may change under a running app (debug mode)
         return render_template(template_name, **site, **page)
-    skeleton = urls.kept_under_origin(f"skeleton of {template_name}",
-                                      lambda: _skeleton(environment.get_template(template_name), site))
+    skeleton = urls.kept_under_origin(f"skeleton of {template_name}", lambda: _skeleton(
+        environment.get_template(template_name), site, frozenset(site_blocks)))
     return skeleton.render(page)
 
 
 class _StandIns(dict):
-    """A render's blocks, each behind a stand-in that yields its place: the template's root
-    function adds its parents' blocks with setdefault."""
+    """A render's blocks, each but the site's behind a stand-in that yields its place: the
+    template's root function adds its parents' blocks with setdefault."""
+
+    def __init__(self, blocks, site_blocks):
+        super().__init__({name: _chain(name, [block], site_blocks) for name, block in blocks.items()})
+        self.site_blocks = site_blocks
 
     def setdefault(self, name, default=None):
-        return super().setdefault(name, [_stand_in(name)])
+        return super().setdefault(name, _chain(name, [], self.site_blocks))
+
+
+def _chain(name, functions, site_blocks):
+    return functions if name in site_blocks else [_stand_in(name), *functions]
 
 
 def _stand_in(name):
@@ -62,10 +71,10 @@ def _stand_in(name):
     return lambda _context: iter((place,))
 
 
-def _skeleton(template, site):
+def _skeleton(template, site, site_blocks):
     current_app.update_template_context(site)
     rendering = template.new_context(site)
-    rendering.blocks = _StandIns({name: [_stand_in(name), block] for name, block in template.blocks.items()})
+    rendering.blocks = _StandIns(template.blocks, site_blocks)
     parts, text = [], []
     try:
         for piece in template.root_render_func(rendering):
@@ -79,4 +88,5 @@ def _skeleton(template, site):
     parts.append("".join(text))
     per_request = {name: template.globals[name] for name in PER_REQUEST if name in template.globals}
     return Skeleton(template, {**rendering.parent, **rendering.vars, **per_request}, tuple(parts),
-                    {name: tuple(functions[1:]) for name, functions in rendering.blocks.items()})
+                    {name: tuple(functions[1:]) for name, functions in rendering.blocks.items()
+                     if name not in site_blocks})

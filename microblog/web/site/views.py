@@ -14,6 +14,7 @@ from . import meta, skeleton
 
 PAGE_SIZE = 20  # the API's default page
 MAX_QUERY_LENGTH = 200  # as the API's `q`
+POST_PAGE_SITE_BLOCKS = ("robots", "feeds")  # base.html's blocks that a post page leaves as they are: the site's
 bp = Blueprint("site", __name__)
 routes.declare(bp, routes.SITE, routes.PUBLIC)  # the API's caching: strong ETag, 304, public max-age, the reader cache
 _search_text = Text()
@@ -40,7 +41,7 @@ def post(slug):
     found, responses = mentions.post_page(slug)
     if negotiation.wants_activity():
         return activitypub.post_as_activity(found.id)
-    return skeleton.render_page("site/post.html", *post_page_context(found, responses)), \
+    return skeleton.render_page("site/post.html", *post_page_context(found, responses), site_blocks=POST_PAGE_SITE_BLOCKS), \
         {"Vary": "Accept"}  # servers get the post's ActivityPub object here
 
 
