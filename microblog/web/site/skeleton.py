@@ -1,13 +1,14 @@
 """Pages rendered into a skeleton: the text of a page's template outside its blocks, rendered
 once for each public origin and mount, with a place for each block. A page is then only its
-blocks, rendered into their places: a post page's miss renders its five blocks, not base.html's
+blocks, rendered into their places: a post page's miss renders its own blocks, not base.html's
 hundred small pieces again (docs/benchmarks.md, "Ninth pass").
 
 What the skeleton is rendered from is kept with it and given to every page's blocks: the site's
 context (`site`, with the context processors' values) and the names the templates set at their
 top level (their imports). None of these may differ from one page of the kind to the next, under
 one origin and mount; what does (a page's title, canonical URL, post) is `page`'s and is used in
-blocks only. Flask's `request`, `session` and `g` stay the current request's."""
+blocks only, but for the blocks named the site's (they read `site` alone), rendered into the
+skeleton. Flask's `request`, `session` and `g` stay the current request's."""
 from dataclasses import dataclass
 
 from flask import current_app, render_template
