@@ -49,6 +49,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--after-change", action="store_true",
                         help="before each request, untimed, the admin creates a post (on a copy of the blog)")
+    parser.add_argument("--in-id-order", action="store_true",
+                        help="take the posts in id order, not at random: the same requests on every run (instructions.py)")
     args = parser.parse_args()
     database = os.path.abspath(args.database)
     writes = args.method != "GET" or args.after_change
@@ -64,7 +66,7 @@ def main():
 
     app = create_app()
     posts = sqlite3.connect(database).execute(
-        f"SELECT id, slug, publication_time FROM post WHERE {PUBLIC} ORDER BY random() LIMIT ?",
+        f"SELECT id, slug, publication_time FROM post WHERE {PUBLIC} ORDER BY {'id' if args.in_id_order else 'random()'} LIMIT ?",
         ((args.rounds + 1) * args.requests + 1,)).fetchall()
     words = page_filling_words(sqlite3.connect(database)) if "{word}" in args.path else [None]
     headers = {"Host": "localhost", **dict(header.split(": ", 1) for header in args.header)}

@@ -2,6 +2,7 @@
 granian exactly as `microblog serve` runs microblog, its "miss" rows never repeat a URL, and
 the targets are judged as issue 18 states them."""
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -94,6 +95,25 @@ def test_write_cpu_serves_a_copy_and_divides_the_servers_cpu_by_the_writes(tmp_p
         assert 0.05 < figures["server_cpu_ms_per_write"] < 1000 / figures["writes_per_s"] * os.cpu_count()
         assert figures["context_switches_per_write"] > 0
     assert _posts(blog) == before  # the writes went to a copy
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="needs valgrind (apt-get install valgrind)")
+def test_instructions_counts_a_request_without_the_start_up(tmp_path):
+    """bench/instructions.py: a request's instructions, without the start-up both of its runs
+    share (a tenth of a second's work at most), and far more for a page built anew than for
+    the same page's answer from the reader cache."""
+    blog = tmp_path / "blog.sqlite3"
+    subprocess.run([sys.executable, os.path.join(BENCH, "seed.py"), str(blog), "300"], check=True,
+                   cwd=os.path.dirname(BENCH), stdout=subprocess.DEVNULL)
+    figures = {}
+    for path in ("/posts/{slug}", "/"):  # a post page's miss each time; the home page's hit after the first
+        output = subprocess.run([sys.executable, os.path.join(BENCH, "instructions.py"), str(blog), path,
+                                 "--small", "20", "--large", "120"],
+                                check=True, capture_output=True, text=True, timeout=600).stdout
+        figures[path] = int(re.fullmatch(rf"GET {re.escape(path)}: ([\d,]+) instructions a request "
+                                         r"\(120 requests against 20\)\n", output).group(1).replace(",", ""))
+    assert 10_000 < figures["/"] < 100_000_000 and 10_000 < figures["/posts/{slug}"] < 100_000_000
+    assert figures["/posts/{slug}"] > 3 * figures["/"]
 
 
 def _posts(blog):
