@@ -375,6 +375,25 @@ def test_lists_and_post_pages_missed_are_built_before_flask_exactly_as_flask_bui
         assert len(started) == number, url
 
 
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                    reason="built before Flask on SQLite only: PostgreSQL's freshness is a query, read in Flask")
+@pytest.mark.parametrize("public_base_url", [None, "https://blog.example"])
+def test_a_host_outside_trusted_hosts_gets_a_400_not_a_page_built_before_flask(app, auth, public_base_url):
+    """A miss built before Flask binds its URL adapter only when it builds a URL; a Host outside
+    TRUSTED_HOSTS is still refused, and what it asked leaves nothing for the real host's pages."""
+    posts = [auth.create_post(content=f"post {n}") for n in range(4)]
+    app.config.update(TRUSTED_HOSTS=["blog.example"], PUBLIC_BASE_URL=public_base_url)
+    client, started = app.test_client(), built_by_flask(app)
+    assert client.get(f"/posts/{posts[0]['slug']}", base_url="http://blog.example").status_code == 200
+    built = client.get(f"/posts/{posts[1]['slug']}", base_url="http://blog.example")
+    assert built.status_code == 200 and len(started) == 1  # built before Flask
+    for host in ("evil.example", "blog.example.evil", "evil.example:8080"):
+        for post in posts[2:]:
+            assert client.get(f"/posts/{post['slug']}", headers={"Host": host}).status_code == 400, host
+    page = client.get(f"/posts/{posts[2]['slug']}", base_url="http://blog.example")
+    assert page.status_code == 200 and b"evil" not in page.data
+
+
 def test_a_miss_built_before_flask_counts_against_the_read_limit(make_app, auth):
     client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_READS="4 per minute", RATELIMIT_WRITES="100 per minute").test_client()
     posts = [auth.create_post(content=f"apple {n}") for n in range(4)]
