@@ -15,10 +15,13 @@ measured apart from a shared machine's noise that wrk's rates carry.
 `{id}`, `{slug}` and `{cursor}` (the page after it) take a different public post's each request,
 `{word}` a different seeded word that fills a page (as the bench's search miss), `{n}` a counter; --header
 'If-None-Match: "…"' asks for a 304. Writes run
-on a copy of the blog, as the admin, with a new body each request. Prints the median and the
-least of `--rounds` rounds' CPU time a request. Compare two versions of the code by running
-each (PYTHONPATH=<other worktree> picks another's)."""
+on a copy of the blog, as the admin, with a new body each request. The app is made as
+`microblog serve`'s workers make it (create_served_app). Prints the median and the least of
+`--rounds` rounds' CPU time a request, and the garbage collector's part of it. Compare two
+versions of the code by running each (PYTHONPATH=<other worktree> picks another's; code older
+than create_served_app with its own app_time.py)."""
 import argparse
+import gc
 import io
 import json
 import os
@@ -61,10 +64,10 @@ def main():
     os.environ.update(service_env(database))
     from werkzeug.test import EnvironBuilder
 
-    from microblog import create_app
+    from microblog import create_served_app
     from microblog.web.pagination import encode_cursor
 
-    app = create_app()
+    app = create_served_app()  # as `microblog serve`'s workers make it
     posts = sqlite3.connect(database).execute(
         f"SELECT id, slug, publication_time FROM post WHERE {PUBLIC} ORDER BY {'id' if args.in_id_order else 'random()'} LIMIT ?",
         ((args.rounds + 1) * args.requests + 1,)).fetchall()
@@ -114,15 +117,37 @@ def main():
             spent += time.process_time() - started
         return spent
 
+    collections = Collections()
     request(environ(0))  # the first request builds what every later one reuses (a hit's entry, prepared SQL)
     rounds = []
+    collections.start()
     for first in range(1, args.rounds * args.requests, args.requests):
         built = [environ(n) for n in range(first, first + args.requests)]
         rounds.append(timed(built) / args.requests * 1000)
     print(f"{args.method} {args.path}: statuses {sorted(statuses)}; CPU a request: median "
           f"{statistics.median(rounds):.3f} ms, least {min(rounds):.3f} ms ({args.rounds} rounds of {args.requests})")
+    print(f"garbage collection, within those: {collections.seconds / (args.rounds * args.requests) * 1000:.3f} ms "
+          f"a request (collections of each generation: {', '.join(map(str, collections.counts))})")
     if writes:
         shutil.rmtree(os.path.dirname(database))
+
+
+class Collections:
+    """The garbage collector's runs from start() on: how many of each generation, and their
+    wall time (the requests' own CPU time includes it: one thread, nothing else running)."""
+
+    def __init__(self):
+        self.counts, self.seconds, self._began = [0, 0, 0], 0.0, None
+
+    def start(self):
+        gc.callbacks.append(self._observe)
+
+    def _observe(self, phase, info):
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif self._began is not None:
+            self.counts[info["generation"]] += 1
+            self.seconds += time.perf_counter() - self._began
 
 
 if __name__ == "__main__":

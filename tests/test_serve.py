@@ -1,4 +1,5 @@
 """`microblog serve` (granian with production settings) under crashes, idle clients and stops."""
+import json
 import os
 import signal
 import socket
@@ -100,3 +101,34 @@ def test_a_port_another_program_holds_is_one_line(tmp_path):
         result = serve_on(port, env)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"Error: Cannot listen on 127.0.0.1 port {port}: already in use."]
+
+
+WORKER_APPS = """
+import gc, importlib, json, sys
+from microblog.web.serve import build_server
+
+def made_by(target):
+    module, name = target.split(":")
+    found = getattr(importlib.import_module(module), name)
+    return found() if callable(found) and not hasattr(found, "wsgi_app") else found
+
+for target in (build_server("127.0.0.1", 0, 1).target, "wsgi:app"):
+    gc.unfreeze()
+    gc.collect()
+    made_by(target)
+    print(json.dumps({"target": target, "frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())}))
+"""
+
+
+def test_a_workers_app_is_out_of_the_garbage_collectors_sight_under_serve_and_wsgi_py(tmp_path):
+    """Each full collection of a worker walked every object of the code and the app (about
+    100,000, none ever garbage); serve's factory and wsgi.py freeze them once the app is made."""
+    env = harness.server_env(f"sqlite:///{tmp_path}/blog.sqlite3")
+    done = subprocess.run([f"{harness.BIN}/python", "-c", WORKER_APPS], env=env, cwd=harness.ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    apps = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [app["target"] for app in apps] == ["microblog:create_served_app", "wsgi:app"]
+    for app in apps:
+        assert app["frozen"] > 50_000, app
+        assert app["tracked"] < app["frozen"] / 10, app

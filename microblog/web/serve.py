@@ -87,7 +87,7 @@ def build_server(host, port, workers):
     own threads and never keep a reader waiting for one."""
     connections = connections_per_worker(raise_file_limit())
     return Granian(
-        "microblog:create_app",
+        "microblog:create_served_app",
         factory=True,
         address=host,
         port=port,
