@@ -1,7 +1,9 @@
 """The reader cache (web/reader_cache.py) answers exactly as a server without it would: after
 every kind of change readers could see, every public URL (its body, its ETag, a 304 or not)
 equals a fresh build's, in this process, in every worker of a server, and on another host."""
+import contextlib
 import os
+import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -9,6 +11,7 @@ import flask
 import pytest
 import requests
 
+from microblog.data import freshness
 from microblog.data.models import Mention, Post
 from microblog.web import reader_cache
 from scripts import harness
@@ -436,3 +439,27 @@ def test_a_post_pages_responses_are_seen_at_once(make_app, app, client, auth):
         shown = "Responded words" in client.get(urls[0]).get_data(as_text=True)
         assert shown == (change == {"status": "shown"})
         assert "Responded words" not in client.get(urls[1]).get_data(as_text=True)
+
+
+@pytest.mark.once  # a SQLite file of its own, whatever the suite's database
+def test_a_database_file_replaced_behind_the_apps_back_starts_a_new_count_within_a_second(tmp_path):
+    """SQLite's commit counter is read on every public read; whether its path still names the
+    same file is looked at once every FILE_CHECK_SECONDS. A file replaced under the app (an
+    edit behind its back, as CACHE_MAX_AGE bounds) is counted anew that soon, by a number the
+    old file's values never had, while commits to the file itself are seen at once."""
+    path = str(tmp_path / "blog.sqlite3")
+    with contextlib.closing(sqlite3.connect(path)) as blog:
+        blog.execute("CREATE TABLE note (words TEXT)")
+    counter = freshness.CommitCounter(path)
+    first = counter.version()
+    with contextlib.closing(sqlite3.connect(path)) as blog, blog:
+        blog.execute("INSERT INTO note VALUES ('a commit by another connection')")
+    committed = counter.version()
+    assert committed[0] == first[0] and committed != first
+    with contextlib.closing(sqlite3.connect(tmp_path / "other.sqlite3")) as other:
+        other.execute("CREATE TABLE note (words TEXT)")
+    os.replace(tmp_path / "other.sqlite3", path)
+    deadline = time.monotonic() + freshness.FILE_CHECK_SECONDS + 1
+    while counter.version()[0] == first[0]:
+        assert time.monotonic() < deadline, "the replaced file is still counted as the old one"
+        time.sleep(0.05)
