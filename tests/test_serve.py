@@ -104,18 +104,17 @@ def test_a_port_another_program_holds_is_one_line(tmp_path):
 
 
 WORKER_APPS = """
-import gc, importlib, json, sys
+import gc, importlib, json
 from microblog.web.serve import build_server
 
-def made_by(target):
-    module, name = target.split(":")
-    found = getattr(importlib.import_module(module), name)
-    return found() if callable(found) and not hasattr(found, "wsgi_app") else found
-
-for target in (build_server("127.0.0.1", 0, 1).target, "wsgi:app"):
+serve = build_server("127.0.0.1", 0, 1)
+for target, factory in ((serve.target, serve.factory), ("wsgi:app", False)):  # as granian, then gunicorn, load them
     gc.unfreeze()
     gc.collect()
-    made_by(target)
+    module, name = target.split(":")
+    found = getattr(importlib.import_module(module), name)
+    if factory:
+        found()
     print(json.dumps({"target": target, "frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())}))
 """
 
