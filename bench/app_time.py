@@ -137,15 +137,15 @@ class Collections:
     wall time (the requests' own CPU time includes it: one thread, nothing else running)."""
 
     def __init__(self):
-        self.counts, self.seconds, self._began = [0, 0, 0], 0.0, None
+        self.counts, self.seconds, self._began = [0, 0, 0], 0.0, 0.0
 
     def start(self):
-        gc.callbacks.append(self._observe)
+        gc.callbacks.append(self._observe)  # between collections: each "start" comes before its "stop"
 
     def _observe(self, phase, info):
         if phase == "start":
             self._began = time.perf_counter()
-        elif self._began is not None:
+        else:
             self.counts[info["generation"]] += 1
             self.seconds += time.perf_counter() - self._began
 
